@@ -1,0 +1,253 @@
+/**
+ * The one HTTP client every platform client is built on: base URL, JSON in and out, query
+ * strings, bearer auth with one retry on 401, retries with backoff for transient failures of
+ * idempotent requests, `Retry-After`, per-request time-outs and `AbortSignal` throughout.
+ * Bodies are handed back as streams; nothing here buffers a download.
+ *
+ * @module
+ */
+import { backoffDelay, type BackoffOptions } from "../time/backoff.ts";
+import { type Sleep, sleep as realSleep } from "../time/sleep.ts";
+import { HttpError, NetworkError } from "./errors.ts";
+import { parseRetryAfter } from "./retry_after.ts";
+import { type TokenProvider, type TokenSource, toTokenProvider } from "./token.ts";
+
+/** A value for {@linkcode RequestOptions.query}; arrays repeat the parameter. */
+export type QueryValue = string | number | boolean | null | undefined | Array<string | number>;
+
+/** When and how requests are retried. */
+export interface RetryOptions extends BackoffOptions {
+  /** Retries after the first attempt. Default 4. */
+  retries?: number;
+  /** Statuses worth retrying. Default 429, 502, 503, 504. */
+  statuses?: number[];
+  /** A `Retry-After` longer than this (ms) is not waited out: the error is thrown. Default 60 000. */
+  maxRetryAfterMs?: number;
+}
+
+/** Options of {@linkcode HttpClient}. */
+export interface HttpClientOptions {
+  /** Every path is resolved against it. */
+  baseUrl: string | URL;
+  /** Bearer token or provider; omit for public APIs. */
+  auth?: TokenSource;
+  /** Headers sent with every request. */
+  headers?: HeadersInit;
+  /** Retry policy. */
+  retry?: RetryOptions;
+  /** Time to wait for response headers, per attempt, in ms. Default 30 000. */
+  timeoutMs?: number;
+  /** The fetch to use. Default the global one. */
+  fetch?: typeof fetch;
+  /** The sleep to use between attempts (tests record it instead of waiting). */
+  sleep?: Sleep;
+}
+
+/** Options of one request. */
+export interface RequestOptions {
+  /** HTTP method. Default GET, or POST when a body is given. */
+  method?: string;
+  /** Query parameters; `undefined` and `null` are left out. */
+  query?: Record<string, QueryValue>;
+  /** A value sent as JSON. */
+  json?: unknown;
+  /** A raw body (form data, bytes, text). */
+  body?: BodyInit;
+  /** Extra headers. */
+  headers?: HeadersInit;
+  /** Aborts the request, its retries and its waits. */
+  signal?: AbortSignal;
+  /** Overrides the client's time-out for this request. */
+  timeoutMs?: number;
+  /** Marks a POST or PATCH as safe to repeat (the server de-duplicates it). Default false. */
+  retrySafe?: boolean;
+  /** Send the bearer token. Default true when the client has auth. */
+  auth?: boolean;
+  /** Statuses that are not errors for this call (for example 404 on an existence check). */
+  accept?: number[];
+}
+
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
+
+/**
+ * HTTP client over `fetch`.
+ *
+ * @example
+ * ```ts ignore
+ * import { HttpClient } from "./client.ts";
+ * const http = new HttpClient({ baseUrl: "https://dispatch-api.apex.esa.int/", auth: "TOKEN" });
+ * const tiles = await http.json("tiles", { method: "POST", json: { aoi, grid: "20x20km" } });
+ * ```
+ */
+export class HttpClient {
+  /** The base URL, always ending in `/`. */
+  readonly baseUrl: URL;
+  readonly #auth?: TokenProvider;
+  readonly #headers: Headers;
+  readonly #retry: Required<Omit<RetryOptions, keyof BackoffOptions>> & BackoffOptions;
+  readonly #timeoutMs: number;
+  readonly #fetch: typeof fetch;
+  readonly #sleep: Sleep;
+
+  /** Makes a client; see {@linkcode HttpClientOptions}. */
+  constructor(options: HttpClientOptions) {
+    const base = new URL(options.baseUrl);
+    if (!base.pathname.endsWith("/")) base.pathname += "/";
+    this.baseUrl = base;
+    this.#auth = options.auth === undefined ? undefined : toTokenProvider(options.auth);
+    this.#headers = new Headers(options.headers);
+    this.#retry = {
+      retries: 4,
+      statuses: [429, 502, 503, 504],
+      maxRetryAfterMs: 60_000,
+      ...options.retry,
+    };
+    this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#fetch = options.fetch ?? fetch;
+    this.#sleep = options.sleep ?? realSleep;
+  }
+
+  /** The token provider, for clients that need the raw token (websockets). */
+  get auth(): TokenProvider | undefined {
+    return this.#auth;
+  }
+
+  /**
+   * The absolute URL of `path` with `query` appended. A leading `/` keeps the base URL's path
+   * (`/unit_jobs` under `http://h/apex/` is `http://h/apex/unit_jobs`).
+   */
+  url(path: string | URL, query?: Record<string, QueryValue>): URL {
+    const url = path instanceof URL || /^[a-z][a-z0-9+.-]*:/i.test(path)
+      ? new URL(path)
+      : new URL(path.replace(/^\/+/, ""), this.baseUrl);
+    for (const [name, value] of Object.entries(query ?? {})) {
+      if (value === undefined || value === null) continue;
+      for (const v of Array.isArray(value) ? value : [value]) {
+        url.searchParams.append(name, String(v));
+      }
+    }
+    return url;
+  }
+
+  /**
+   * Sends a request and returns the successful `Response` with its body unread, so large
+   * bodies can be streamed. Throws {@linkcode HttpError} or {@linkcode NetworkError}.
+   */
+  async request(path: string | URL, options: RequestOptions = {}): Promise<Response> {
+    const method = (options.method ?? (options.json !== undefined || options.body ? "POST" : "GET"))
+      .toUpperCase();
+    const url = this.url(path, options.query);
+    const replayable = options.body === undefined || typeof options.body === "string" ||
+      options.body instanceof Uint8Array || options.body instanceof URLSearchParams;
+    const mayRetry = replayable && (IDEMPOTENT.has(method) || options.retrySafe === true);
+    const useAuth = this.#auth !== undefined && options.auth !== false;
+    let reauthed = false;
+
+    for (let attempt = 0;; attempt++) {
+      options.signal?.throwIfAborted();
+      const headers = new Headers(this.#headers);
+      new Headers(options.headers).forEach((v, k) => headers.set(k, v));
+      let body = options.body;
+      if (options.json !== undefined) {
+        body = JSON.stringify(options.json);
+        if (!headers.has("content-type")) headers.set("content-type", "application/json");
+      }
+      if (!headers.has("accept")) headers.set("accept", "application/json");
+      let token: string | undefined;
+      if (useAuth) {
+        token = await this.#auth!.getToken(options.signal);
+        headers.set("authorization", `Bearer ${token}`);
+      }
+
+      let response: Response;
+      try {
+        response = await this.#send(url, { method, headers, body }, options);
+      } catch (error) {
+        if (options.signal?.aborted) throw options.signal.reason;
+        if (!mayRetry || attempt >= this.#retry.retries) throw error;
+        await this.#sleep(backoffDelay(attempt, this.#retry), options.signal);
+        continue;
+      }
+
+      if (response.ok || options.accept?.includes(response.status)) return response;
+
+      if (response.status === 401 && token !== undefined && this.#auth?.invalidate && !reauthed) {
+        await response.body?.cancel();
+        this.#auth.invalidate(token);
+        reauthed = true;
+        attempt--;
+        continue;
+      }
+      const error = await toHttpError(method, url, response);
+      const retryable = mayRetry && this.#retry.statuses.includes(response.status) &&
+        attempt < this.#retry.retries;
+      if (!retryable) throw error;
+      if (error.retryAfterMs !== undefined && error.retryAfterMs > this.#retry.maxRetryAfterMs) {
+        throw error;
+      }
+      const delay = Math.max(error.retryAfterMs ?? 0, backoffDelay(attempt, this.#retry));
+      await this.#sleep(delay, options.signal);
+    }
+  }
+
+  /** Sends a request and parses the JSON answer (`undefined` for an empty body). */
+  async json<T = unknown>(path: string | URL, options: RequestOptions = {}): Promise<T> {
+    const method = options.method ?? (options.json !== undefined || options.body ? "POST" : "GET");
+    const readOnce = async () => {
+      const response = await this.request(path, options);
+      try {
+        const text = await response.text();
+        return (text === "" ? undefined : JSON.parse(text)) as T;
+      } catch (error) {
+        if (error instanceof SyntaxError) throw error;
+        throw new NetworkError(method, this.url(path, options.query), error);
+      }
+    };
+    // A connection that drops mid-body is as transient as one refused; read again once.
+    try {
+      return await readOnce();
+    } catch (error) {
+      if (!(error instanceof NetworkError) || !IDEMPOTENT.has(method.toUpperCase())) throw error;
+      return await readOnce();
+    }
+  }
+
+  async #send(url: URL, init: RequestInit, options: RequestOptions): Promise<Response> {
+    const timeout = new AbortController();
+    const timer = setTimeout(
+      () => timeout.abort(new DOMException("request timed out", "TimeoutError")),
+      options.timeoutMs ?? this.#timeoutMs,
+    );
+    const signal = options.signal
+      ? AbortSignal.any([options.signal, timeout.signal])
+      : timeout.signal;
+    try {
+      return await this.#fetch(url, { ...init, signal });
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      throw new NetworkError(String(init.method), url, error, timeout.signal.aborted);
+    } finally {
+      // The time-out covers waiting for headers; a streamed body may take as long as it needs.
+      clearTimeout(timer);
+    }
+  }
+}
+
+async function toHttpError(method: string, url: URL, response: Response): Promise<HttpError> {
+  const text = await response.text().catch(() => "");
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON: keep the text
+  }
+  return new HttpError({
+    status: response.status,
+    method,
+    url,
+    body,
+    requestId: response.headers.get("x-correlation-id") ??
+      response.headers.get("x-request-id") ?? undefined,
+    retryAfterMs: parseRetryAfter(response.headers.get("retry-after")),
+  });
+}

@@ -1,0 +1,176 @@
+/**
+ * Errors raised by the HTTP core. They carry what a caller needs to decide what to do (status,
+ * the platform's error code and message, the request id to quote to support) and never a token.
+ *
+ * @module
+ */
+import { redactUrl } from "./redact.ts";
+
+/** What {@linkcode parseErrorBody} finds in a platform's error body. */
+export interface ErrorBodyFacts {
+  /** The platform's machine-readable code (`JOB_NOT_FOUND`, `invalid_grant`, ...). */
+  code?: string;
+  /** The platform's human-readable message. */
+  message?: string;
+  /** A request or correlation id found in the body. */
+  requestId?: string;
+}
+
+/** Fields of {@linkcode HttpError}. */
+export interface HttpErrorInit {
+  /** HTTP status. */
+  status: number;
+  /** Request method. */
+  method: string;
+  /** Request URL (secrets are masked before it is stored). */
+  url: string | URL;
+  /** Parsed JSON body, or the text when it was not JSON. */
+  body: unknown;
+  /** The request id from `X-Correlation-ID`, `X-Request-ID` or the body. */
+  requestId?: string;
+  /** `Retry-After` in ms, when the server sent one. */
+  retryAfterMs?: number;
+}
+
+/**
+ * A response with a non-2xx status.
+ *
+ * @example
+ * ```ts
+ * import { HttpError } from "./errors.ts";
+ * const e = new HttpError({ status: 404, method: "GET", url: "http://x/unit_jobs/9",
+ *   body: { error_code: "JOB_NOT_FOUND", message: "The requested job was not found." } });
+ * console.assert(e.code === "JOB_NOT_FOUND");
+ * ```
+ */
+export class HttpError extends Error {
+  /** Always `"HttpError"`. */
+  override name = "HttpError";
+  /** HTTP status. */
+  readonly status: number;
+  /** The platform's error code, when it sent one. */
+  readonly code?: string;
+  /** The platform's message, when it sent one. */
+  readonly detail?: string;
+  /** Parsed body (JSON) or text. */
+  readonly body: unknown;
+  /** Request method. */
+  readonly method: string;
+  /** Request URL with secrets masked. */
+  readonly url: string;
+  /** Request or correlation id to quote to the platform's support. */
+  readonly requestId?: string;
+  /** How long the server asked us to wait, in ms. */
+  readonly retryAfterMs?: number;
+
+  /** Builds the error and its message from the response facts. */
+  constructor(init: HttpErrorInit) {
+    const facts = parseErrorBody(init.body);
+    const url = redactUrl(init.url);
+    const requestId = init.requestId ?? facts.requestId;
+    const what = [facts.code, facts.message].filter(Boolean).join(": ");
+    super(
+      `${init.method} ${url} failed with HTTP ${init.status}` + (what ? ` (${what})` : "") +
+        (requestId ? ` [request id ${requestId}]` : ""),
+    );
+    this.status = init.status;
+    this.code = facts.code;
+    this.detail = facts.message;
+    this.body = init.body;
+    this.method = init.method;
+    this.url = url;
+    this.requestId = requestId;
+    this.retryAfterMs = init.retryAfterMs;
+  }
+}
+
+/**
+ * The request never got a complete answer: the connection failed or dropped, or the time-out hit.
+ *
+ * @example
+ * ```ts
+ * import { NetworkError } from "./errors.ts";
+ * const e = new NetworkError("GET", "http://127.0.0.1:9/x", new TypeError("refused"));
+ * console.assert(e.message.includes("127.0.0.1:9"));
+ * ```
+ */
+export class NetworkError extends Error {
+  /** Always `"NetworkError"`. */
+  override name = "NetworkError";
+  /** Request method. */
+  readonly method: string;
+  /** Request URL with secrets masked. */
+  readonly url: string;
+  /** True when the per-request time-out caused it. */
+  readonly timedOut: boolean;
+
+  /** Wraps the low-level `cause`. */
+  constructor(method: string, url: string | URL, cause: unknown, timedOut = false) {
+    const shown = redactUrl(url);
+    const why = timedOut ? "timed out" : `failed: ${(cause as Error)?.message ?? cause}`;
+    super(`${method} ${shown} ${why}`, { cause });
+    this.method = method;
+    this.url = shown;
+    this.timedOut = timedOut;
+  }
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === "string" && v !== "" ? v : undefined;
+}
+
+/**
+ * Finds code, message and request id in the error bodies of the platforms eojobs speaks to:
+ * APEx (`{error_code, message, request_id}` and FastAPI's `{detail}`), OAuth
+ * (`{error, error_description}`), JSON:API (`{errors: [{code, title, detail}]}`), UP42
+ * (`{errors: [{name, message}]}` and `{error: {code, message}}`) and plain `{message}`.
+ *
+ * @example
+ * ```ts
+ * import { parseErrorBody } from "./errors.ts";
+ * const f = parseErrorBody({ error: "invalid_grant", error_description: "Token is not active" });
+ * console.assert(f.code === "invalid_grant");
+ * ```
+ */
+export function parseErrorBody(body: unknown): ErrorBodyFacts {
+  if (typeof body === "string") return { message: str(body.slice(0, 300)) };
+  if (!body || typeof body !== "object") return {};
+  const b = body as Record<string, unknown>;
+  if (Array.isArray(b.errors) && b.errors.length > 0) {
+    const first = b.errors[0] as Record<string, unknown>;
+    const message = b.errors
+      .map((e: Record<string, unknown>) => {
+        const m = str(e.detail) ?? str(e.message) ?? str(e.title) ?? str(e.msg);
+        const where = str(e.name) ??
+          str((e.source as Record<string, unknown> | undefined)?.pointer) ??
+          (Array.isArray(e.loc) ? e.loc.join(".") : undefined);
+        return where && m ? `${where}: ${m}` : m;
+      })
+      .filter(Boolean)
+      .join("; ");
+    return {
+      code: str(b.error_code) ?? str(first.code) ?? str(first.title),
+      message: str(b.message) && !message ? str(b.message) : message || str(b.message),
+      requestId: str(b.request_id),
+    };
+  }
+  if (b.error && typeof b.error === "object") {
+    const e = b.error as Record<string, unknown>;
+    return { code: str(e.code) ?? str(e.name), message: str(e.message) };
+  }
+  const detail = Array.isArray(b.detail)
+    ? b.detail.map((d: Record<string, unknown>) => str(d.msg)).filter(Boolean).join("; ")
+    : str(b.detail);
+  const validation = (b.details as Record<string, unknown> | undefined)?.errors;
+  const validationText = Array.isArray(validation)
+    ? validation.map((e: Record<string, unknown>) =>
+      `${Array.isArray(e.loc) ? e.loc.join(".") : "?"}: ${e.msg}`
+    ).join("; ")
+    : undefined;
+  return {
+    code: str(b.error_code) ?? str(b.error) ?? str(b.code),
+    message: [str(b.error_description) ?? str(b.message) ?? detail, validationText]
+      .filter(Boolean).join(" ") || undefined,
+    requestId: str(b.request_id) ?? str(b.requestId),
+  };
+}

@@ -1,0 +1,10 @@
+/**
+ * The HTTP core: one client with retries, time-outs and bearer auth, and its error types.
+ *
+ * @module
+ */
+export * from "./client.ts";
+export * from "./errors.ts";
+export * from "./retry_after.ts";
+export * from "./redact.ts";
+export * from "./token.ts";

@@ -1,0 +1,8 @@
+/**
+ * Job states and status streams shared by every platform client.
+ *
+ * @module
+ */
+export * from "./state.ts";
+export * from "./watch.ts";
+export * from "./watch_all.ts";

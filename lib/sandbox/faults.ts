@@ -1,0 +1,113 @@
+/**
+ * Fault injection for the sandbox: per route prefix, added latency, a share of 429 (with
+ * `Retry-After`) or 503 answers, and dropped connections, so clients can be tested against
+ * a misbehaving platform.
+ *
+ * @module
+ */
+import { seededRandom } from "./random.ts";
+
+/** One fault rule; it applies to every request whose path starts with `prefix`. */
+export interface FaultRule {
+  /** Path prefix, such as `/apex` or `/auth/realms/apex/protocol`. */
+  prefix: string;
+  /** Delay before answering, in ms. */
+  latencyMs?: number;
+  /** Share of requests (0..1) answered 429 with `Retry-After`. */
+  rate429?: number;
+  /** Share of requests (0..1) answered 503. */
+  rate503?: number;
+  /** Share of requests (0..1) whose connection drops after the headers. */
+  dropRate?: number;
+  /** `Retry-After` seconds sent with 429 and 503. Default 1. */
+  retryAfterSeconds?: number;
+  /** Stop after this many injected failures (latency does not count). Default unlimited. */
+  times?: number;
+}
+
+/** What the fault layer decided for one request. */
+export type FaultDecision =
+  | { kind: "pass"; latencyMs: number }
+  | { kind: "status"; status: 429 | 503; retryAfterSeconds: number; latencyMs: number }
+  | { kind: "drop"; latencyMs: number };
+
+/**
+ * The set of active fault rules.
+ *
+ * @example
+ * ```ts
+ * import { Faults } from "./faults.ts";
+ * const faults = new Faults(1);
+ * faults.add({ prefix: "/apex", rate503: 1, times: 1 });
+ * console.assert(faults.decide("/apex/tiles").kind === "status");
+ * console.assert(faults.decide("/apex/tiles").kind === "pass");
+ * ```
+ */
+export class Faults {
+  readonly #rules = new Set<FaultRule & { used: number }>();
+  readonly #random: () => number;
+
+  /** Draws shares from a generator seeded with `seed`. */
+  constructor(seed = 1) {
+    this.#random = seededRandom(seed);
+  }
+
+  /** Adds a rule; the returned function removes it again. */
+  add(rule: FaultRule): () => void {
+    for (const key of ["rate429", "rate503", "dropRate"] as const) {
+      const v = rule[key];
+      if (v !== undefined && !(v >= 0 && v <= 1)) {
+        throw new RangeError(`fault ${key}: ${v} is not a share between 0 and 1`);
+      }
+    }
+    if (!rule.prefix.startsWith("/")) {
+      throw new RangeError(`fault prefix: "${rule.prefix}" must start with "/", like "/apex"`);
+    }
+    const entry = { ...rule, used: 0 };
+    this.#rules.add(entry);
+    return () => this.#rules.delete(entry);
+  }
+
+  /** Removes every rule. */
+  clear(): void {
+    this.#rules.clear();
+  }
+
+  /** Decides what happens to a request for `path`. */
+  decide(path: string): FaultDecision {
+    let latencyMs = 0;
+    for (const rule of this.#rules) {
+      if (!path.startsWith(rule.prefix)) continue;
+      latencyMs += rule.latencyMs ?? 0;
+      if (rule.times !== undefined && rule.used >= rule.times) continue;
+      const draw = this.#random();
+      const r429 = rule.rate429 ?? 0;
+      const r503 = r429 + (rule.rate503 ?? 0);
+      const rDrop = r503 + (rule.dropRate ?? 0);
+      const retryAfterSeconds = rule.retryAfterSeconds ?? 1;
+      if (draw < r429) {
+        rule.used++;
+        return { kind: "status", status: 429, retryAfterSeconds, latencyMs };
+      }
+      if (draw < r503) {
+        rule.used++;
+        return { kind: "status", status: 503, retryAfterSeconds, latencyMs };
+      }
+      if (draw < rDrop) {
+        rule.used++;
+        return { kind: "drop", latencyMs };
+      }
+    }
+    return { kind: "pass", latencyMs };
+  }
+}
+
+/** A response whose connection breaks after the headers, as a dropped connection does. */
+export function droppedResponse(): Response {
+  const body = new ReadableStream({
+    start(controller) {
+      controller.error(new Error("sandbox fault: connection dropped"));
+    },
+  });
+  return new Response(body, { headers: { "content-length": "1024" } });
+}

@@ -1,0 +1,103 @@
+/**
+ * `deno task sandbox`: runs the sandbox in the foreground until interrupted.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import type { FaultRule } from "./faults.ts";
+import { startSandbox } from "./server.ts";
+import { allPlatforms } from "./platforms.ts";
+
+const HELP = `Usage: deno task sandbox [options]
+
+Serves every platform twin and the OIDC provider on 127.0.0.1.
+
+  --port N            port (0 picks a free one; default 8123)
+  --access-ttl S      access token lifetime in seconds (default 300)
+  --refresh-ttl S     refresh token lifetime in seconds (default 1800)
+  --time-scale X      multiply simulated job durations by X (default 1)
+  --seed N            seed for durations, failures and faults (default 42)
+  --fault SPEC        inject faults, repeatable. SPEC is PREFIX:key=value,...
+                      keys: latency (ms), 429, 503, drop (shares 0..1), retry-after (s), times
+                      e.g. --fault /apex:503=0.2,latency=150
+  -h, --help          this text`;
+
+/** Parses one `--fault` value. */
+export function parseFault(spec: string): FaultRule {
+  const colon = spec.indexOf(":");
+  if (!spec.startsWith("/") || colon < 0) {
+    throw new Error(`--fault "${spec}": write PREFIX:key=value,..., e.g. /apex:503=0.2`);
+  }
+  const rule: FaultRule = { prefix: spec.slice(0, colon) };
+  for (const part of spec.slice(colon + 1).split(",").filter(Boolean)) {
+    const [key, raw] = part.split("=");
+    const value = Number(raw);
+    if (!Number.isFinite(value)) {
+      throw new Error(`--fault "${spec}": ${key} needs a number, got "${raw}"`);
+    }
+    const keys: Record<string, keyof FaultRule> = {
+      latency: "latencyMs",
+      "429": "rate429",
+      "503": "rate503",
+      drop: "dropRate",
+      "retry-after": "retryAfterSeconds",
+      times: "times",
+    };
+    const field = keys[key];
+    if (!field) {
+      throw new Error(
+        `--fault "${spec}": unknown key "${key}"; use ${Object.keys(keys).join(", ")}`,
+      );
+    }
+    (rule as unknown as Record<string, number>)[field] = value;
+  }
+  return rule;
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      port: { type: "string", default: "8123" },
+      "access-ttl": { type: "string" },
+      "refresh-ttl": { type: "string" },
+      "time-scale": { type: "string" },
+      seed: { type: "string" },
+      fault: { type: "string", multiple: true },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    Deno.exit(0);
+  }
+  const num = (name: string, v: string | undefined) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) {
+      console.error(`--${name}: "${v}" is not a non-negative number`);
+      Deno.exit(2);
+    }
+    return n;
+  };
+  try {
+    const sandbox = await startSandbox({
+      port: num("port", values.port),
+      lifetimes: {
+        ...(values["access-ttl"] ? { accessSeconds: num("access-ttl", values["access-ttl"]) } : {}),
+        ...(values["refresh-ttl"]
+          ? { refreshSeconds: num("refresh-ttl", values["refresh-ttl"]) }
+          : {}),
+      },
+      timeScale: num("time-scale", values["time-scale"]),
+      seed: num("seed", values.seed),
+      faults: (values.fault ?? []).map(parseFault),
+      mounts: allPlatforms,
+    });
+    console.log(`sandbox listening on ${sandbox.url}`);
+    Deno.addSignalListener("SIGINT", () => sandbox.close().then(() => Deno.exit(0)));
+  } catch (error) {
+    console.error(`sandbox: ${(error as Error).message}`);
+    Deno.exit(1);
+  }
+}

@@ -1,0 +1,10 @@
+/**
+ * The sandbox: a local server that speaks the platforms' APIs and an OIDC provider, for
+ * offline notebooks and for tests.
+ *
+ * @module
+ */
+export * from "./server.ts";
+export * from "./faults.ts";
+export * from "./oidc.ts";
+export { allPlatforms } from "./platforms.ts";

@@ -1,0 +1,9 @@
+/**
+ * The platform twins the sandbox mounts by default.
+ *
+ * @module
+ */
+import type { MountFactory } from "./server.ts";
+
+/** Every platform twin, in mount order. */
+export const allPlatforms: MountFactory[] = [];

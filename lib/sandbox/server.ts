@@ -1,0 +1,175 @@
+/**
+ * The sandbox server: one `Deno.serve` on 127.0.0.1 that hosts the identity provider and the
+ * platform twins, each under its own prefix, behind the fault-injection layer.
+ *
+ * @module
+ */
+import { type Clock, systemClock } from "../time/clock.ts";
+import { sleep } from "../time/sleep.ts";
+import { droppedResponse, type FaultRule, Faults } from "./faults.ts";
+import {
+  DEFAULT_REALMS,
+  DEFAULT_USERS,
+  OidcProvider,
+  type RealmConfig,
+  type SandboxUser,
+  type TokenLifetimes,
+} from "./oidc.ts";
+
+/** What a platform twin gets from the sandbox. */
+export interface SandboxContext {
+  /** The sandbox's origin, `http://127.0.0.1:PORT`. */
+  origin: string;
+  /** The identity provider, to check bearer tokens. */
+  oidc: OidcProvider;
+  /** The sandbox clock. */
+  clock: Clock;
+  /** Scales simulated job durations: 0.01 makes a 10-minute job take 6 s. */
+  timeScale: number;
+  /** Seed for the twins' random choices. */
+  seed: number;
+}
+
+/** A platform twin mounted under a path prefix. */
+export interface SandboxMount {
+  /** The prefix, such as `/apex`. */
+  prefix: string;
+  /** Answers a request whose path starts with the prefix. */
+  handle(request: Request, url: URL): Response | Promise<Response>;
+}
+
+/** Makes a twin once the sandbox knows its origin. */
+export type MountFactory = (context: SandboxContext) => SandboxMount | Promise<SandboxMount>;
+
+/** Options of {@linkcode startSandbox}. */
+export interface SandboxOptions {
+  /** Port on 127.0.0.1; 0 picks a free one. Default 0. */
+  port?: number;
+  /** Time source for tokens and jobs. Default the wall clock. */
+  clock?: Clock;
+  /** Token lifetimes in seconds. Default access 300, refresh 1800. */
+  lifetimes?: Partial<TokenLifetimes>;
+  /** Extra users (the demo users `demo`/`demo` and `alice`/`alice` are always there). */
+  users?: SandboxUser[];
+  /** Extra realms. */
+  realms?: RealmConfig[];
+  /** Seconds between device-code polls the provider asks for. Default 5. */
+  deviceIntervalSeconds?: number;
+  /** Simulated job durations are multiplied by this. Default 1. */
+  timeScale?: number;
+  /** Seed for every random choice. Default 42. */
+  seed?: number;
+  /** Fault rules active from the start. */
+  faults?: FaultRule[];
+  /** The platform twins. */
+  mounts?: MountFactory[];
+  /** Called once listening. Default: silent. */
+  onListen?: (url: string) => void;
+}
+
+/** A running sandbox. */
+export interface Sandbox extends AsyncDisposable {
+  /** `http://127.0.0.1:PORT`. */
+  url: string;
+  /** The port it listens on. */
+  port: number;
+  /** The identity provider. */
+  oidc: OidcProvider;
+  /** Fault rules; add and remove them while it runs. */
+  faults: Faults;
+  /** The issuer URL of a realm. */
+  issuer(realm: string): string;
+  /** Stops the server and waits for open requests to end. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the sandbox on 127.0.0.1.
+ *
+ * @example
+ * ```ts
+ * import { startSandbox } from "./server.ts";
+ * await using sandbox = await startSandbox({ port: 0 });
+ * const health = await fetch(`${sandbox.url}/health`);
+ * console.assert(health.status === 200);
+ * await health.body?.cancel();
+ * ```
+ */
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const clock = options.clock ?? systemClock;
+  const seed = options.seed ?? 42;
+  const faults = new Faults(seed);
+  for (const rule of options.faults ?? []) faults.add(rule);
+
+  let handler: (request: Request) => Promise<Response> = () =>
+    Promise.resolve(new Response("starting", { status: 503 }));
+  const ready = Promise.withResolvers<Deno.NetAddr>();
+  const server = Deno.serve({
+    hostname: "127.0.0.1",
+    port: options.port ?? 0,
+    onListen: (addr) => ready.resolve(addr as Deno.NetAddr),
+    // A dropped connection is an injected fault, not a server error worth printing.
+    onError: () => new Response("internal sandbox error", { status: 500 }),
+  }, (request) => handler(request));
+  const addr = await ready.promise;
+  const origin = `http://127.0.0.1:${addr.port}`;
+
+  const oidc = await OidcProvider.create({
+    origin,
+    clock,
+    realms: [
+      ...DEFAULT_REALMS.map((r) => ({ ...r, clients: [...r.clients] })),
+      ...(options.realms ?? []),
+    ],
+    users: [...DEFAULT_USERS, ...(options.users ?? [])],
+    lifetimes: { accessSeconds: 300, refreshSeconds: 1800, ...options.lifetimes },
+    deviceIntervalSeconds: options.deviceIntervalSeconds,
+  });
+  const context: SandboxContext = {
+    origin,
+    oidc,
+    clock,
+    timeScale: options.timeScale ?? 1,
+    seed,
+  };
+  const mounts: SandboxMount[] = [];
+  for (const factory of options.mounts ?? []) mounts.push(await factory(context));
+
+  handler = async (request) => {
+    const url = new URL(request.url);
+    const decision = faults.decide(url.pathname);
+    if (decision.latencyMs > 0) await sleep(decision.latencyMs);
+    if (decision.kind === "status") {
+      return Response.json(
+        {
+          error: decision.status === 429 ? "rate_limited" : "service_unavailable",
+          message: "sandbox fault",
+        },
+        { status: decision.status, headers: { "retry-after": String(decision.retryAfterSeconds) } },
+      );
+    }
+    if (decision.kind === "drop") return droppedResponse();
+    if (url.pathname === "/health") return Response.json({ status: "ok" });
+    const answer = await oidc.handle(request, url);
+    if (answer) return answer;
+    const mount = mounts.find((m) =>
+      url.pathname === m.prefix || url.pathname.startsWith(m.prefix + "/")
+    );
+    if (mount) return await mount.handle(request, url);
+    return Response.json({ detail: "Not Found" }, { status: 404 });
+  };
+
+  options.onListen?.(origin);
+  const close = async () => {
+    await server.shutdown();
+  };
+  return {
+    url: origin,
+    port: addr.port,
+    oidc,
+    faults,
+    issuer: (realm) => oidc.issuer(realm),
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * `deno task test`: every check the project has, in order: format, lint, types, docs, the
+ * test suite, then every notebook executed top to bottom with Jupyter. Ends with one line
+ * `eojobs: N passed, M failed`.
+ *
+ * @module
+ */
+
+const deno = Deno.execPath();
+const ci = Deno.env.get("CI") === "true";
+let passed = 0;
+let failed = 0;
+
+async function run(label: string, cmd: string, args: string[], env: Record<string, string> = {}) {
+  console.log(`\n== ${label}: ${cmd === deno ? "deno" : cmd} ${args.join(" ")}`);
+  const { code } = await new Deno.Command(cmd, { args, env, stdout: "inherit", stderr: "inherit" })
+    .output();
+  return code === 0;
+}
+
+async function check(label: string, args: string[]) {
+  if (await run(label, deno, args)) passed++;
+  else {
+    failed++;
+    console.log(`!! ${label} failed`);
+  }
+}
+
+async function hasJupyter(): Promise<boolean> {
+  try {
+    const { code } = await new Deno.Command("jupyter", {
+      args: ["nbconvert", "--version"],
+      stdout: "null",
+      stderr: "null",
+    })
+      .output();
+    return code === 0;
+  } catch {
+    return false;
+  }
+}
+
+await Deno.mkdir("out/notebooks", { recursive: true });
+await check("format", ["fmt", "--check"]);
+await check("lint", ["lint"]);
+await check("types", ["check", "mod.ts", "lib/", "tests/", "scripts/", "bench/"]);
+await check("docs", ["doc", "--lint", "mod.ts"]);
+
+const junit = "out/junit.xml";
+const testsOk = await run("tests", deno, [
+  "test",
+  "-A",
+  "--parallel",
+  `--junit-path=${junit}`,
+  "tests/",
+], {
+  EOJOBS_TOKEN_CACHE: "0",
+});
+try {
+  const xml = await Deno.readTextFile(junit);
+  const m = xml.match(/<testsuites[^>]*tests="(\d+)"[^>]*failures="(\d+)"[^>]*errors="(\d+)"/);
+  if (!m) throw new Error("no totals");
+  const total = Number(m[1]), bad = Number(m[2]) + Number(m[3]);
+  passed += total - bad;
+  failed += bad;
+  if (!testsOk && bad === 0) failed++;
+} catch {
+  failed++;
+}
+
+const notebooks = [...Deno.readDirSync("notebooks")].filter((e) => e.name.endsWith(".ipynb"))
+  .map((e) => e.name).sort();
+if (notebooks.length > 0) {
+  if (!(await hasJupyter())) {
+    const hint =
+      "install Jupyter (Debian: apt-get install jupyter-nbconvert python3-nbclient jupyter-client)";
+    if (ci) {
+      console.log(`!! notebooks: jupyter nbconvert is missing; ${hint}`);
+      failed += notebooks.length;
+    } else console.log(`\n== notebooks: skipped, ${hint} to run them`);
+  } else {
+    await run("deno kernel", deno, ["jupyter", "--install", "--force"]);
+    for (const name of notebooks) {
+      const ok = await run(`notebook ${name}`, "jupyter", [
+        "nbconvert",
+        "--to",
+        "notebook",
+        "--execute",
+        "--ExecutePreprocessor.kernel_name=deno",
+        "--ExecutePreprocessor.timeout=600",
+        "--output-dir",
+        "out/notebooks",
+        `notebooks/${name}`,
+      ], { EOJOBS_TOKEN_CACHE: "0" });
+      if (ok) passed++;
+      else {
+        failed++;
+        console.log(`!! notebook ${name} failed`);
+      }
+    }
+  }
+}
+
+console.log(`\neojobs: ${passed} passed, ${failed} failed`);
+Deno.exit(failed === 0 ? 0 : 1);
