@@ -8,3 +8,4 @@ export * from "./errors.ts";
 export * from "./retry_after.ts";
 export * from "./redact.ts";
 export * from "./token.ts";
+export * from "./websocket.ts";

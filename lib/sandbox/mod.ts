@@ -8,3 +8,4 @@ export * from "./server.ts";
 export * from "./faults.ts";
 export * from "./oidc.ts";
 export { allPlatforms } from "./platforms.ts";
+export { embeddedSandbox } from "./embedded.ts";

@@ -3,7 +3,8 @@
  *
  * @module
  */
+import { apexTwin } from "./apex/twin.ts";
 import type { MountFactory } from "./server.ts";
 
 /** Every platform twin, in mount order. */
-export const allPlatforms: MountFactory[] = [];
+export const allPlatforms: MountFactory[] = [apexTwin()];

@@ -79,6 +79,8 @@ export interface Sandbox extends AsyncDisposable {
   faults: Faults;
   /** The issuer URL of a realm. */
   issuer(realm: string): string;
+  /** The twin mounted at `prefix` (such as `/apex`), to reach its test controls. */
+  twin<T extends SandboxMount = SandboxMount>(prefix: string): T;
   /** Stops the server and waits for open requests to end. */
   close(): Promise<void>;
 }
@@ -169,6 +171,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     oidc,
     faults,
     issuer: (realm) => oidc.issuer(realm),
+    twin: <T extends SandboxMount>(prefix: string) => {
+      const mount = mounts.find((m) => m.prefix === prefix);
+      if (!mount) throw new RangeError(`no twin at ${prefix}; mounted: ${mounts.map((m) => m.prefix).join(", ")}`);
+      return mount as T;
+    },
     close,
     [Symbol.asyncDispose]: close,
   };

@@ -1,0 +1,200 @@
+/**
+ * Downloads that stream to disk, resume with HTTP Range, and never leave a half file under the
+ * final name: bytes go to `NAME.part`, which is renamed only once complete and the size checks
+ * out.
+ *
+ * @module
+ */
+import { HttpClient } from "../http/client.ts";
+import { NetworkError } from "../http/errors.ts";
+import { redactUrl } from "../http/redact.ts";
+
+/** Progress of one file. */
+export interface DownloadProgress {
+  /** Final path. */
+  path: string;
+  /** Bytes on disk so far. */
+  received: number;
+  /** Expected total, when known. */
+  total?: number;
+}
+
+/** Options of {@linkcode downloadFile}. */
+export interface DownloadFileOptions {
+  /** HTTP client for the requests (retries, auth). Default a plain one without auth. */
+  http?: HttpClient;
+  /** Expected size in bytes; a different size is an error. */
+  size?: number;
+  /** Called as bytes arrive. */
+  onProgress?: (progress: DownloadProgress) => void;
+  /** Times a transfer that breaks off is resumed. Default 3. */
+  resumes?: number;
+  /** Aborts; the `.part` file stays for a later resume. */
+  signal?: AbortSignal;
+}
+
+/** What {@linkcode downloadFile} did. */
+export interface DownloadResult {
+  /** Final path. */
+  path: string;
+  /** Size in bytes. */
+  bytes: number;
+  /** True when the file was already complete and nothing was fetched. */
+  skipped: boolean;
+  /** Times the transfer was resumed from a `.part` file or after a break. */
+  resumed: number;
+}
+
+/** A download that cannot complete as asked. */
+export class DownloadError extends Error {
+  /** Always `"DownloadError"`. */
+  override name = "DownloadError";
+  /** Final path. */
+  readonly path: string;
+  /** Describes the failure for `path`. */
+  constructor(path: string, message: string, options?: ErrorOptions) {
+    super(`${path}: ${message}`, options);
+    this.path = path;
+  }
+}
+
+async function sizeOf(path: string): Promise<number | undefined> {
+  try {
+    return (await Deno.stat(path)).size;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}
+
+const defaultHttp = new HttpClient({ baseUrl: "http://localhost/" });
+
+/**
+ * Downloads `url` to `path`.
+ *
+ * @example
+ * ```ts ignore
+ * import { downloadFile } from "./download.ts";
+ * const r = await downloadFile(asset.href, "out/openEO.tif", { onProgress: (p) => console.log(p.received) });
+ * ```
+ */
+export async function downloadFile(
+  url: string | URL,
+  path: string,
+  options: DownloadFileOptions = {},
+): Promise<DownloadResult> {
+  const http = options.http ?? defaultHttp;
+  const part = `${path}.part`;
+  const done = await sizeOf(path);
+  if (done !== undefined && (options.size === undefined || done === options.size)) {
+    return { path, bytes: done, skipped: true, resumed: 0 };
+  }
+  const dir = path.replace(/[\\/][^\\/]*$/, "");
+  if (dir !== path) await Deno.mkdir(dir, { recursive: true });
+
+  let resumed = 0;
+  let etag: string | undefined;
+  let total = options.size;
+  for (let attempt = 0;; attempt++) {
+    let have = (await sizeOf(part)) ?? 0;
+    if (have > 0) resumed++;
+    const headers: Record<string, string> = { accept: "*/*" };
+    if (have > 0) {
+      headers.range = `bytes=${have}-`;
+      if (etag) headers["if-range"] = etag;
+    }
+    const response = await http.request(url, { headers, signal: options.signal, accept: [416], auth: false });
+    if (response.status === 416) {
+      await response.body?.cancel();
+      await Deno.remove(part);
+      resumed--;
+      continue;
+    }
+    etag = response.headers.get("etag") ?? etag;
+    const range = response.headers.get("content-range")?.match(/^bytes (\d+)-\d+\/(\d+|\*)$/);
+    if (response.status === 206 && range && Number(range[1]) === have) {
+      if (range[2] !== "*") total ??= Number(range[2]);
+    } else {
+      // The server sent the whole file: start over.
+      have = 0;
+      const length = response.headers.get("content-length");
+      if (length !== null) total ??= Number(length);
+    }
+    const file = await Deno.open(part, { write: true, create: true, truncate: have === 0, append: have > 0 });
+    let received = have;
+    try {
+      for await (const chunk of response.body!) {
+        for (let off = 0; off < chunk.length;) off += await file.write(chunk.subarray(off));
+        received += chunk.length;
+        options.onProgress?.({ path, received, total });
+      }
+      await file.syncData();
+    } catch (error) {
+      file.close();
+      if (options.signal?.aborted) throw options.signal.reason;
+      if (attempt >= (options.resumes ?? 3)) {
+        throw new DownloadError(path, `transfer from ${redactUrl(url)} broke off ${attempt + 1} times`, { cause: error });
+      }
+      if (!(error instanceof NetworkError) && !(error instanceof TypeError)) throw error;
+      continue;
+    }
+    file.close();
+    if (total !== undefined && received !== total) {
+      await Deno.remove(part);
+      throw new DownloadError(
+        path,
+        `size mismatch: expected ${total} bytes, got ${received} from ${redactUrl(url)}; the partial file was removed`,
+      );
+    }
+    await Deno.rename(part, path);
+    return { path, bytes: received, skipped: false, resumed };
+  }
+}
+
+/** One file of {@linkcode downloadAll}. */
+export interface DownloadItem {
+  /** Source. */
+  url: string | URL;
+  /** Path below the target folder. */
+  path: string;
+  /** Expected size. */
+  size?: number;
+}
+
+/** Options of {@linkcode downloadAll}. */
+export interface DownloadAllOptions extends Omit<DownloadFileOptions, "size" | "onProgress"> {
+  /** Target folder. */
+  dir: string;
+  /** Files at once. Default 3. */
+  concurrency?: number;
+  /** Progress of any file. */
+  onProgress?: (progress: DownloadProgress) => void;
+}
+
+/**
+ * Downloads files into `dir`, a few at a time, keeping their relative paths.
+ *
+ * @example
+ * ```ts ignore
+ * import { downloadAll } from "./download.ts";
+ * await downloadAll([{ url: a, path: "tile-1/openEO.tif" }], { dir: "out" });
+ * ```
+ */
+export async function downloadAll(items: DownloadItem[], options: DownloadAllOptions): Promise<DownloadResult[]> {
+  for (const item of items) {
+    if (item.path.split(/[\\/]/).some((p) => p === "..") || item.path.startsWith("/")) {
+      throw new DownloadError(item.path, "the path leaves the target folder; give a relative path without ..");
+    }
+  }
+  const results: DownloadResult[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      const item = items[i];
+      results[i] = await downloadFile(item.url, `${options.dir}/${item.path}`, { ...options, size: item.size });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 3, items.length) }, worker));
+  return results;
+}

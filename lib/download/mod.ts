@@ -1,0 +1,6 @@
+/**
+ * Streaming, resumable downloads.
+ *
+ * @module
+ */
+export * from "./download.ts";

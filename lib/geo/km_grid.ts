@@ -1,0 +1,114 @@
+/**
+ * Grids whose cells really are N km on the ground: in the AOI's UTM zone, or in the European
+ * LAEA grid (EPSG:3035). Cells are anchored to the CRS origin, so a cell has the same id in
+ * every run and for every AOI, and can be clipped to the AOI or kept whole.
+ *
+ * @module
+ */
+import { type AoiInput, parseAoi } from "./aoi.ts";
+import { clipToCells, touchesCell } from "./clip.ts";
+import { projectArea, projection, utmCrs } from "./projection.ts";
+import { type AreaGeometry, bboxOf, fromPolygons, type Position, type Ring } from "./types.ts";
+
+/** Options of {@linkcode kmGrid}. */
+export interface KmGridOptions {
+  /** Cell size in km on the ground. Default 20. */
+  sizeKm?: number;
+  /** `"utm"` (the zone of the AOI's centre), `"EPSG:3035"` (Europe) or an EPSG code. Default `"utm"`. */
+  crs?: string;
+  /** Clip cells to the AOI (true) or return whole cells that touch it. Default true. */
+  clip?: boolean;
+}
+
+/** One cell of a km grid. */
+export interface GridTile {
+  /** Stable id: `{epsg}-{size}kmE{col}N{row}`, as in the EEA reference grid naming. */
+  id: string;
+  /** Column: easting divided by the cell size. */
+  col: number;
+  /** Row: northing divided by the cell size. */
+  row: number;
+  /** The grid's CRS. */
+  crs: string;
+  /** Cell size in km. */
+  sizeKm: number;
+  /** The tile in EPSG:4326: the clipped piece, or the whole cell. */
+  geometry: AreaGeometry;
+}
+
+function densify(ring: Ring, steps: number): Ring {
+  const out: Ring = [];
+  for (let i = 0; i < ring.length - 1; i++) {
+    const [x0, y0] = ring[i], [x1, y1] = ring[i + 1];
+    for (let k = 0; k < steps; k++) {
+      out.push([x0 + (x1 - x0) * k / steps, y0 + (y1 - y0) * k / steps]);
+    }
+  }
+  out.push(ring[ring.length - 1]);
+  return out;
+}
+
+/**
+ * Splits an AOI into cells of `sizeKm` ground kilometres.
+ *
+ * @example
+ * ```ts
+ * import { kmGrid } from "./km_grid.ts";
+ * const tiles = kmGrid("POLYGON ((16.2 48.1, 16.5 48.1, 16.5 48.3, 16.2 48.3, 16.2 48.1))", { sizeKm: 10 });
+ * console.assert(tiles[0].id.startsWith("32633-10kmE"));
+ * ```
+ */
+export function kmGrid(aoi: AoiInput, options: KmGridOptions = {}): GridTile[] {
+  const sizeKm = options.sizeKm ?? 20;
+  if (!(sizeKm > 0 && Number.isFinite(sizeKm))) {
+    throw new RangeError(`sizeKm: ${sizeKm} is not a positive number of kilometres`);
+  }
+  const area = parseAoi(aoi);
+  const [w, s, e, n] = bboxOf(area);
+  const crs = !options.crs || options.crs === "utm"
+    ? utmCrs([(w + e) / 2, (s + n) / 2])
+    : options.crs;
+  const proj = projection(crs);
+  const size = sizeKm * 1000;
+  const polygons = projectArea(area, proj.forward);
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  for (const rings of polygons) {
+    for (const [x, y] of rings[0]) {
+      minX = Math.min(minX, x);
+      maxX = Math.max(maxX, x);
+      minY = Math.min(minY, y);
+      maxY = Math.max(maxY, y);
+    }
+  }
+  const c0 = Math.floor(minX / size), c1 = Math.ceil(maxX / size);
+  const r0 = Math.floor(minY / size), r1 = Math.ceil(maxY / size);
+  const xs = Array.from({ length: c1 - c0 }, (_, i) => (c0 + i) * size);
+  const ys = Array.from({ length: r1 - r0 }, (_, i) => (r0 + i) * size);
+  const epsg = proj.crs.replace("EPSG:", "");
+  const tile = (col: number, row: number, geometry: AreaGeometry): GridTile => ({
+    id: `${epsg}-${sizeKm}kmE${col}N${row}`,
+    col,
+    row,
+    crs: proj.crs,
+    sizeKm,
+    geometry,
+  });
+  const back = (p: Position) => proj.inverse(p);
+  const tiles: GridTile[] = [];
+  if (options.clip ?? true) {
+    for (const piece of clipToCells(polygons, xs, ys, size)) {
+      const geometry = fromPolygons(piece.polygons.map((rings) => rings.map((r) => r.map(back))));
+      tiles.push(tile(c0 + piece.col, r0 + piece.row, geometry));
+    }
+    return tiles;
+  }
+  for (let c = 0; c < xs.length; c++) {
+    for (let r = 0; r < ys.length; r++) {
+      if (!touchesCell(polygons, xs[c], ys[r], size)) continue;
+      const x = xs[c], y = ys[r];
+      const ring = densify([[x, y], [x + size, y], [x + size, y + size], [x, y + size], [x, y]], 8);
+      tiles.push(tile(c0 + c, r0 + r, { type: "Polygon", coordinates: [ring.map(back)] }));
+    }
+  }
+  return tiles;
+}

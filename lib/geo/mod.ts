@@ -1,0 +1,14 @@
+/**
+ * Areas of interest and tiling: read and check an AOI (GeoJSON or WKT), split it exactly as
+ * the platforms do, or into true-km grids with stable tile ids.
+ *
+ * @module
+ */
+export * from "./aoi.ts";
+export * from "./errors.ts";
+export * from "./geojson.ts";
+export * from "./km_grid.ts";
+export * from "./platform_grid.ts";
+export { type Projection, projection, utmCrs } from "./projection.ts";
+export * from "./types.ts";
+export * from "./wkt.ts";

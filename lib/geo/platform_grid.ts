@@ -1,0 +1,74 @@
+/**
+ * The platforms' tiling, computed locally: what the APEx Dispatch API's `POST /tiles` returns.
+ * The AOI is projected to Web Mercator (EPSG:3857), cells of 20 000 (or 250 000) projected
+ * metres are laid from the AOI's own south-west corner, each cell is clipped to the AOI, and the
+ * non-empty pieces come back in EPSG:4326, columns west to east, each column south to north.
+ * Cells are Mercator metres, not ground metres: 20 km cells are about 13.4 km wide at 48° N.
+ *
+ * @module
+ */
+import { type AoiInput, parseAoi } from "./aoi.ts";
+import { clipToCells } from "./clip.ts";
+import { projectArea, projection } from "./projection.ts";
+import { type AreaGeometry, fromPolygons } from "./types.ts";
+
+/** Grid names the platform knows. */
+export type PlatformGrid = "20x20km" | "250x250km";
+
+/** Cell size in projected metres of each {@linkcode PlatformGrid}. */
+export const PLATFORM_GRID_METRES: Readonly<Record<PlatformGrid, number>> = {
+  "20x20km": 20_000,
+  "250x250km": 250_000,
+};
+
+/** Options of {@linkcode platformTiles}. */
+export interface PlatformTilesOptions {
+  /** The grid. Default `"20x20km"`. */
+  grid?: PlatformGrid;
+}
+
+/**
+ * Splits an AOI exactly as the platform's `/tiles` does.
+ *
+ * @example
+ * ```ts
+ * import { platformTiles } from "./platform_grid.ts";
+ * const vienna = "POLYGON ((16.14820803974601 48.3081456959695, 16.14820803974601 48.0326396134746, " +
+ *   "16.70922281740272 48.0326396134746, 16.70922281740272 48.3081456959695, 16.14820803974601 48.3081456959695))";
+ * console.assert(platformTiles(vienna, { grid: "20x20km" }).length === 12);
+ * ```
+ */
+export function platformTiles(aoi: AoiInput, options: PlatformTilesOptions = {}): AreaGeometry[] {
+  const grid = options.grid ?? "20x20km";
+  const size = PLATFORM_GRID_METRES[grid];
+  if (!size) {
+    throw new RangeError(
+      `grid: "${grid}" is not a platform grid; use ${
+        Object.keys(PLATFORM_GRID_METRES).join(" or ")
+      }`,
+    );
+  }
+  const merc = projection("EPSG:3857");
+  const polygons = projectArea(parseAoi(aoi), merc.forward);
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  for (const rings of polygons) {
+    for (const [x, y] of rings[0]) {
+      minX = Math.min(minX, x);
+      maxX = Math.max(maxX, x);
+      minY = Math.min(minY, y);
+      maxY = Math.max(maxY, y);
+    }
+  }
+  // Step exactly as the platform does (start + repeated addition), so cell edges match to the bit.
+  const xs: number[] = [];
+  for (let x = minX; x < maxX; x += size) xs.push(x);
+  const ys: number[] = [];
+  for (let y = minY; y < maxY; y += size) ys.push(y);
+  const tiles: AreaGeometry[] = [];
+  for (const piece of clipToCells(polygons, xs, ys, size)) {
+    tiles.push(
+      fromPolygons(piece.polygons.map((rings) => rings.map((ring) => ring.map(merc.inverse)))),
+    );
+  }
+  return tiles;
+}

@@ -1,0 +1,64 @@
+/**
+ * One call to get an {@linkcode ApexDispatch}: the real service and its Keycloak by default,
+ * a fixed token, or everything pointed at a sandbox.
+ *
+ * @module
+ */
+import { authorizationCode } from "../../auth/authorization_code.ts";
+import type { TokenCache } from "../../auth/cache.ts";
+import { password, type SignIn } from "../../auth/grants.ts";
+import { OidcSession } from "../../auth/session.ts";
+import type { Clock } from "../../time/clock.ts";
+import { APEX_BASE_URL, ApexDispatch } from "./client.ts";
+
+/** The real identity provider. */
+export const APEX_ISSUER = "https://auth.apex.esa.int/realms/apex";
+/** The real public client. */
+export const APEX_CLIENT_ID = "apex-dispatcher-api-prod";
+
+/** Options of {@linkcode connectApex}. */
+export interface ApexConnectOptions {
+  /** A ready access token; no sign-in then. */
+  token?: string;
+  /** How to sign in. Default: the browser, with the redirect the public client is registered for. */
+  signIn?: SignIn;
+  /** A sandbox origin (`http://127.0.0.1:8123`): API, issuer and demo user all point there. */
+  sandbox?: string | URL;
+  /** API root. Default the real service. */
+  baseUrl?: string;
+  /** Issuer. Default the real realm. */
+  issuer?: string;
+  /** Client id. Default `apex-dispatcher-api-prod`. */
+  clientId?: string;
+  /** Token cache, or false. Default the on-disk cache. */
+  cache?: TokenCache | false;
+  /** Clock (tests). */
+  clock?: Clock;
+}
+
+/**
+ * Connects to the APEx Dispatch API.
+ *
+ * @example
+ * ```ts ignore
+ * import { connectApex } from "./connect.ts";
+ * const real = connectApex();                                  // browser sign-in on first use
+ * const local = connectApex({ sandbox: "http://127.0.0.1:8123" }); // demo user, no network
+ * ```
+ */
+export function connectApex(options: ApexConnectOptions = {}): ApexDispatch & { session?: OidcSession } {
+  const origin = options.sandbox ? new URL(options.sandbox).origin : undefined;
+  const baseUrl = options.baseUrl ?? (origin ? `${origin}/apex` : APEX_BASE_URL);
+  if (options.token) return new ApexDispatch({ baseUrl, auth: options.token });
+  const session = new OidcSession({
+    issuer: options.issuer ?? (origin ? `${origin}/auth/realms/apex` : APEX_ISSUER),
+    clientId: options.clientId ?? APEX_CLIENT_ID,
+    signIn: options.signIn ??
+      (origin
+        ? password({ username: "demo", password: "demo" })
+        : authorizationCode({ redirectUri: "http://localhost:8000/callback" })),
+    cache: options.cache ?? (origin ? false : undefined),
+    clock: options.clock,
+  });
+  return Object.assign(new ApexDispatch({ baseUrl, auth: session }), { session });
+}

@@ -1,0 +1,12 @@
+/**
+ * The ESA APEx Dispatch API: unit jobs, upscale tasks over a tile grid, `/tiles`.
+ *
+ * @module
+ */
+export * from "./client.ts";
+export * from "./errors.ts";
+export * from "./state.ts";
+export * from "./types.ts";
+export * from "./unit_job.ts";
+export * from "./upscale_task.ts";
+export * from "./connect.ts";

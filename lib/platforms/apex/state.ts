@@ -1,0 +1,26 @@
+/**
+ * APEx statuses onto the shared {@linkcode JobState}.
+ *
+ * @module
+ */
+import { stateMapper } from "../../jobs/state.ts";
+import type { JobState } from "../../jobs/state.ts";
+
+/**
+ * `created` and `queued` are both waiting; `finished` is success.
+ *
+ * @example
+ * ```ts
+ * import { apexState } from "./state.ts";
+ * console.assert(apexState("finished") === "succeeded");
+ * ```
+ */
+export const apexState: (raw: string) => JobState = stateMapper({
+  created: "queued",
+  queued: "queued",
+  running: "running",
+  finished: "succeeded",
+  failed: "failed",
+  canceled: "canceled",
+  unknown: "unknown",
+});

@@ -1,0 +1,14 @@
+/**
+ * A small server-side DOM (linkedom) for Observable Plot, which needs a `document` in Deno.
+ *
+ * @module
+ */
+import { parseHTML } from "linkedom";
+
+let doc: Document | undefined;
+
+/** The shared document Plot renders into. */
+export function plotDocument(): Document {
+  doc ??= (parseHTML("<!doctype html><html><head></head><body></body></html>") as unknown as { document: Document }).document;
+  return doc;
+}

@@ -1,0 +1,211 @@
+/**
+ * Maps with Observable Plot: tiles coloured by status, the AOI outline, raster results placed
+ * on the map, a legend, tooltips, and a light offline background of country borders from
+ * Natural Earth (npm `world-atlas`).
+ *
+ * @module
+ */
+import * as Plot from "@observablehq/plot";
+import { geoMercator } from "d3-geo";
+import countries from "world-atlas/countries-10m.json" with { type: "json" };
+import { feature } from "topojson-client";
+import { type AreaGeometry, bboxOf, type BBox, fromPolygons, polygonsOf, type Position } from "../geo/types.ts";
+import { STATUS_COLORS, viridis } from "./colors.ts";
+import { plotDocument } from "./dom.ts";
+import { Figure } from "./figure.ts";
+import { encodePng } from "./png.ts";
+import type { RasterData } from "./raster.ts";
+
+/** A tile on the map. */
+export interface MapTile {
+  /** Its area. */
+  geometry: AreaGeometry;
+  /** Its status (a key of the palette). */
+  status: string;
+  /** Tooltip text. Default `status`. */
+  label?: string;
+}
+
+/** How raster values are coloured. */
+export type RasterStyle = "mask" | "continuous";
+
+/** Options of {@linkcode mapFigure}. */
+export interface MapOptions {
+  /** Title above the map. */
+  title?: string;
+  /** The AOI, drawn as a dashed outline. */
+  aoi?: AreaGeometry;
+  /** Tiles coloured by status. */
+  tiles?: MapTile[];
+  /** Rasters placed on the map (EPSG:4326). */
+  rasters?: RasterData[];
+  /** `mask`: 1 in magenta, 0 clear. `continuous`: viridis from min to max. Default: mask for 0/1 data. */
+  rasterStyle?: RasterStyle;
+  /** Colour per status. Default the tutorial's palette. */
+  palette?: Readonly<Record<string, string>>;
+  /** Width in pixels. Default 640. */
+  width?: number;
+  /** Draw country borders underneath. Default true. */
+  background?: boolean;
+}
+
+interface CountryFeature {
+  type: "Feature";
+  geometry: { type: string; coordinates: unknown };
+  properties: { name?: string };
+}
+
+let borders: CountryFeature[] | undefined;
+
+function countriesNear([w, s, e, n]: BBox): CountryFeature[] {
+  borders ??= (feature(countries as never, (countries as never as { objects: { countries: never } }).objects.countries) as unknown as {
+    features: CountryFeature[];
+  }).features;
+  return borders.filter((f) => {
+    const coords = JSON.stringify(f.geometry.coordinates).match(/-?\d+(\.\d+)?/g)!.map(Number);
+    let inside = false;
+    for (let i = 0; i + 1 < coords.length && !inside; i += 2) {
+      if (coords[i] > w - 5 && coords[i] < e + 5 && coords[i + 1] > s - 5 && coords[i + 1] < n + 5) inside = true;
+    }
+    return inside;
+  });
+}
+
+function signedArea(ring: Position[]): number {
+  let a = 0;
+  for (let i = 0; i + 1 < ring.length; i++) a += ring[i][0] * ring[i + 1][1] - ring[i + 1][0] * ring[i][1];
+  return a / 2;
+}
+
+/**
+ * d3-geo reads rings on the sphere and takes a counter-clockwise outer ring (GeoJSON's own rule)
+ * for the whole world minus the polygon; give it clockwise outer rings and counter-clockwise holes.
+ */
+export function forD3(geometry: AreaGeometry): AreaGeometry {
+  const fix = (rings: Position[][]) =>
+    rings.map((ring, i) => ((signedArea(ring) > 0) === (i === 0) ? [...ring].reverse() : ring));
+  return fromPolygons(polygonsOf(geometry).map(fix));
+}
+
+function unionBBox(boxes: BBox[]): BBox {
+  return boxes.reduce((a, b) => [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[2], b[2]), Math.max(a[3], b[3])]);
+}
+
+/** RGBA pixels of a raster in the chosen style. */
+export function rasterPixels(raster: RasterData, style?: RasterStyle): Uint8Array {
+  const { values, nodata } = raster;
+  let min = Infinity, max = -Infinity, binary = true;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === nodata || Number.isNaN(v)) continue;
+    if (v < min) min = v;
+    if (v > max) max = v;
+    if (v !== 0 && v !== 1) binary = false;
+  }
+  const mask = (style ?? (binary ? "mask" : "continuous")) === "mask";
+  const out = new Uint8Array(values.length * 4);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === nodata || Number.isNaN(v)) continue;
+    if (mask) {
+      if (v >= 1) out.set([228, 0, 124, 255], i * 4);
+    } else {
+      out.set([...viridis(max > min ? (v - min) / (max - min) : 0.5), 220], i * 4);
+    }
+  }
+  return out;
+}
+
+/**
+ * Draws a map of tiles, AOI and rasters.
+ *
+ * @example
+ * ```ts ignore
+ * import { mapFigure } from "./map.ts";
+ * const fig = await mapFigure({ aoi, tiles: jobs.map((j) => ({ geometry: j.geometry, status: j.status })) });
+ * fig; // shows inline in Jupyter
+ * await fig.save("out/status.svg");
+ * ```
+ */
+export async function mapFigure(options: MapOptions): Promise<Figure> {
+  const palette = options.palette ?? STATUS_COLORS;
+  const tiles = options.tiles ?? [];
+  const rasters = options.rasters ?? [];
+  const boxes: BBox[] = [
+    ...(options.aoi ? [bboxOf(options.aoi)] : []),
+    ...tiles.map((t) => bboxOf(t.geometry)),
+    ...rasters.map((r) => r.bbox),
+  ];
+  if (boxes.length === 0) throw new RangeError("mapFigure: give an aoi, tiles or rasters to draw");
+  const [w0, s0, e0, n0] = unionBBox(boxes);
+  const padX = (e0 - w0) * 0.04, padY = (n0 - s0) * 0.04;
+  const [w, s, e, n] = [w0 - padX, s0 - padY, e0 + padX, n0 + padY];
+  const width = options.width ?? 640;
+  const top = options.title ? 34 : 10;
+  const frame = { type: "MultiPoint", coordinates: [[w, s], [e, s], [e, n], [w, n]] };
+  const probe = geoMercator().fitWidth(width - 20, frame as never);
+  const [[, y0], [, y1]] = [probe([w, n])!, probe([e, s])!];
+  const height = Math.round(y1 - y0 + top + 10 + 70);
+  const projection = geoMercator().fitExtent([[10, top], [width - 10, height - 80]], frame as never)
+    .clipExtent([[0, 0], [width, height]]);
+
+  const present = [...new Set(tiles.map((t) => t.status))];
+  const marks: Plot.Markish[] = [];
+  if (options.background ?? true) {
+    marks.push(Plot.geo(countriesNear([w, s, e, n]), { fill: "#f4f1ea", stroke: "#b9b4a8", strokeWidth: 0.8, ariaLabel: "background" }));
+  }
+  marks.push(
+    Plot.geo(tiles.map((t, i) => ({ type: "Feature", geometry: forD3(t.geometry), properties: { ...t, i } })), {
+      fill: (f) => palette[f.properties.status] ?? "black",
+      fillOpacity: (f) => (f.properties.status === "finished" || f.properties.status === "succeeded" ? 0.08 : 0.35),
+      stroke: (f) => palette[f.properties.status] ?? "black",
+      strokeWidth: 1.5,
+      title: (f) => f.properties.label ?? f.properties.status,
+      ariaLabel: "tiles",
+    }),
+  );
+  if (options.aoi) {
+    marks.push(Plot.geo([forD3(options.aoi)], { fill: "none", stroke: "#222", strokeWidth: 1.5, strokeDasharray: "5,3", ariaLabel: "aoi" }));
+  }
+  const svg = Plot.plot({
+    document: plotDocument(),
+    width,
+    height,
+    projection: () => projection as never,
+    marks,
+    style: { background: "white", fontFamily: "sans-serif" },
+  }) as unknown as SVGSVGElement;
+  const doc = plotDocument();
+  const ns = "http://www.w3.org/2000/svg";
+  const make = (name: string, attrs: Record<string, string | number>, text?: string) => {
+    const el = doc.createElementNS(ns, name);
+    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+    if (text !== undefined) el.textContent = text;
+    return el;
+  };
+  const tileGroup = [...svg.children].find((c) => c.getAttribute("aria-label") === "tiles");
+  for (const raster of rasters) {
+    const png = await encodePng(raster.width, raster.height, rasterPixels(raster, options.rasterStyle));
+    const [x0, yTop] = projection([raster.bbox[0], raster.bbox[3]])!;
+    const [x1, yBottom] = projection([raster.bbox[2], raster.bbox[1]])!;
+    const image = make("image", {
+      x: x0,
+      y: yTop,
+      width: x1 - x0,
+      height: yBottom - yTop,
+      preserveAspectRatio: "none",
+      href: `data:image/png;base64,${btoa(String.fromCharCode(...png))}`,
+      "aria-label": "raster",
+    });
+    svg.insertBefore(image, tileGroup ?? null);
+  }
+  if (options.title) svg.appendChild(make("text", { x: 10, y: 22, "font-size": 15, "font-weight": "bold", "text-anchor": "start" }, options.title));
+  present.forEach((status, i) => {
+    const x = 10 + (i % 4) * 150, y = height - 62 + Math.floor(i / 4) * 22;
+    const count = tiles.filter((t) => t.status === status).length;
+    svg.appendChild(make("rect", { x, y, width: 14, height: 14, fill: palette[status] ?? "black", stroke: "#444", "aria-label": `legend ${status}` }));
+    svg.appendChild(make("text", { x: x + 20, y: y + 12, "font-size": 12, "text-anchor": "start" }, `${status} (${count})`));
+  });
+  svg.appendChild(make("text", { x: width - 10, y: height - 6, "font-size": 9, fill: "#888", "text-anchor": "end" }, "Borders: Natural Earth"));
+  return new Figure(svg.outerHTML, options.title);
+}

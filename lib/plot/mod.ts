@@ -1,0 +1,11 @@
+/**
+ * Plots with Observable Plot: tile status maps, rasters from GeoTIFFs, figures that show in
+ * Jupyter and save as files.
+ *
+ * @module
+ */
+export * from "./colors.ts";
+export * from "./figure.ts";
+export * from "./map.ts";
+export * from "./png.ts";
+export * from "./raster.ts";

@@ -1,0 +1,164 @@
+/**
+ * The APEx twin's jobs and upscale tasks: records, a seeded life cycle on the sandbox clock
+ * (`created -> queued -> running -> finished | failed`), and the server's rule for a task's
+ * status.
+ *
+ * @module
+ */
+import { seededRandom } from "../random.ts";
+
+/** Statuses of the APEx API. */
+export type ApexStatus = "created" | "queued" | "running" | "finished" | "canceled" | "failed" | "unknown";
+
+/** Service details as stored (namespace always present). */
+export interface Service {
+  endpoint: string;
+  namespace: string | null;
+  application: string;
+}
+
+/** A processing job record. */
+export interface JobRecord {
+  id: number;
+  user: string;
+  title: string;
+  label: string;
+  service: Service;
+  parameters: Record<string, unknown>;
+  format: string;
+  taskId?: number;
+  /** ms on the sandbox clock. */
+  created: number;
+  queuedAt: number;
+  runningAt: number;
+  endAt: number;
+  fails: boolean;
+  /** Unguessable part of the asset URLs, as a signed storage URL has. */
+  assetKey: string;
+}
+
+/** An upscale task record. */
+export interface TaskRecord {
+  id: number;
+  user: string;
+  title: string;
+  label: string;
+  service: Service;
+  created: number;
+  jobIds: number[];
+}
+
+/** Durations in seconds before time scaling, and the failure share. */
+export interface LifeCycle {
+  toQueued: [number, number];
+  inQueue: [number, number];
+  running: [number, number];
+  failShare: number;
+  /** Seconds between the background creation of two child jobs. */
+  childStep: number;
+}
+
+/** A realistic spread: a minute or two queued, a few minutes running, 8 % failures. */
+export const DEFAULT_LIFECYCLE: LifeCycle = {
+  toQueued: [1, 5],
+  inQueue: [10, 90],
+  running: [60, 420],
+  failShare: 0.08,
+  childStep: 0.2,
+};
+
+/** Jobs and tasks of every user. */
+export class ApexStore {
+  readonly jobs = new Map<number, JobRecord>();
+  readonly tasks = new Map<number, TaskRecord>();
+  #nextJob = 1;
+  #nextTask = 1;
+  readonly #seed: number;
+  readonly #scale: number;
+  readonly #life: LifeCycle;
+
+  constructor(seed: number, timeScale: number, life: LifeCycle = DEFAULT_LIFECYCLE) {
+    this.#seed = seed;
+    this.#scale = timeScale;
+    this.#life = life;
+  }
+
+  /** Creates a job record whose life starts at `start`. */
+  addJob(init: Omit<JobRecord, "id" | "queuedAt" | "runningAt" | "endAt" | "fails" | "assetKey">): JobRecord {
+    const id = this.#nextJob++;
+    const random = seededRandom(this.#seed * 7919 + id * 104729);
+    const pick = ([lo, hi]: [number, number]) => (lo + (hi - lo) * random()) * 1000 * this.#scale;
+    const queuedAt = init.created + pick(this.#life.toQueued);
+    const runningAt = queuedAt + pick(this.#life.inQueue);
+    const endAt = runningAt + pick(this.#life.running);
+    const job: JobRecord = {
+      ...init,
+      id,
+      queuedAt,
+      runningAt,
+      endAt,
+      fails: random() < this.#life.failShare,
+      assetKey: crypto.randomUUID().replaceAll("-", ""),
+    };
+    this.jobs.set(id, job);
+    return job;
+  }
+
+  /** Creates a task and its child jobs, which appear one by one after `created`. */
+  addTask(
+    init: Omit<TaskRecord, "id" | "jobIds">,
+    base: { format: string; parameters: Record<string, unknown> },
+    dimension: { name: string; values: unknown[] },
+  ): TaskRecord {
+    const task: TaskRecord = { ...init, id: this.#nextTask++, jobIds: [] };
+    dimension.values.forEach((value, i) => {
+      const job = this.addJob({
+        user: init.user,
+        title: `${init.title} - Processing Job ${i + 1}`,
+        label: init.label,
+        service: init.service,
+        parameters: { ...base.parameters, [dimension.name]: value },
+        format: base.format,
+        taskId: task.id,
+        created: init.created + (i + 1) * this.#life.childStep * 1000 * this.#scale,
+      });
+      task.jobIds.push(job.id);
+    });
+    this.tasks.set(task.id, task);
+    return task;
+  }
+
+  /** The status of a job at time `now`. */
+  status(job: JobRecord, now: number): ApexStatus {
+    if (now < job.queuedAt) return "created";
+    if (now < job.runningAt) return "queued";
+    if (now < job.endAt) return "running";
+    return job.fails ? "failed" : "finished";
+  }
+
+  /** When the job's status last changed, at time `now`. */
+  updated(job: JobRecord, now: number): number {
+    return [job.endAt, job.runningAt, job.queuedAt, job.created].find((t) => t <= now) ?? job.created;
+  }
+
+  /** The child jobs that exist at `now` (they are made in the background, one by one). */
+  children(task: TaskRecord, now: number): JobRecord[] {
+    return task.jobIds.map((id) => this.jobs.get(id)).filter((j): j is JobRecord => !!j && j.created <= now);
+  }
+
+  /** The server's rule: first match wins. */
+  taskStatus(task: TaskRecord, now: number): ApexStatus {
+    const statuses = this.children(task, now).map((j) => this.status(j, now));
+    if (statuses.length === 0) return "created";
+    if (statuses.includes("running")) return "running";
+    if (statuses.every((s) => s === "failed")) return "failed";
+    if (statuses.every((s) => s === "canceled")) return "canceled";
+    if (statuses.every((s) => s === "finished" || s === "failed")) return "finished";
+    return "created";
+  }
+
+  /** When the task's status last changed. */
+  taskUpdated(task: TaskRecord, now: number): number {
+    return Math.max(task.created, ...this.children(task, now).map((j) => this.updated(j, now)));
+  }
+}

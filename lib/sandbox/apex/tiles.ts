@@ -1,0 +1,47 @@
+/**
+ * The sandbox's own `/tiles`: spherical Mercator written out by hand and clipping by
+ * martinez-polygon-clipping, deliberately sharing no code with the client's tiling (proj4 and
+ * polygon-clipping), so that tests of each against fixed answers catch a bug in either.
+ *
+ * @module
+ */
+import * as martinez from "martinez-polygon-clipping";
+
+const R = 6378137;
+type Pt = [number, number];
+
+/** EPSG:4326 to EPSG:3857, the textbook formula. */
+export function toMercator([lon, lat]: Pt): Pt {
+  return [R * lon * Math.PI / 180, R * Math.log(Math.tan(Math.PI / 4 + lat * Math.PI / 360))];
+}
+
+/** EPSG:3857 to EPSG:4326. */
+export function fromMercator([x, y]: Pt): Pt {
+  return [x / R * 180 / Math.PI, (2 * Math.atan(Math.exp(y / R)) - Math.PI / 2) * 180 / Math.PI];
+}
+
+/** The grids and their cell size in Mercator metres. */
+export const GRIDS: Record<string, number> = { "20x20km": 20_000, "250x250km": 250_000 };
+
+/** Splits a Polygon's rings (lon/lat) into clipped cells, as the APEx server does. */
+export function splitPolygon(rings: Pt[][], grid: string): Array<{ type: string; coordinates: unknown }> {
+  const cell = GRIDS[grid];
+  const projected = rings.map((ring) => ring.map(toMercator));
+  const xs = projected[0].map((p) => p[0]), ys = projected[0].map((p) => p[1]);
+  const [minX, maxX, minY, maxY] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  const out: Array<{ type: string; coordinates: unknown }> = [];
+  for (let x = minX; x < maxX; x += cell) {
+    for (let y = minY; y < maxY; y += cell) {
+      const box: Pt[][] = [[[x, y], [x + cell, y], [x + cell, y + cell], [x, y + cell], [x, y]]];
+      const result = martinez.intersection(projected, box) as Pt[][][] | null;
+      if (!result || result.length === 0) continue;
+      const back = result.map((polygon) => polygon.map((ring) => ring.map(fromMercator)));
+      out.push(
+        back.length === 1
+          ? { type: "Polygon", coordinates: back[0] }
+          : { type: "MultiPolygon", coordinates: back },
+      );
+    }
+  }
+  return out;
+}

@@ -1,0 +1,363 @@
+/**
+ * The APEx Dispatch API twin, mounted at `/apex`: every endpoint of the reference with its
+ * bodies, status codes, `X-Correlation-ID`, the server's three error shapes, bearer tokens of
+ * the sandbox realm `apex`, per-user ownership, and the status websockets.
+ *
+ * @module
+ */
+import type { SandboxContext, SandboxMount } from "../server.ts";
+import { serveBytes } from "../files/range.ts";
+import { ApexStore, DEFAULT_LIFECYCLE, type JobRecord, type LifeCycle, type Service, type TaskRecord } from "./jobs.ts";
+import { collectionOf, makeResult, type ResultFile } from "./results.ts";
+import { GRIDS, splitPolygon } from "./tiles.ts";
+import { checkJobRequest, checkTileRequest, type Issue } from "./validation.ts";
+import { PARAMETER_SETS } from "./params.ts";
+
+type Json = Record<string, unknown>;
+const PREFIX = "/apex";
+
+/** The APEx twin, with controls for tests. */
+export interface ApexTwin extends SandboxMount {
+  /** Jobs and tasks. */
+  store: ApexStore;
+  /** Closes every open status websocket, as a network drop would. */
+  dropSockets(): void;
+  /** Open status websockets. */
+  readonly openSockets: number;
+}
+
+function naive(ms: number): string {
+  return new Date(ms).toISOString().replace("Z", "").replace(/\.(\d{3})$/, ".$1000");
+}
+
+/** Options of {@linkcode apexTwin}. */
+export interface ApexTwinOptions {
+  /** Override the job life cycle (durations, failure share). */
+  lifeCycle?: Partial<LifeCycle>;
+}
+
+/**
+ * Makes the twin; pass it to `startSandbox({ mounts: [apexTwin()] })`.
+ *
+ * @example
+ * ```ts ignore
+ * import { startSandbox } from "../server.ts";
+ * import { apexTwin } from "./twin.ts";
+ * await using sandbox = await startSandbox({ mounts: [apexTwin()] });
+ * ```
+ */
+export function apexTwin(options: ApexTwinOptions = {}): (ctx: SandboxContext) => ApexTwin {
+  return (ctx) =>
+    makeTwin(ctx, new ApexStore(ctx.seed, ctx.timeScale, { ...DEFAULT_LIFECYCLE, ...options.lifeCycle }));
+}
+
+function makeTwin(ctx: SandboxContext, store: ApexStore): ApexTwin {
+  const files = new Map<number, Promise<ResultFile>>();
+  const sockets = new Set<WebSocket>();
+  const now = () => ctx.clock.now();
+
+  const service = (s: Json): Service => ({
+    endpoint: String(s.endpoint),
+    namespace: (s.namespace as string | undefined) ?? null,
+    application: String(s.application),
+  });
+  const summary = (j: JobRecord) => ({
+    id: j.id,
+    title: j.title,
+    label: j.label,
+    status: store.status(j, now()),
+    service: j.service,
+    parameters: j.parameters,
+  });
+  const full = (j: JobRecord) => ({ ...summary(j), created: naive(j.created), updated: naive(store.updated(j, now())) });
+  const taskSummary = (t: TaskRecord) => ({ id: t.id, title: t.title, label: t.label, status: store.taskStatus(t, now()) });
+  const task = (t: TaskRecord) => ({
+    ...taskSummary(t),
+    service: t.service,
+    created: naive(t.created),
+    updated: naive(store.taskUpdated(t, now())),
+    jobs: store.children(t, now()).map(summary),
+  });
+  const jobsStatus = (user: string, filters: string[]) => ({
+    upscaling_tasks: filters.includes("upscaling")
+      ? [...store.tasks.values()].filter((t) => t.user === user).map(taskSummary)
+      : [],
+    processing_jobs: filters.includes("processing")
+      ? [...store.jobs.values()].filter((j) => j.user === user && j.taskId === undefined).map(summary)
+      : [],
+  });
+
+  const handle = async (request: Request, url: URL): Promise<Response> => {
+    const correlation = request.headers.get("x-correlation-id") ?? crypto.randomUUID();
+    const headers = { "x-correlation-id": correlation };
+    const json = (body: unknown, status = 200, extra: Record<string, string> = {}) =>
+      new Response(JSON.stringify(body), {
+        status,
+        headers: { "content-type": "application/json", ...headers, ...extra },
+      });
+    const fail = (status: number, code: string, message: string, details: unknown = null) =>
+      json({ status: "error", error_code: code, message, details, request_id: correlation }, status);
+    const invalid = (issues: Issue[]) =>
+      fail(422, "VALIDATION_ERROR", "Request validation failed.", { errors: issues });
+    const notAuthenticated = () => json({ detail: "Not authenticated" }, 401, { "www-authenticate": "Bearer" });
+
+    const bearer = () => request.headers.get("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1];
+    /** The user id (`sub`), or a response refusing the request. */
+    const user = async (): Promise<string | Response> => {
+      const token = bearer();
+      if (!token) return notAuthenticated();
+      const claims = await ctx.oidc.verifyAccess("apex", token);
+      if (!claims) {
+        return fail(401, "AUTHENTICATION_FAILED", "Could not validate credentials. Please retry signing in.");
+      }
+      return String(claims.sub);
+    };
+    const body = async (): Promise<{ value: unknown } | Response> => {
+      const text = await request.text();
+      try {
+        return { value: JSON.parse(text) };
+      } catch (error) {
+        return invalid([{
+          type: "json_invalid",
+          loc: ["body", 0],
+          msg: `JSON decode error: ${(error as Error).message}`,
+          input: {},
+        }]);
+      }
+    };
+    const intParam = (raw: string, name: string): number | Response => {
+      if (/^-?\d+$/.test(raw)) return Number(raw);
+      return invalid([{
+        type: "int_parsing",
+        loc: ["path", name],
+        msg: "Input should be a valid integer, unable to parse string as an integer",
+        input: raw,
+      }]);
+    };
+
+    const path = url.pathname.slice(PREFIX.length) || "/";
+    const method = request.method;
+    let m: RegExpMatchArray | null;
+
+    if (path === "/health" && method === "GET") return json({ status: "ok", database: { status: "ok" } });
+
+    if (path === "/tiles" && method === "POST") {
+      const b = await body();
+      if (b instanceof Response) return b;
+      const issues = checkTileRequest(b.value, Object.keys(GRIDS));
+      if (issues.length) return invalid(issues);
+      const req = b.value as { aoi: { coordinates: [number, number][][] }; grid: string };
+      return json({ type: "GeometryCollection", geometries: splitPolygon(req.aoi.coordinates, req.grid) }, 201);
+    }
+
+    if (path === "/unit_jobs" && method === "POST") {
+      const who = await user();
+      if (who instanceof Response) return who;
+      const b = await body();
+      if (b instanceof Response) return b;
+      const issues = checkJobRequest(b.value, false);
+      if (issues.length) return invalid(issues);
+      const r = b.value as Json;
+      const job = store.addJob({
+        user: who,
+        title: String(r.title),
+        label: String(r.label),
+        service: service(r.service as Json),
+        parameters: r.parameters as Json,
+        format: String(r.format),
+        created: now(),
+      });
+      return json(summary(job), 201);
+    }
+
+    if ((m = path.match(/^\/unit_jobs\/([^/]+)(\/results)?$/))) {
+      const id = intParam(m[1], "job_id");
+      if (id instanceof Response) return id;
+      const who = await user();
+      if (who instanceof Response) return who;
+      const job = store.jobs.get(id);
+      if (!job || job.user !== who) return fail(404, "JOB_NOT_FOUND", "The requested job was not found.");
+      if (m[2] && method === "GET") {
+        const status = store.status(job, now());
+        if (status !== "finished") {
+          return fail(500, "INTERNAL_ERROR", "An error occurred while retrieving processing job results.", {
+            error: `Job ${id} has status "${status}"; results exist once it is "finished".`,
+          });
+        }
+        let file = files.get(id);
+        if (!file) files.set(id, file = makeResult(job));
+        const f = await file;
+        return json(collectionOf(job, f, `${ctx.origin}${PREFIX}/assets/${id}-${job.assetKey}/${f.name}`));
+      }
+      if (!m[2] && method === "GET") return json(full(job));
+      if (!m[2] && method === "DELETE") {
+        store.jobs.delete(id);
+        files.delete(id);
+        return json(null);
+      }
+      return json({ detail: "Method Not Allowed" }, 405);
+    }
+
+    if ((m = path.match(/^\/assets\/(\d+)-([0-9a-f]+)\/([^/]+)$/)) && (method === "GET" || method === "HEAD")) {
+      const job = store.jobs.get(Number(m[1]));
+      const file = job && job.assetKey === m[2] ? await files.get(job.id) : undefined;
+      if (!file || file.name !== m[3]) return json({ detail: "Not Found" }, 404);
+      return serveBytes(request, file.bytes, file.type, `${job!.assetKey}-${file.name}`);
+    }
+
+    if (path === "/sync_jobs" && method === "POST") {
+      if (!bearer()) return notAuthenticated();
+      const b = await body();
+      if (b instanceof Response) return b;
+      const issues = checkJobRequest(b.value, false);
+      if (issues.length) return invalid(issues);
+      const r = b.value as Json;
+      const file = await makeResult({
+        id: 0,
+        user: "",
+        title: String(r.title),
+        label: String(r.label),
+        service: service(r.service as Json),
+        parameters: r.parameters as Json,
+        format: String(r.format),
+        created: now(),
+        queuedAt: 0,
+        runningAt: 0,
+        endAt: 0,
+        fails: false,
+        assetKey: "",
+      });
+      return new Response(new Uint8Array(file.bytes), {
+        status: 201,
+        headers: { "content-type": file.type, ...headers },
+      });
+    }
+
+    if (path === "/upscale_tasks" && method === "POST") {
+      const who = await user();
+      if (who instanceof Response) return who;
+      const b = await body();
+      if (b instanceof Response) return b;
+      const issues = checkJobRequest(b.value, true);
+      if (issues.length) return invalid(issues);
+      const r = b.value as Json;
+      const t = store.addTask(
+        { user: who, title: String(r.title), label: String(r.label), service: service(r.service as Json), created: now() },
+        { format: String(r.format), parameters: r.parameters as Json },
+        r.dimension as { name: string; values: unknown[] },
+      );
+      return json(taskSummary(t), 201);
+    }
+
+    if ((m = path.match(/^\/upscale_tasks\/([^/]+)$/)) && method === "GET") {
+      const id = intParam(m[1], "task_id");
+      if (id instanceof Response) return id;
+      const who = await user();
+      if (who instanceof Response) return who;
+      const t = store.tasks.get(id);
+      if (!t || t.user !== who) return fail(404, "TASK_NOT_FOUND", "The requested task was not found.");
+      return json(task(t));
+    }
+
+    if (path === "/jobs_status" && method === "GET") {
+      const filters = url.searchParams.getAll("filter");
+      const bad = filters.map((f, i) => [f, i] as const).filter(([f]) => f !== "upscaling" && f !== "processing");
+      if (bad.length) {
+        return invalid(bad.map(([f, i]) => ({
+          type: "enum",
+          loc: ["query", "filter", i],
+          msg: "Input should be 'upscaling' or 'processing'",
+          input: f,
+        })));
+      }
+      const who = await user();
+      if (who instanceof Response) return who;
+      return json(jobsStatus(who, filters.length ? filters : ["upscaling", "processing"]));
+    }
+
+    if (path === "/params" && method === "POST") {
+      if (!bearer()) return notAuthenticated();
+      const b = await body();
+      if (b instanceof Response) return b;
+      const r = b.value as Json;
+      const application = String((r?.service as Json | undefined)?.application ?? "");
+      const set = Object.entries(PARAMETER_SETS).find(([key]) => application.includes(key));
+      if (!set) {
+        return json({
+          detail: `An error occurred while retrieving service parameters: no service description at ${application}`,
+        }, 500);
+      }
+      return json(set[1]);
+    }
+
+    if ((m = path.match(/^\/ws\/(upscale_tasks\/([^/]+)|jobs_status)$/)) && method === "GET") {
+      return socket(request, url, m[2], headers);
+    }
+
+    return json({ detail: "Not Found" }, 404);
+  };
+
+  const socket = (request: Request, url: URL, taskIdText: string | undefined, headers: Record<string, string>) => {
+    const token = url.searchParams.get("token");
+    if (!token) return new Response("Missing token", { status: 403, headers });
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      return new Response("Expected a websocket upgrade", { status: 400, headers });
+    }
+    const interval = Math.max(0.01, Number(url.searchParams.get("interval") ?? "10") || 10);
+    const filters = url.searchParams.getAll("filter");
+    const { socket: ws, response } = Deno.upgradeWebSocket(request);
+    const taskId = taskIdText === undefined ? undefined : Number(taskIdText);
+    const tag = taskId === undefined ? {} : { task_id: taskId };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let userId: string | undefined;
+    const send = (message: Json) => {
+      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ ...message, ...tag }));
+    };
+    const stop = (code: string, message: string) => {
+      send({ type: "error", data: null, message });
+      ws.close(1011, code);
+    };
+    const poll = async () => {
+      if (ws.readyState !== WebSocket.OPEN) return;
+      send({ type: "loading", data: null, message: "Starting retrieval of status" });
+      // As on the real server, the token is checked at the first poll only.
+      if (userId === undefined) {
+        const claims = await ctx.oidc.verifyAccess("apex", token);
+        if (!claims) return stop("AUTHENTICATION_FAILED", "Could not validate credentials. Please retry signing in.");
+        userId = String(claims.sub);
+      }
+      if (taskId === undefined) {
+        send({ type: "status", data: jobsStatus(userId, filters.length ? filters : ["upscaling", "processing"]), message: null });
+      } else {
+        const t = store.tasks.get(taskId);
+        if (!t || t.user !== userId) return stop("TASK_NOT_FOUND", "The requested task was not found.");
+        send({ type: "status", data: task(t), message: null });
+      }
+      timer = setTimeout(poll, interval * 1000);
+    };
+    ws.onopen = () => {
+      sockets.add(ws);
+      send({ type: "init", data: null, message: "Starting status stream" });
+      poll();
+    };
+    ws.onclose = () => {
+      sockets.delete(ws);
+      clearTimeout(timer);
+    };
+    ws.onerror = () => clearTimeout(timer);
+    return response;
+  };
+
+  return {
+    prefix: PREFIX,
+    handle,
+    store,
+    dropSockets() {
+      for (const ws of sockets) ws.close(1012, "sandbox fault: dropped");
+      sockets.clear();
+    },
+    get openSockets() {
+      return sockets.size;
+    },
+  };
+}

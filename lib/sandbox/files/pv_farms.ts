@@ -1,0 +1,63 @@
+/**
+ * The sandbox's synthetic "PV farms": rectangles scattered over a global 0.02° lattice by a
+ * hash of the cell, so every tile of every job agrees with its neighbours and the same place
+ * always shows the same farms.
+ *
+ * @module
+ */
+
+const CELL = 0.02;
+
+function hash(i: number, j: number, salt: number): number {
+  let h = Math.imul(i, 374761393) ^ Math.imul(j, 668265263) ^ Math.imul(salt, 2246822519);
+  h = Math.imul(h ^ (h >>> 13), 1274126177);
+  return ((h ^ (h >>> 16)) >>> 0) / 4294967296;
+}
+
+/** The farm of lattice cell (i, j), as `[west, south, east, north]`, if it has one. */
+export function farmOf(i: number, j: number): [number, number, number, number] | undefined {
+  if (hash(i, j, 1) > 0.18) return undefined;
+  const w = 0.002 + 0.006 * hash(i, j, 2), h = 0.0015 + 0.004 * hash(i, j, 3);
+  const x = i * CELL + (CELL - w) * hash(i, j, 4), y = j * CELL + (CELL - h) * hash(i, j, 5);
+  return [x, y, x + w, y + h];
+}
+
+/**
+ * 1 where a PV farm covers the point, else 0.
+ *
+ * @example
+ * ```ts
+ * import { pvAt } from "./pv_farms.ts";
+ * console.assert(pvAt(16.4, 48.2) === 0 || pvAt(16.4, 48.2) === 1);
+ * ```
+ */
+export function pvAt(lon: number, lat: number): 0 | 1 {
+  const f = farmOf(Math.floor(lon / CELL), Math.floor(lat / CELL));
+  return f && lon >= f[0] && lon < f[2] && lat >= f[1] && lat < f[3] ? 1 : 0;
+}
+
+/** Every farm that overlaps `[west, south, east, north]`. */
+export function farmsIn(bbox: [number, number, number, number]): Array<[number, number, number, number]> {
+  const out: Array<[number, number, number, number]> = [];
+  for (let i = Math.floor(bbox[0] / CELL); i <= Math.floor(bbox[2] / CELL); i++) {
+    for (let j = Math.floor(bbox[1] / CELL); j <= Math.floor(bbox[3] / CELL); j++) {
+      const f = farmOf(i, j);
+      if (f && f[0] < bbox[2] && f[2] > bbox[0] && f[1] < bbox[3] && f[3] > bbox[1]) out.push(f);
+    }
+  }
+  return out;
+}
+
+/** A PV mask raster of `[west, south, east, north]`, at most `maxSide` pixels a side. */
+export function pvRaster(bbox: [number, number, number, number], maxSide = 1024, pixelDeg = 0.0002) {
+  const spanX = bbox[2] - bbox[0], spanY = bbox[3] - bbox[1];
+  const step = Math.max(pixelDeg, spanX / maxSide, spanY / maxSide);
+  const width = Math.max(1, Math.round(spanX / step)), height = Math.max(1, Math.round(spanY / step));
+  const data = new Uint8Array(width * height);
+  const dx = spanX / width, dy = spanY / height;
+  for (let y = 0; y < height; y++) {
+    const lat = bbox[3] - (y + 0.5) * dy;
+    for (let x = 0; x < width; x++) data[y * width + x] = pvAt(bbox[0] + (x + 0.5) * dx, lat);
+  }
+  return { width, height, data, bbox };
+}
