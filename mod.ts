@@ -4,15 +4,10 @@
  *
  * @example
  * ```ts ignore
- * import { startSandbox, allPlatforms, OidcSession, password } from "./mod.ts";
- * await using sandbox = await startSandbox({ mounts: allPlatforms });
- * const session = new OidcSession({
- *   issuer: sandbox.issuer("apex"),
- *   clientId: "apex-dispatcher-api-prod",
- *   signIn: password({ username: "demo", password: "demo" }),
- *   cache: false,
- * });
- * console.log(await session.userinfo());
+ * import { connectApex, embeddedSandbox, platformTiles } from "./mod.ts";
+ * const sandbox = await embeddedSandbox();
+ * const apex = connectApex({ sandbox: sandbox.url });
+ * const tiles = await apex.tiles(aoi, "20x20km");
  * ```
  *
  * @module
@@ -20,5 +15,10 @@
 export * from "./lib/time/mod.ts";
 export * from "./lib/http/mod.ts";
 export * from "./lib/auth/mod.ts";
+export * from "./lib/geo/mod.ts";
 export * from "./lib/jobs/mod.ts";
+export * from "./lib/download/mod.ts";
+export * from "./lib/plot/mod.ts";
+export * from "./lib/display/mod.ts";
+export * from "./lib/platforms/apex/mod.ts";
 export * from "./lib/sandbox/mod.ts";

@@ -103,7 +103,12 @@ export async function downloadFile(
       headers.range = `bytes=${have}-`;
       if (etag) headers["if-range"] = etag;
     }
-    const response = await http.request(url, { headers, signal: options.signal, accept: [416], auth: false });
+    const response = await http.request(url, {
+      headers,
+      signal: options.signal,
+      accept: [416],
+      auth: false,
+    });
     if (response.status === 416) {
       await response.body?.cancel();
       await Deno.remove(part);
@@ -120,7 +125,12 @@ export async function downloadFile(
       const length = response.headers.get("content-length");
       if (length !== null) total ??= Number(length);
     }
-    const file = await Deno.open(part, { write: true, create: true, truncate: have === 0, append: have > 0 });
+    const file = await Deno.open(part, {
+      write: true,
+      create: true,
+      truncate: have === 0,
+      append: have > 0,
+    });
     let received = have;
     try {
       for await (const chunk of response.body!) {
@@ -133,7 +143,11 @@ export async function downloadFile(
       file.close();
       if (options.signal?.aborted) throw options.signal.reason;
       if (attempt >= (options.resumes ?? 3)) {
-        throw new DownloadError(path, `transfer from ${redactUrl(url)} broke off ${attempt + 1} times`, { cause: error });
+        throw new DownloadError(
+          path,
+          `transfer from ${redactUrl(url)} broke off ${attempt + 1} times`,
+          { cause: error },
+        );
       }
       if (!(error instanceof NetworkError) && !(error instanceof TypeError)) throw error;
       continue;
@@ -143,7 +157,9 @@ export async function downloadFile(
       await Deno.remove(part);
       throw new DownloadError(
         path,
-        `size mismatch: expected ${total} bytes, got ${received} from ${redactUrl(url)}; the partial file was removed`,
+        `size mismatch: expected ${total} bytes, got ${received} from ${
+          redactUrl(url)
+        }; the partial file was removed`,
       );
     }
     await Deno.rename(part, path);
@@ -180,10 +196,16 @@ export interface DownloadAllOptions extends Omit<DownloadFileOptions, "size" | "
  * await downloadAll([{ url: a, path: "tile-1/openEO.tif" }], { dir: "out" });
  * ```
  */
-export async function downloadAll(items: DownloadItem[], options: DownloadAllOptions): Promise<DownloadResult[]> {
+export async function downloadAll(
+  items: DownloadItem[],
+  options: DownloadAllOptions,
+): Promise<DownloadResult[]> {
   for (const item of items) {
     if (item.path.split(/[\\/]/).some((p) => p === "..") || item.path.startsWith("/")) {
-      throw new DownloadError(item.path, "the path leaves the target folder; give a relative path without ..");
+      throw new DownloadError(
+        item.path,
+        "the path leaves the target folder; give a relative path without ..",
+      );
     }
   }
   const results: DownloadResult[] = new Array(items.length);
@@ -192,9 +214,14 @@ export async function downloadAll(items: DownloadItem[], options: DownloadAllOpt
     while (next < items.length) {
       const i = next++;
       const item = items[i];
-      results[i] = await downloadFile(item.url, `${options.dir}/${item.path}`, { ...options, size: item.size });
+      results[i] = await downloadFile(item.url, `${options.dir}/${item.path}`, {
+        ...options,
+        size: item.size,
+      });
     }
   };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 3, items.length) }, worker));
+  await Promise.all(
+    Array.from({ length: Math.min(options.concurrency ?? 3, items.length) }, worker),
+  );
   return results;
 }

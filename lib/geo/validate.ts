@@ -124,7 +124,7 @@ export function checkSimple(rings: Ring[], field: string): void {
       if (!segmentsIntersect(s.a, s.b, t.a, t.b)) continue;
       const where = s.ring === t.ring
         ? `edges ${Math.min(s.index, t.index)} and ${Math.max(s.index, t.index)} of ring ${s.ring}`
-        : `ring ${s.ring} and ring ${t.ring}`;
+        : `ring ${Math.min(s.ring, t.ring)} and ring ${Math.max(s.ring, t.ring)}`;
       throw new AoiError(
         field,
         `the outline intersects itself (${where}, near [${s.a}])`,

@@ -9,6 +9,8 @@ let doc: Document | undefined;
 
 /** The shared document Plot renders into. */
 export function plotDocument(): Document {
-  doc ??= (parseHTML("<!doctype html><html><head></head><body></body></html>") as unknown as { document: Document }).document;
+  doc ??= (parseHTML("<!doctype html><html><head></head><body></body></html>") as unknown as {
+    document: Document;
+  }).document;
   return doc;
 }

@@ -22,7 +22,9 @@ export class Figure {
 
   /** Wraps rendered SVG markup. */
   constructor(svg: string, title = "eojobs figure") {
-    this.svg = svg.includes("xmlns=") ? svg : svg.replace("<svg", '<svg xmlns="http://www.w3.org/2000/svg"');
+    this.svg = svg.includes("xmlns=")
+      ? svg
+      : svg.replace("<svg", '<svg xmlns="http://www.w3.org/2000/svg"');
     this.title = title;
   }
 

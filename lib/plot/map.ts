@@ -9,7 +9,14 @@ import * as Plot from "@observablehq/plot";
 import { geoMercator } from "d3-geo";
 import countries from "world-atlas/countries-10m.json" with { type: "json" };
 import { feature } from "topojson-client";
-import { type AreaGeometry, bboxOf, type BBox, fromPolygons, polygonsOf, type Position } from "../geo/types.ts";
+import {
+  type AreaGeometry,
+  type BBox,
+  bboxOf,
+  fromPolygons,
+  polygonsOf,
+  type Position,
+} from "../geo/types.ts";
 import { STATUS_COLORS, viridis } from "./colors.ts";
 import { plotDocument } from "./dom.ts";
 import { Figure } from "./figure.ts";
@@ -58,14 +65,19 @@ interface CountryFeature {
 let borders: CountryFeature[] | undefined;
 
 function countriesNear([w, s, e, n]: BBox): CountryFeature[] {
-  borders ??= (feature(countries as never, (countries as never as { objects: { countries: never } }).objects.countries) as unknown as {
+  borders ??= (feature(
+    countries as never,
+    (countries as never as { objects: { countries: never } }).objects.countries,
+  ) as unknown as {
     features: CountryFeature[];
   }).features;
   return borders.filter((f) => {
     const coords = JSON.stringify(f.geometry.coordinates).match(/-?\d+(\.\d+)?/g)!.map(Number);
     let inside = false;
     for (let i = 0; i + 1 < coords.length && !inside; i += 2) {
-      if (coords[i] > w - 5 && coords[i] < e + 5 && coords[i + 1] > s - 5 && coords[i + 1] < n + 5) inside = true;
+      if (
+        coords[i] > w - 5 && coords[i] < e + 5 && coords[i + 1] > s - 5 && coords[i + 1] < n + 5
+      ) inside = true;
     }
     return inside;
   });
@@ -73,7 +85,9 @@ function countriesNear([w, s, e, n]: BBox): CountryFeature[] {
 
 function signedArea(ring: Position[]): number {
   let a = 0;
-  for (let i = 0; i + 1 < ring.length; i++) a += ring[i][0] * ring[i + 1][1] - ring[i + 1][0] * ring[i][1];
+  for (let i = 0; i + 1 < ring.length; i++) {
+    a += ring[i][0] * ring[i + 1][1] - ring[i + 1][0] * ring[i][1];
+  }
   return a / 2;
 }
 
@@ -88,7 +102,10 @@ export function forD3(geometry: AreaGeometry): AreaGeometry {
 }
 
 function unionBBox(boxes: BBox[]): BBox {
-  return boxes.reduce((a, b) => [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[2], b[2]), Math.max(a[3], b[3])]);
+  return boxes.reduce((
+    a,
+    b,
+  ) => [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[2], b[2]), Math.max(a[3], b[3])]);
 }
 
 /** RGBA pixels of a raster in the chosen style. */
@@ -145,27 +162,57 @@ export async function mapFigure(options: MapOptions): Promise<Figure> {
   const frame = { type: "MultiPoint", coordinates: [[w, s], [e, s], [e, n], [w, n]] };
   const probe = geoMercator().fitWidth(width - 20, frame as never);
   const [[, y0], [, y1]] = [probe([w, n])!, probe([e, s])!];
-  const height = Math.round(y1 - y0 + top + 10 + 70);
-  const projection = geoMercator().fitExtent([[10, top], [width - 10, height - 80]], frame as never)
+  const present = [...new Set(tiles.map((t) => t.status))];
+  const bottom = present.length ? 30 + 22 * Math.ceil(present.length / 4) : 20;
+  const height = Math.round(y1 - y0 + top + bottom);
+  const projection = geoMercator().fitExtent(
+    [[10, top], [width - 10, height - bottom]],
+    frame as never,
+  )
     .clipExtent([[0, 0], [width, height]]);
 
-  const present = [...new Set(tiles.map((t) => t.status))];
   const marks: Plot.Markish[] = [];
   if (options.background ?? true) {
-    marks.push(Plot.geo(countriesNear([w, s, e, n]), { fill: "#f4f1ea", stroke: "#b9b4a8", strokeWidth: 0.8, ariaLabel: "background" }));
+    marks.push(
+      Plot.geo(countriesNear([w, s, e, n]), {
+        fill: "#f4f1ea",
+        stroke: "#b9b4a8",
+        strokeWidth: 0.8,
+        ariaLabel: "background",
+      }),
+    );
   }
   marks.push(
-    Plot.geo(tiles.map((t, i) => ({ type: "Feature", geometry: forD3(t.geometry), properties: { ...t, i } })), {
-      fill: (f) => palette[f.properties.status] ?? "black",
-      fillOpacity: (f) => (f.properties.status === "finished" || f.properties.status === "succeeded" ? 0.08 : 0.35),
-      stroke: (f) => palette[f.properties.status] ?? "black",
-      strokeWidth: 1.5,
-      title: (f) => f.properties.label ?? f.properties.status,
-      ariaLabel: "tiles",
-    }),
+    Plot.geo(
+      tiles.map((t, i) => ({
+        type: "Feature",
+        geometry: forD3(t.geometry),
+        properties: { ...t, i },
+      })),
+      {
+        fill: (f) => palette[f.properties.status] ?? "black",
+        fillOpacity: (
+          f,
+        ) => (f.properties.status === "finished" || f.properties.status === "succeeded"
+          ? 0.08
+          : 0.35),
+        stroke: (f) => palette[f.properties.status] ?? "black",
+        strokeWidth: 1.5,
+        title: (f) => f.properties.label ?? f.properties.status,
+        ariaLabel: "tiles",
+      },
+    ),
   );
   if (options.aoi) {
-    marks.push(Plot.geo([forD3(options.aoi)], { fill: "none", stroke: "#222", strokeWidth: 1.5, strokeDasharray: "5,3", ariaLabel: "aoi" }));
+    marks.push(
+      Plot.geo([forD3(options.aoi)], {
+        fill: "none",
+        stroke: "#222",
+        strokeWidth: 1.5,
+        strokeDasharray: "5,3",
+        ariaLabel: "aoi",
+      }),
+    );
   }
   const svg = Plot.plot({
     document: plotDocument(),
@@ -185,7 +232,11 @@ export async function mapFigure(options: MapOptions): Promise<Figure> {
   };
   const tileGroup = [...svg.children].find((c) => c.getAttribute("aria-label") === "tiles");
   for (const raster of rasters) {
-    const png = await encodePng(raster.width, raster.height, rasterPixels(raster, options.rasterStyle));
+    const png = await encodePng(
+      raster.width,
+      raster.height,
+      rasterPixels(raster, options.rasterStyle),
+    );
     const [x0, yTop] = projection([raster.bbox[0], raster.bbox[3]])!;
     const [x1, yBottom] = projection([raster.bbox[2], raster.bbox[1]])!;
     const image = make("image", {
@@ -199,13 +250,45 @@ export async function mapFigure(options: MapOptions): Promise<Figure> {
     });
     svg.insertBefore(image, tileGroup ?? null);
   }
-  if (options.title) svg.appendChild(make("text", { x: 10, y: 22, "font-size": 15, "font-weight": "bold", "text-anchor": "start" }, options.title));
+  if (options.title) {
+    svg.appendChild(
+      make(
+        "text",
+        { x: 10, y: 22, "font-size": 15, "font-weight": "bold", "text-anchor": "start" },
+        options.title,
+      ),
+    );
+  }
   present.forEach((status, i) => {
-    const x = 10 + (i % 4) * 150, y = height - 62 + Math.floor(i / 4) * 22;
+    const x = 10 + (i % 4) * 150, y = height - bottom + 8 + Math.floor(i / 4) * 22;
     const count = tiles.filter((t) => t.status === status).length;
-    svg.appendChild(make("rect", { x, y, width: 14, height: 14, fill: palette[status] ?? "black", stroke: "#444", "aria-label": `legend ${status}` }));
-    svg.appendChild(make("text", { x: x + 20, y: y + 12, "font-size": 12, "text-anchor": "start" }, `${status} (${count})`));
+    svg.appendChild(
+      make("rect", {
+        x,
+        y,
+        width: 14,
+        height: 14,
+        fill: palette[status] ?? "black",
+        stroke: "#444",
+        "aria-label": `legend ${status}`,
+      }),
+    );
+    svg.appendChild(
+      make(
+        "text",
+        { x: x + 20, y: y + 12, "font-size": 12, "text-anchor": "start" },
+        `${status} (${count})`,
+      ),
+    );
   });
-  svg.appendChild(make("text", { x: width - 10, y: height - 6, "font-size": 9, fill: "#888", "text-anchor": "end" }, "Borders: Natural Earth"));
+  svg.appendChild(
+    make("text", {
+      x: width - 10,
+      y: height - 6,
+      "font-size": 9,
+      fill: "#888",
+      "text-anchor": "end",
+    }, "Borders: Natural Earth"),
+  );
   return new Figure(svg.outerHTML, options.title);
 }

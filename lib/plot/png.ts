@@ -41,16 +41,23 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
  * console.assert(png[1] === 0x50);
  * ```
  */
-export async function encodePng(width: number, height: number, rgba: Uint8Array): Promise<Uint8Array> {
+export async function encodePng(
+  width: number,
+  height: number,
+  rgba: Uint8Array,
+): Promise<Uint8Array> {
   const header = new Uint8Array(13);
   const hv = new DataView(header.buffer);
   hv.setUint32(0, width);
   hv.setUint32(4, height);
   header.set([8, 6, 0, 0, 0], 8);
   const raw = new Uint8Array((width * 4 + 1) * height);
-  for (let y = 0; y < height; y++) raw.set(rgba.subarray(y * width * 4, (y + 1) * width * 4), y * (width * 4 + 1) + 1);
+  for (let y = 0; y < height; y++) {
+    raw.set(rgba.subarray(y * width * 4, (y + 1) * width * 4), y * (width * 4 + 1) + 1);
+  }
   const deflated = new Uint8Array(
-    await new Response(new Blob([raw]).stream().pipeThrough(new CompressionStream("deflate"))).arrayBuffer(),
+    await new Response(new Blob([raw]).stream().pipeThrough(new CompressionStream("deflate")))
+      .arrayBuffer(),
   );
   const parts = [
     new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),

@@ -44,7 +44,10 @@ export interface ReadRasterOptions {
  * console.log(r.width, r.height, r.bbox);
  * ```
  */
-export async function readRaster(source: string | URL | Uint8Array, options: ReadRasterOptions = {}): Promise<RasterData> {
+export async function readRaster(
+  source: string | URL | Uint8Array,
+  options: ReadRasterOptions = {},
+): Promise<RasterData> {
   let tiff: GeoTIFF;
   if (source instanceof Uint8Array) {
     tiff = await fromArrayBuffer(source.slice().buffer);
@@ -69,7 +72,10 @@ export async function readRaster(source: string | URL | Uint8Array, options: Rea
     }
   }
   const bbox = full.getBoundingBox() as [number, number, number, number];
-  const [band] = await image.readRasters({ samples: [options.band ?? 0], signal: options.signal }) as unknown as [
+  const [band] = await image.readRasters({
+    samples: [options.band ?? 0],
+    signal: options.signal,
+  }) as unknown as [
     ArrayLike<number>,
   ];
   const nodata = full.getGDALNoData();

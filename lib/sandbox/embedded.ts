@@ -21,13 +21,15 @@ let running: Promise<Sandbox> | undefined;
  * ```
  */
 export function embeddedSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  running ??= startSandbox({ timeScale: 0.02, mounts: allPlatforms, ...options }).then((sandbox) => {
-    const close = sandbox.close;
-    sandbox.close = () => {
-      running = undefined;
-      return close();
-    };
-    return sandbox;
-  });
+  running ??= startSandbox({ timeScale: 0.02, mounts: allPlatforms, ...options }).then(
+    (sandbox) => {
+      const close = sandbox.close;
+      sandbox.close = () => {
+        running = undefined;
+        return close();
+      };
+      return sandbox;
+    },
+  );
   return running;
 }

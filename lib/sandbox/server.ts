@@ -173,7 +173,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     issuer: (realm) => oidc.issuer(realm),
     twin: <T extends SandboxMount>(prefix: string) => {
       const mount = mounts.find((m) => m.prefix === prefix);
-      if (!mount) throw new RangeError(`no twin at ${prefix}; mounted: ${mounts.map((m) => m.prefix).join(", ")}`);
+      if (!mount) {
+        throw new RangeError(
+          `no twin at ${prefix}; mounted: ${mounts.map((m) => m.prefix).join(", ")}`,
+        );
+      }
       return mount as T;
     },
     close,

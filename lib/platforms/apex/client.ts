@@ -58,7 +58,11 @@ export class ApexDispatch {
 
   /** Connects lazily: nothing is sent until the first call. */
   constructor(options: ApexDispatchOptions) {
-    this.http = new HttpClient({ ...options.http, baseUrl: options.baseUrl ?? APEX_BASE_URL, auth: options.auth });
+    this.http = new HttpClient({
+      ...options.http,
+      baseUrl: options.baseUrl ?? APEX_BASE_URL,
+      auth: options.auth,
+    });
   }
 
   /** `GET /health`. */
@@ -69,12 +73,25 @@ export class ApexDispatch {
   /**
    * `POST /tiles`: the platform's split of a Polygon AOI (GeoJSON or WKT; checked here first).
    */
-  async tiles(aoi: AoiInput, grid: GridType = "20x20km", signal?: AbortSignal): Promise<GeometryCollection> {
+  async tiles(
+    aoi: AoiInput,
+    grid: GridType = "20x20km",
+    signal?: AbortSignal,
+  ): Promise<GeometryCollection> {
     const area = parseAoi(aoi);
     if (area.type !== "Polygon") {
-      throw new AoiError("type", "the /tiles endpoint takes a single Polygon", "send each polygon on its own, or use platformTiles() locally");
+      throw new AoiError(
+        "type",
+        "the /tiles endpoint takes a single Polygon",
+        "send each polygon on its own, or use platformTiles() locally",
+      );
     }
-    return await this.http.json("tiles", { json: { aoi: area, grid }, auth: false, signal, retrySafe: true });
+    return await this.http.json("tiles", {
+      json: { aoi: area, grid },
+      auth: false,
+      signal,
+      retrySafe: true,
+    });
   }
 
   /** `POST /params`: the parameters a service takes. */
@@ -85,7 +102,10 @@ export class ApexDispatch {
   /** `POST /unit_jobs`: submits one job. Never retried, so never submitted twice. */
   async submitUnitJob(request: BaseJobRequest, signal?: AbortSignal): Promise<UnitJob> {
     checkRequest(request, false);
-    const summary = await this.http.json<ProcessingJobSummary>("unit_jobs", { json: request, signal });
+    const summary = await this.http.json<ProcessingJobSummary>("unit_jobs", {
+      json: request,
+      signal,
+    });
     return new UnitJob(this, summary.id, summary);
   }
 
@@ -112,13 +132,23 @@ export class ApexDispatch {
   /** `POST /sync_jobs`: runs a job synchronously; the response body is the result itself. */
   async syncJob(request: BaseJobRequest, signal?: AbortSignal): Promise<Response> {
     checkRequest(request, false);
-    return await this.http.request("sync_jobs", { json: request, signal, headers: { accept: "*/*" } });
+    return await this.http.request("sync_jobs", {
+      json: request,
+      signal,
+      headers: { accept: "*/*" },
+    });
   }
 
   /** `POST /upscale_tasks`: one job per `dimension.values` entry, made in the background. */
-  async submitUpscaleTask(request: UpscalingTaskRequest, signal?: AbortSignal): Promise<UpscaleTask> {
+  async submitUpscaleTask(
+    request: UpscalingTaskRequest,
+    signal?: AbortSignal,
+  ): Promise<UpscaleTask> {
     checkRequest(request, true);
-    const summary = await this.http.json<UpscalingTaskSummary>("upscale_tasks", { json: request, signal });
+    const summary = await this.http.json<UpscalingTaskSummary>("upscale_tasks", {
+      json: request,
+      signal,
+    });
     return new UpscaleTask(this, summary.id, summary);
   }
 
@@ -133,7 +163,10 @@ export class ApexDispatch {
   }
 
   /** `GET /jobs_status`: the user's tasks and unit jobs. */
-  jobsStatus(filter: JobsFilter[] = ["upscaling", "processing"], signal?: AbortSignal): Promise<JobsStatusResponse> {
+  jobsStatus(
+    filter: JobsFilter[] = ["upscaling", "processing"],
+    signal?: AbortSignal,
+  ): Promise<JobsStatusResponse> {
     return this.http.json("jobs_status", { query: { filter }, signal });
   }
 

@@ -46,7 +46,9 @@ export interface ApexConnectOptions {
  * const local = connectApex({ sandbox: "http://127.0.0.1:8123" }); // demo user, no network
  * ```
  */
-export function connectApex(options: ApexConnectOptions = {}): ApexDispatch & { session?: OidcSession } {
+export function connectApex(
+  options: ApexConnectOptions = {},
+): ApexDispatch & { session?: OidcSession } {
   const origin = options.sandbox ? new URL(options.sandbox).origin : undefined;
   const baseUrl = options.baseUrl ?? (origin ? `${origin}/apex` : APEX_BASE_URL);
   if (options.token) return new ApexDispatch({ baseUrl, auth: options.token });

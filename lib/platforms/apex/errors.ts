@@ -32,33 +32,60 @@ const FORMATS = ["geojson", "gtiff", "netcdf", "json"];
 const LABELS = ["openeo", "ogc_api_process"];
 
 /** Throws {@linkcode ApexRequestError} for the first problem in `request`. */
-export function checkRequest(request: BaseJobRequest | UpscalingTaskRequest, upscale: boolean): void {
+export function checkRequest(
+  request: BaseJobRequest | UpscalingTaskRequest,
+  upscale: boolean,
+): void {
   const r = request as unknown as Record<string, unknown>;
   if (typeof r.title !== "string" || r.title.trim() === "") {
     throw new ApexRequestError("title", "missing or empty", "give the job a title");
   }
   if (!LABELS.includes(r.label as string)) {
-    throw new ApexRequestError("label", `${JSON.stringify(r.label)} is not a platform kind`, `use ${LABELS.join(" or ")}`);
+    throw new ApexRequestError(
+      "label",
+      `${JSON.stringify(r.label)} is not a platform kind`,
+      `use ${LABELS.join(" or ")}`,
+    );
   }
   if (!FORMATS.includes(r.format as string)) {
-    throw new ApexRequestError("format", `${JSON.stringify(r.format)} is not an output format`, `use ${FORMATS.join(", ")}`);
+    throw new ApexRequestError(
+      "format",
+      `${JSON.stringify(r.format)} is not an output format`,
+      `use ${FORMATS.join(", ")}`,
+    );
   }
   const service = r.service as Record<string, unknown> | undefined;
   for (const key of ["endpoint", "application"]) {
     if (typeof service?.[key] !== "string" || service[key] === "") {
-      throw new ApexRequestError(`service.${key}`, "missing", "give the platform URL (endpoint) and the service (application)");
+      throw new ApexRequestError(
+        `service.${key}`,
+        "missing",
+        "give the platform URL (endpoint) and the service (application)",
+      );
     }
   }
   if (!r.parameters || typeof r.parameters !== "object" || Array.isArray(r.parameters)) {
-    throw new ApexRequestError("parameters", "must be an object", "pass the service parameters by name, {} for none");
+    throw new ApexRequestError(
+      "parameters",
+      "must be an object",
+      "pass the service parameters by name, {} for none",
+    );
   }
   if (upscale) {
     const d = r.dimension as Record<string, unknown> | undefined;
     if (typeof d?.name !== "string" || d.name === "") {
-      throw new ApexRequestError("dimension.name", "missing", "name the parameter to vary, such as spatial_extent");
+      throw new ApexRequestError(
+        "dimension.name",
+        "missing",
+        "name the parameter to vary, such as spatial_extent",
+      );
     }
     if (!Array.isArray(d.values) || d.values.length === 0) {
-      throw new ApexRequestError("dimension.values", "must be a non-empty list", "give one value per job, such as the tiles");
+      throw new ApexRequestError(
+        "dimension.values",
+        "must be a non-empty list",
+        "give one value per job, such as the tiles",
+      );
     }
   }
 }

@@ -10,7 +10,14 @@ export type ProcessType = "openeo" | "ogc_api_process";
 /** `format` of the results. */
 export type OutputFormat = "geojson" | "gtiff" | "netcdf" | "json";
 /** Status of jobs and tasks. */
-export type ProcessingStatus = "created" | "queued" | "running" | "finished" | "canceled" | "failed" | "unknown";
+export type ProcessingStatus =
+  | "created"
+  | "queued"
+  | "running"
+  | "finished"
+  | "canceled"
+  | "failed"
+  | "unknown";
 /** Grids of `/tiles`. */
 export type GridType = "20x20km" | "250x250km";
 /** `filter` of `/jobs_status`. */
@@ -115,7 +122,16 @@ export interface Parameter {
   /** Parameter name. */
   name: string;
   /** Its kind. */
-  type: "datetime" | "date-interval" | "bounding-box" | "polygon" | "boolean" | "integer" | "double" | "string" | "array-string";
+  type:
+    | "datetime"
+    | "date-interval"
+    | "bounding-box"
+    | "polygon"
+    | "boolean"
+    | "integer"
+    | "double"
+    | "string"
+    | "array-string";
   /** May be left out. */
   optional: boolean;
   /** What it is. */

@@ -44,7 +44,9 @@ export class UnitJob {
   }
 
   /** Status changes until the job ends. */
-  watch(options: WatchOptions<ProcessingJob> = {}): AsyncGenerator<StatusSnapshot<ProcessingJob>, void, undefined> {
+  watch(
+    options: WatchOptions<ProcessingJob> = {},
+  ): AsyncGenerator<StatusSnapshot<ProcessingJob>, void, undefined> {
     return watch((signal) => this.status(signal), options);
   }
 
@@ -52,7 +54,9 @@ export class UnitJob {
   async results(signal?: AbortSignal): Promise<StacCollection> {
     const { raw } = await this.status(signal);
     if (raw !== "finished") {
-      throw new Error(`unit job ${this.id} is "${raw}"; results exist once it is "finished" (watch it first)`);
+      throw new Error(
+        `unit job ${this.id} is "${raw}"; results exist once it is "finished" (watch it first)`,
+      );
     }
     const collection = await this.#apex.unitJobResults(this.id, signal);
     if (!collection) throw new Error(`unit job ${this.id} finished but has no result collection`);

@@ -14,7 +14,12 @@ import { backoffDelay } from "../../time/backoff.ts";
 import { sleep as realSleep } from "../../time/sleep.ts";
 import type { ApexDispatch } from "./client.ts";
 import { apexState } from "./state.ts";
-import type { ProcessingJobSummary, StatusMessage, UpscalingTask, UpscalingTaskSummary } from "./types.ts";
+import type {
+  ProcessingJobSummary,
+  StatusMessage,
+  UpscalingTask,
+  UpscalingTaskSummary,
+} from "./types.ts";
 import { UnitJob } from "./unit_job.ts";
 
 /** One update of a task. */
@@ -98,24 +103,33 @@ export class UpscaleTask {
         const url = apex.socketUrl(`ws/upscale_tasks/${id}`, token, {
           interval: options.socketIntervalSeconds ?? 10,
         });
+        let refused: string | undefined;
         try {
           for await (const message of socketMessages<StatusMessage<UpscalingTask>>(url, signal)) {
             if (message.type === "status" && message.data) {
               failures = 0;
               yield snapshotOf(message.data);
             } else if (message.type === "error") {
-              throw new Error(`task ${id} status stream: ${message.message}`);
+              refused = message.message ?? "error";
             }
           }
         } catch (error) {
           if (signal.aborted) throw signal.reason;
-          if (error instanceof SocketClosedError && error.reason === "AUTHENTICATION_FAILED") {
-            auth.invalidate?.(token);
-          } else if (error instanceof SocketClosedError && error.reason === "TASK_NOT_FOUND") {
-            throw new HttpError({ status: 404, method: "WS", url, body: { error_code: "TASK_NOT_FOUND" } });
+          // The server names the cause in the close reason, after an "error" message.
+          const reason = error instanceof SocketClosedError ? error.reason : "";
+          if (reason === "AUTHENTICATION_FAILED") auth.invalidate?.(token);
+          else if (reason === "TASK_NOT_FOUND") {
+            throw new HttpError({
+              status: 404,
+              method: "WS",
+              url,
+              body: { error_code: reason, message: refused },
+            });
           }
         }
-        if (++failures > reconnects) throw new Error(`task ${id} status stream: gave up after ${reconnects} reconnects`);
+        if (++failures > reconnects) {
+          throw new Error(`task ${id} status stream: gave up after ${reconnects} reconnects`);
+        }
         await wait(backoffDelay(failures - 1, { baseMs: 500, capMs: 5_000 }), signal);
       }
     };
@@ -148,7 +162,14 @@ export class UpscaleTask {
       for (const j of task.jobs) previous.set(j.id, j.status);
       const counts = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
       for (const j of task.jobs) counts[apexState(j.status)]++;
-      yield { task, state: snapshot.state, raw: snapshot.raw, changed, counts, source: fromSocket ? "websocket" : "poll" };
+      yield {
+        task,
+        state: snapshot.state,
+        raw: snapshot.raw,
+        changed,
+        counts,
+        source: fromSocket ? "websocket" : "poll",
+      };
     }
   }
 }

@@ -8,7 +8,14 @@
 import { seededRandom } from "../random.ts";
 
 /** Statuses of the APEx API. */
-export type ApexStatus = "created" | "queued" | "running" | "finished" | "canceled" | "failed" | "unknown";
+export type ApexStatus =
+  | "created"
+  | "queued"
+  | "running"
+  | "finished"
+  | "canceled"
+  | "failed"
+  | "unknown";
 
 /** Service details as stored (namespace always present). */
 export interface Service {
@@ -84,7 +91,9 @@ export class ApexStore {
   }
 
   /** Creates a job record whose life starts at `start`. */
-  addJob(init: Omit<JobRecord, "id" | "queuedAt" | "runningAt" | "endAt" | "fails" | "assetKey">): JobRecord {
+  addJob(
+    init: Omit<JobRecord, "id" | "queuedAt" | "runningAt" | "endAt" | "fails" | "assetKey">,
+  ): JobRecord {
     const id = this.#nextJob++;
     const random = seededRandom(this.#seed * 7919 + id * 104729);
     const pick = ([lo, hi]: [number, number]) => (lo + (hi - lo) * random()) * 1000 * this.#scale;
@@ -138,12 +147,15 @@ export class ApexStore {
 
   /** When the job's status last changed, at time `now`. */
   updated(job: JobRecord, now: number): number {
-    return [job.endAt, job.runningAt, job.queuedAt, job.created].find((t) => t <= now) ?? job.created;
+    return [job.endAt, job.runningAt, job.queuedAt, job.created].find((t) => t <= now) ??
+      job.created;
   }
 
   /** The child jobs that exist at `now` (they are made in the background, one by one). */
   children(task: TaskRecord, now: number): JobRecord[] {
-    return task.jobIds.map((id) => this.jobs.get(id)).filter((j): j is JobRecord => !!j && j.created <= now);
+    return task.jobIds.map((id) => this.jobs.get(id)).filter((j): j is JobRecord =>
+      !!j && j.created <= now
+    );
   }
 
   /** The server's rule: first match wins. */

@@ -20,7 +20,8 @@ export const PARAMETER_SETS: Record<string, unknown[]> = {
       name: "temporal_extent",
       type: "date-interval",
       optional: true,
-      description: "Temporal extent specified as two-element array with start and end date/date-time.",
+      description:
+        "Temporal extent specified as two-element array with start and end date/date-time.",
       default: ["2023-05-01", "2023-09-30"],
       options: [],
     },

@@ -21,14 +21,19 @@ function ringsBBox(rings: number[][][]): BBox {
 
 /** The job's extent as the server reads it: a bbox object, a GeoJSON geometry, or a 4-number list. */
 export function extentOf(parameters: Record<string, unknown>): BBox {
-  const v = (parameters.spatial_extent ?? parameters.bbox) as Record<string, unknown> | number[] | undefined;
+  const v = (parameters.spatial_extent ?? parameters.bbox) as
+    | Record<string, unknown>
+    | number[]
+    | undefined;
   if (Array.isArray(v) && v.length === 4 && v.every((n) => typeof n === "number")) return v as BBox;
   if (v && !Array.isArray(v)) {
     if (["west", "south", "east", "north"].every((k) => typeof v[k] === "number")) {
       return [v.west, v.south, v.east, v.north] as BBox;
     }
     if (v.type === "Polygon") return ringsBBox((v.coordinates as number[][][]).slice(0, 1));
-    if (v.type === "MultiPolygon") return ringsBBox((v.coordinates as number[][][][]).map((p) => p[0]));
+    if (v.type === "MultiPolygon") {
+      return ringsBBox((v.coordinates as number[][][][]).map((p) => p[0]));
+    }
   }
   return DEFAULT_EXTENT;
 }
@@ -36,7 +41,9 @@ export function extentOf(parameters: Record<string, unknown>): BBox {
 /** The temporal extent, or the service default. */
 export function temporalOf(parameters: Record<string, unknown>): [string, string] {
   const t = parameters.temporal_extent;
-  return Array.isArray(t) && t.length === 2 ? [String(t[0]), String(t[1])] : ["2023-05-01", "2023-09-30"];
+  return Array.isArray(t) && t.length === 2
+    ? [String(t[0]), String(t[1])]
+    : ["2023-05-01", "2023-09-30"];
 }
 
 /** A made file. */
@@ -62,7 +69,10 @@ export async function makeResult(job: JobRecord): Promise<ResultFile> {
       type: "Feature",
       id: i,
       geometry: { type: "Polygon", coordinates: [[[w, s], [e, s], [e, n], [w, n], [w, s]]] },
-      properties: { pv_farm: 1, area_m2: Math.round((e - w) * (n - s) * 111_320 * 111_320 * Math.cos((s * Math.PI) / 180)) },
+      properties: {
+        pv_farm: 1,
+        area_m2: Math.round((e - w) * (n - s) * 111_320 * 111_320 * Math.cos((s * Math.PI) / 180)),
+      },
     }));
     return {
       name: "vectorcube.geojson",
@@ -81,7 +91,11 @@ export async function makeResult(job: JobRecord): Promise<ResultFile> {
 }
 
 /** The STAC Collection of a finished job. */
-export function collectionOf(job: JobRecord, file: ResultFile, href: string): Record<string, unknown> {
+export function collectionOf(
+  job: JobRecord,
+  file: ResultFile,
+  href: string,
+): Record<string, unknown> {
   const bbox = extentOf(job.parameters);
   const [start, end] = temporalOf(job.parameters);
   return {
@@ -107,7 +121,10 @@ export function collectionOf(job: JobRecord, file: ResultFile, href: string): Re
       },
     },
     license: "proprietary",
-    extent: { spatial: { bbox: [bbox] }, temporal: { interval: [[`${start}T00:00:00Z`, `${end}T00:00:00Z`]] } },
+    extent: {
+      spatial: { bbox: [bbox] },
+      temporal: { interval: [[`${start}T00:00:00Z`, `${end}T00:00:00Z`]] },
+    },
     keywords: null,
     providers: null,
     summaries: null,

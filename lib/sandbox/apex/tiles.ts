@@ -24,11 +24,19 @@ export function fromMercator([x, y]: Pt): Pt {
 export const GRIDS: Record<string, number> = { "20x20km": 20_000, "250x250km": 250_000 };
 
 /** Splits a Polygon's rings (lon/lat) into clipped cells, as the APEx server does. */
-export function splitPolygon(rings: Pt[][], grid: string): Array<{ type: string; coordinates: unknown }> {
+export function splitPolygon(
+  rings: Pt[][],
+  grid: string,
+): Array<{ type: string; coordinates: unknown }> {
   const cell = GRIDS[grid];
   const projected = rings.map((ring) => ring.map(toMercator));
   const xs = projected[0].map((p) => p[0]), ys = projected[0].map((p) => p[1]);
-  const [minX, maxX, minY, maxY] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  const [minX, maxX, minY, maxY] = [
+    Math.min(...xs),
+    Math.max(...xs),
+    Math.min(...ys),
+    Math.max(...ys),
+  ];
   const out: Array<{ type: string; coordinates: unknown }> = [];
   for (let x = minX; x < maxX; x += cell) {
     for (let y = minY; y < maxY; y += cell) {

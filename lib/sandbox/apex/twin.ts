@@ -7,7 +7,14 @@
  */
 import type { SandboxContext, SandboxMount } from "../server.ts";
 import { serveBytes } from "../files/range.ts";
-import { ApexStore, DEFAULT_LIFECYCLE, type JobRecord, type LifeCycle, type Service, type TaskRecord } from "./jobs.ts";
+import {
+  ApexStore,
+  DEFAULT_LIFECYCLE,
+  type JobRecord,
+  type LifeCycle,
+  type Service,
+  type TaskRecord,
+} from "./jobs.ts";
 import { collectionOf, makeResult, type ResultFile } from "./results.ts";
 import { GRIDS, splitPolygon } from "./tiles.ts";
 import { checkJobRequest, checkTileRequest, type Issue } from "./validation.ts";
@@ -48,7 +55,10 @@ export interface ApexTwinOptions {
  */
 export function apexTwin(options: ApexTwinOptions = {}): (ctx: SandboxContext) => ApexTwin {
   return (ctx) =>
-    makeTwin(ctx, new ApexStore(ctx.seed, ctx.timeScale, { ...DEFAULT_LIFECYCLE, ...options.lifeCycle }));
+    makeTwin(
+      ctx,
+      new ApexStore(ctx.seed, ctx.timeScale, { ...DEFAULT_LIFECYCLE, ...options.lifeCycle }),
+    );
 }
 
 function makeTwin(ctx: SandboxContext, store: ApexStore): ApexTwin {
@@ -69,8 +79,17 @@ function makeTwin(ctx: SandboxContext, store: ApexStore): ApexTwin {
     service: j.service,
     parameters: j.parameters,
   });
-  const full = (j: JobRecord) => ({ ...summary(j), created: naive(j.created), updated: naive(store.updated(j, now())) });
-  const taskSummary = (t: TaskRecord) => ({ id: t.id, title: t.title, label: t.label, status: store.taskStatus(t, now()) });
+  const full = (j: JobRecord) => ({
+    ...summary(j),
+    created: naive(j.created),
+    updated: naive(store.updated(j, now())),
+  });
+  const taskSummary = (t: TaskRecord) => ({
+    id: t.id,
+    title: t.title,
+    label: t.label,
+    status: store.taskStatus(t, now()),
+  });
   const task = (t: TaskRecord) => ({
     ...taskSummary(t),
     service: t.service,
@@ -83,7 +102,9 @@ function makeTwin(ctx: SandboxContext, store: ApexStore): ApexTwin {
       ? [...store.tasks.values()].filter((t) => t.user === user).map(taskSummary)
       : [],
     processing_jobs: filters.includes("processing")
-      ? [...store.jobs.values()].filter((j) => j.user === user && j.taskId === undefined).map(summary)
+      ? [...store.jobs.values()].filter((j) => j.user === user && j.taskId === undefined).map(
+        summary,
+      )
       : [],
   });
 
@@ -96,10 +117,14 @@ function makeTwin(ctx: SandboxContext, store: ApexStore): ApexTwin {
         headers: { "content-type": "application/json", ...headers, ...extra },
       });
     const fail = (status: number, code: string, message: string, details: unknown = null) =>
-      json({ status: "error", error_code: code, message, details, request_id: correlation }, status);
+      json(
+        { status: "error", error_code: code, message, details, request_id: correlation },
+        status,
+      );
     const invalid = (issues: Issue[]) =>
       fail(422, "VALIDATION_ERROR", "Request validation failed.", { errors: issues });
-    const notAuthenticated = () => json({ detail: "Not authenticated" }, 401, { "www-authenticate": "Bearer" });
+    const notAuthenticated = () =>
+      json({ detail: "Not authenticated" }, 401, { "www-authenticate": "Bearer" });
 
     const bearer = () => request.headers.get("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1];
     /** The user id (`sub`), or a response refusing the request. */
@@ -108,7 +133,11 @@ function makeTwin(ctx: SandboxContext, store: ApexStore): ApexTwin {
       if (!token) return notAuthenticated();
       const claims = await ctx.oidc.verifyAccess("apex", token);
       if (!claims) {
-        return fail(401, "AUTHENTICATION_FAILED", "Could not validate credentials. Please retry signing in.");
+        return fail(
+          401,
+          "AUTHENTICATION_FAILED",
+          "Could not validate credentials. Please retry signing in.",
+        );
       }
       return String(claims.sub);
     };
@@ -139,7 +168,9 @@ function makeTwin(ctx: SandboxContext, store: ApexStore): ApexTwin {
     const method = request.method;
     let m: RegExpMatchArray | null;
 
-    if (path === "/health" && method === "GET") return json({ status: "ok", database: { status: "ok" } });
+    if (path === "/health" && method === "GET") {
+      return json({ status: "ok", database: { status: "ok" } });
+    }
 
     if (path === "/tiles" && method === "POST") {
       const b = await body();
@@ -147,7 +178,10 @@ function makeTwin(ctx: SandboxContext, store: ApexStore): ApexTwin {
       const issues = checkTileRequest(b.value, Object.keys(GRIDS));
       if (issues.length) return invalid(issues);
       const req = b.value as { aoi: { coordinates: [number, number][][] }; grid: string };
-      return json({ type: "GeometryCollection", geometries: splitPolygon(req.aoi.coordinates, req.grid) }, 201);
+      return json({
+        type: "GeometryCollection",
+        geometries: splitPolygon(req.aoi.coordinates, req.grid),
+      }, 201);
     }
 
     if (path === "/unit_jobs" && method === "POST") {
@@ -176,18 +210,27 @@ function makeTwin(ctx: SandboxContext, store: ApexStore): ApexTwin {
       const who = await user();
       if (who instanceof Response) return who;
       const job = store.jobs.get(id);
-      if (!job || job.user !== who) return fail(404, "JOB_NOT_FOUND", "The requested job was not found.");
+      if (!job || job.user !== who) {
+        return fail(404, "JOB_NOT_FOUND", "The requested job was not found.");
+      }
       if (m[2] && method === "GET") {
         const status = store.status(job, now());
         if (status !== "finished") {
-          return fail(500, "INTERNAL_ERROR", "An error occurred while retrieving processing job results.", {
-            error: `Job ${id} has status "${status}"; results exist once it is "finished".`,
-          });
+          return fail(
+            500,
+            "INTERNAL_ERROR",
+            "An error occurred while retrieving processing job results.",
+            {
+              error: `Job ${id} has status "${status}"; results exist once it is "finished".`,
+            },
+          );
         }
         let file = files.get(id);
         if (!file) files.set(id, file = makeResult(job));
         const f = await file;
-        return json(collectionOf(job, f, `${ctx.origin}${PREFIX}/assets/${id}-${job.assetKey}/${f.name}`));
+        return json(
+          collectionOf(job, f, `${ctx.origin}${PREFIX}/assets/${id}-${job.assetKey}/${f.name}`),
+        );
       }
       if (!m[2] && method === "GET") return json(full(job));
       if (!m[2] && method === "DELETE") {
@@ -198,7 +241,10 @@ function makeTwin(ctx: SandboxContext, store: ApexStore): ApexTwin {
       return json({ detail: "Method Not Allowed" }, 405);
     }
 
-    if ((m = path.match(/^\/assets\/(\d+)-([0-9a-f]+)\/([^/]+)$/)) && (method === "GET" || method === "HEAD")) {
+    if (
+      (m = path.match(/^\/assets\/(\d+)-([0-9a-f]+)\/([^/]+)$/)) &&
+      (method === "GET" || method === "HEAD")
+    ) {
       const job = store.jobs.get(Number(m[1]));
       const file = job && job.assetKey === m[2] ? await files.get(job.id) : undefined;
       if (!file || file.name !== m[3]) return json({ detail: "Not Found" }, 404);
@@ -242,7 +288,13 @@ function makeTwin(ctx: SandboxContext, store: ApexStore): ApexTwin {
       if (issues.length) return invalid(issues);
       const r = b.value as Json;
       const t = store.addTask(
-        { user: who, title: String(r.title), label: String(r.label), service: service(r.service as Json), created: now() },
+        {
+          user: who,
+          title: String(r.title),
+          label: String(r.label),
+          service: service(r.service as Json),
+          created: now(),
+        },
         { format: String(r.format), parameters: r.parameters as Json },
         r.dimension as { name: string; values: unknown[] },
       );
@@ -255,13 +307,17 @@ function makeTwin(ctx: SandboxContext, store: ApexStore): ApexTwin {
       const who = await user();
       if (who instanceof Response) return who;
       const t = store.tasks.get(id);
-      if (!t || t.user !== who) return fail(404, "TASK_NOT_FOUND", "The requested task was not found.");
+      if (!t || t.user !== who) {
+        return fail(404, "TASK_NOT_FOUND", "The requested task was not found.");
+      }
       return json(task(t));
     }
 
     if (path === "/jobs_status" && method === "GET") {
       const filters = url.searchParams.getAll("filter");
-      const bad = filters.map((f, i) => [f, i] as const).filter(([f]) => f !== "upscaling" && f !== "processing");
+      const bad = filters.map((f, i) => [f, i] as const).filter(([f]) =>
+        f !== "upscaling" && f !== "processing"
+      );
       if (bad.length) {
         return invalid(bad.map(([f, i]) => ({
           type: "enum",
@@ -284,7 +340,8 @@ function makeTwin(ctx: SandboxContext, store: ApexStore): ApexTwin {
       const set = Object.entries(PARAMETER_SETS).find(([key]) => application.includes(key));
       if (!set) {
         return json({
-          detail: `An error occurred while retrieving service parameters: no service description at ${application}`,
+          detail:
+            `An error occurred while retrieving service parameters: no service description at ${application}`,
         }, 500);
       }
       return json(set[1]);
@@ -297,7 +354,12 @@ function makeTwin(ctx: SandboxContext, store: ApexStore): ApexTwin {
     return json({ detail: "Not Found" }, 404);
   };
 
-  const socket = (request: Request, url: URL, taskIdText: string | undefined, headers: Record<string, string>) => {
+  const socket = (
+    request: Request,
+    url: URL,
+    taskIdText: string | undefined,
+    headers: Record<string, string>,
+  ) => {
     const token = url.searchParams.get("token");
     if (!token) return new Response("Missing token", { status: 403, headers });
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
@@ -323,14 +385,25 @@ function makeTwin(ctx: SandboxContext, store: ApexStore): ApexTwin {
       // As on the real server, the token is checked at the first poll only.
       if (userId === undefined) {
         const claims = await ctx.oidc.verifyAccess("apex", token);
-        if (!claims) return stop("AUTHENTICATION_FAILED", "Could not validate credentials. Please retry signing in.");
+        if (!claims) {
+          return stop(
+            "AUTHENTICATION_FAILED",
+            "Could not validate credentials. Please retry signing in.",
+          );
+        }
         userId = String(claims.sub);
       }
       if (taskId === undefined) {
-        send({ type: "status", data: jobsStatus(userId, filters.length ? filters : ["upscaling", "processing"]), message: null });
+        send({
+          type: "status",
+          data: jobsStatus(userId, filters.length ? filters : ["upscaling", "processing"]),
+          message: null,
+        });
       } else {
         const t = store.tasks.get(taskId);
-        if (!t || t.user !== userId) return stop("TASK_NOT_FOUND", "The requested task was not found.");
+        if (!t || t.user !== userId) {
+          return stop("TASK_NOT_FOUND", "The requested task was not found.");
+        }
         send({ type: "status", data: task(t), message: null });
       }
       timer = setTimeout(poll, interval * 1000);

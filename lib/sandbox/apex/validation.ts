@@ -21,7 +21,9 @@ function isObj(v: unknown): v is Obj {
 
 function enumMsg(values: string[]): string {
   const quoted = values.map((v) => `'${v}'`);
-  return `Input should be ${quoted.slice(0, -1).join(", ")}${quoted.length > 1 ? " or " : ""}${quoted[quoted.length - 1]}`;
+  return `Input should be ${quoted.slice(0, -1).join(", ")}${quoted.length > 1 ? " or " : ""}${
+    quoted[quoted.length - 1]
+  }`;
 }
 
 /** Collects issues while checking fields of a body. */
@@ -43,7 +45,12 @@ export class Checker {
   /** Checks a required field is present. */
   required(body: Obj, field: string, loc: Array<string | number>): unknown {
     if (!(field in body)) {
-      this.issues.push({ type: "missing", loc: [...loc, field], msg: "Field required", input: body });
+      this.issues.push({
+        type: "missing",
+        loc: [...loc, field],
+        msg: "Field required",
+        input: body,
+      });
     }
     return body[field];
   }
@@ -53,7 +60,12 @@ export class Checker {
     if (optional && (body[field] === undefined || body[field] === null)) return;
     const v = this.required(body, field, loc);
     if (v !== undefined && typeof v !== "string") {
-      this.issues.push({ type: "string_type", loc: [...loc, field], msg: "Input should be a valid string", input: v });
+      this.issues.push({
+        type: "string_type",
+        loc: [...loc, field],
+        msg: "Input should be a valid string",
+        input: v,
+      });
     }
   }
 
@@ -69,7 +81,12 @@ export class Checker {
   dict(body: Obj, field: string, loc: Array<string | number>): void {
     const v = this.required(body, field, loc);
     if (v !== undefined && !isObj(v)) {
-      this.issues.push({ type: "dict_type", loc: [...loc, field], msg: "Input should be a valid dictionary", input: v });
+      this.issues.push({
+        type: "dict_type",
+        loc: [...loc, field],
+        msg: "Input should be a valid dictionary",
+        input: v,
+      });
     }
   }
 }
@@ -100,7 +117,12 @@ export function checkJobRequest(body: unknown, withDimension: boolean): Issue[] 
         c.string(d, "name", ["body", "dimension"]);
         const values = c.required(d, "values", ["body", "dimension"]);
         if (values !== undefined && !Array.isArray(values)) {
-          c.issues.push({ type: "list_type", loc: ["body", "dimension", "values"], msg: "Input should be a valid list", input: values });
+          c.issues.push({
+            type: "list_type",
+            loc: ["body", "dimension", "values"],
+            msg: "Input should be a valid list",
+            input: values,
+          });
         } else if (Array.isArray(values) && values.length === 0) {
           c.issues.push({
             type: "too_short",
@@ -126,23 +148,48 @@ export function checkTileRequest(body: unknown, grids: string[]): Issue[] {
   const a = c.object(aoi, ["body", "aoi"]);
   if (!a) return c.issues;
   if (a.type !== "Polygon") {
-    c.issues.push({ type: "literal_error", loc: ["body", "aoi", "type"], msg: "Input should be 'Polygon'", input: a.type });
+    c.issues.push({
+      type: "literal_error",
+      loc: ["body", "aoi", "type"],
+      msg: "Input should be 'Polygon'",
+      input: a.type,
+    });
   }
   const rings = a.coordinates;
   const loc = ["body", "aoi", "coordinates"];
   const valid = Array.isArray(rings) && rings.length > 0 &&
     rings.every((r) =>
       Array.isArray(r) &&
-      r.every((p) => Array.isArray(p) && p.length >= 2 && p.every((n) => typeof n === "number" && Number.isFinite(n)))
+      r.every((p) =>
+        Array.isArray(p) && p.length >= 2 &&
+        p.every((n) => typeof n === "number" && Number.isFinite(n))
+      )
     );
   if (!valid) {
-    c.issues.push({ type: "list_type", loc, msg: "Input should be a valid list of linear rings of positions", input: rings });
+    c.issues.push({
+      type: "list_type",
+      loc,
+      msg: "Input should be a valid list of linear rings of positions",
+      input: rings,
+    });
   } else if ((rings as unknown[][]).some((r) => r.length < 4)) {
-    c.issues.push({ type: "value_error", loc, msg: "Value error, All linear rings must have four or more coordinates", input: rings });
+    c.issues.push({
+      type: "value_error",
+      loc,
+      msg: "Value error, All linear rings must have four or more coordinates",
+      input: rings,
+    });
   } else if (
-    (rings as number[][][]).some((r) => r[0][0] !== r[r.length - 1][0] || r[0][1] !== r[r.length - 1][1])
+    (rings as number[][][]).some((r) =>
+      r[0][0] !== r[r.length - 1][0] || r[0][1] !== r[r.length - 1][1]
+    )
   ) {
-    c.issues.push({ type: "value_error", loc, msg: "Value error, All linear rings have the same start and end coordinates", input: rings });
+    c.issues.push({
+      type: "value_error",
+      loc,
+      msg: "Value error, All linear rings have the same start and end coordinates",
+      input: rings,
+    });
   }
   return c.issues;
 }

@@ -136,7 +136,9 @@ export async function writeGeoTiff(raster: RasterInput): Promise<Uint8Array> {
     const l = levels[levels.length - 1];
     levels.push(halve(l.width, l.height, l.data, nodata));
   }
-  const tiles = await Promise.all(levels.map((l) => tilesOf(l.width, l.height, l.data, nodata ?? 0)));
+  const tiles = await Promise.all(
+    levels.map((l) => tilesOf(l.width, l.height, l.data, nodata ?? 0)),
+  );
   const entriesFor = (level: number, offsets: number[]): Entry[] => {
     const l = levels[level];
     const entries: Entry[] = [
@@ -156,10 +158,18 @@ export async function writeGeoTiff(raster: RasterInput): Promise<Uint8Array> {
     ];
     if (level === 0) {
       entries.push(
-        { tag: 33550, type: DOUBLE, values: [(bbox[2] - bbox[0]) / l.width, (bbox[3] - bbox[1]) / l.height, 0] },
+        {
+          tag: 33550,
+          type: DOUBLE,
+          values: [(bbox[2] - bbox[0]) / l.width, (bbox[3] - bbox[1]) / l.height, 0],
+        },
         { tag: 33922, type: DOUBLE, values: [0, 0, 0, bbox[0], bbox[3], 0] },
         // GeoKeys: geographic model, pixel-is-area, WGS 84 (EPSG:4326).
-        { tag: 34735, type: SHORT, values: [1, 1, 0, 3, 1024, 0, 1, 2, 1025, 0, 1, 1, 2048, 0, 1, 4326] },
+        {
+          tag: 34735,
+          type: SHORT,
+          values: [1, 1, 0, 3, 1024, 0, 1, 2, 1025, 0, 1, 1, 2048, 0, 1, 4326],
+        },
       );
     }
     if (nodata !== undefined) entries.push({ tag: 42113, type: ASCII, values: String(nodata) });
@@ -185,7 +195,12 @@ export async function writeGeoTiff(raster: RasterInput): Promise<Uint8Array> {
   out.set([0x49, 0x49, 42, 0]);
   view.setUint32(4, 8, true);
   levels.forEach((_, i) => {
-    writeIfd(view, ifdStarts[i], entriesFor(i, offsets[i]), i + 1 < levels.length ? ifdStarts[i + 1] : 0);
+    writeIfd(
+      view,
+      ifdStarts[i],
+      entriesFor(i, offsets[i]),
+      i + 1 < levels.length ? ifdStarts[i + 1] : 0,
+    );
     tiles[i].forEach((t, k) => out.set(t, offsets[i][k]));
   });
   return out;

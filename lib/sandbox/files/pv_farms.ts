@@ -37,7 +37,9 @@ export function pvAt(lon: number, lat: number): 0 | 1 {
 }
 
 /** Every farm that overlaps `[west, south, east, north]`. */
-export function farmsIn(bbox: [number, number, number, number]): Array<[number, number, number, number]> {
+export function farmsIn(
+  bbox: [number, number, number, number],
+): Array<[number, number, number, number]> {
   const out: Array<[number, number, number, number]> = [];
   for (let i = Math.floor(bbox[0] / CELL); i <= Math.floor(bbox[2] / CELL); i++) {
     for (let j = Math.floor(bbox[1] / CELL); j <= Math.floor(bbox[3] / CELL); j++) {
@@ -49,10 +51,15 @@ export function farmsIn(bbox: [number, number, number, number]): Array<[number, 
 }
 
 /** A PV mask raster of `[west, south, east, north]`, at most `maxSide` pixels a side. */
-export function pvRaster(bbox: [number, number, number, number], maxSide = 1024, pixelDeg = 0.0002) {
+export function pvRaster(
+  bbox: [number, number, number, number],
+  maxSide = 1024,
+  pixelDeg = 0.0002,
+) {
   const spanX = bbox[2] - bbox[0], spanY = bbox[3] - bbox[1];
   const step = Math.max(pixelDeg, spanX / maxSide, spanY / maxSide);
-  const width = Math.max(1, Math.round(spanX / step)), height = Math.max(1, Math.round(spanY / step));
+  const width = Math.max(1, Math.round(spanX / step)),
+    height = Math.max(1, Math.round(spanY / step));
   const data = new Uint8Array(width * height);
   const dx = spanX / width, dy = spanY / height;
   for (let y = 0; y < height; y++) {

@@ -1,0 +1,6 @@
+/**
+ * Showing progress: displays that update in place in Jupyter and on terminals.
+ *
+ * @module
+ */
+export * from "./live.ts";

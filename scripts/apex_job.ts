@@ -1,0 +1,133 @@
+/**
+ * `deno run -A scripts/apex_job.ts`: the first-unit-job tutorial from a terminal. Submits one
+ * job to the APEx Dispatch API, follows it, downloads its result and draws it.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import {
+  authorizationCode,
+  type BaseJobRequest,
+  connectApex,
+  deviceCode,
+  downloadFile,
+  embeddedSandbox,
+  liveDisplay,
+  mapFigure,
+  readRaster,
+} from "../mod.ts";
+
+const HELP = `Usage: deno run -A scripts/apex_job.ts [options]
+
+Submits one processing job to the APEx Dispatch API, watches it, downloads the result and
+draws it. Without credentials it runs against the embedded sandbox.
+
+  --sandbox            run against the embedded sandbox even when credentials are set
+  --token TOKEN        an APEx access token (or set APEX_ACCESS_TOKEN)
+  --sign-in FLOW       sign in to the real service: browser or device
+  --bbox W,S,E,N       area (default 12,41,13,42, the tutorial's)
+  --format F           gtiff (default) or geojson
+  --out DIR            where files go (default out/apex_job)
+  -h, --help           this text`;
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    sandbox: { type: "boolean", default: false },
+    token: { type: "string" },
+    "sign-in": { type: "string" },
+    bbox: { type: "string", default: "12,41,13,42" },
+    format: { type: "string", default: "gtiff" },
+    out: { type: "string", default: "out/apex_job" },
+    help: { type: "boolean", short: "h" },
+  },
+});
+if (values.help) {
+  console.log(HELP);
+  Deno.exit(0);
+}
+function usage(message: string): never {
+  console.error(`apex_job: ${message}\n\n${HELP}`);
+  Deno.exit(2);
+}
+const bbox = values.bbox.split(",").map(Number);
+if (
+  bbox.length !== 4 || bbox.some((v) => !Number.isFinite(v)) || bbox[0] >= bbox[2] ||
+  bbox[1] >= bbox[3]
+) {
+  usage(
+    `--bbox "${values.bbox}": give west,south,east,north in degrees, west < east and south < north`,
+  );
+}
+if (values.format !== "gtiff" && values.format !== "geojson") {
+  usage(`--format "${values.format}": use gtiff or geojson`);
+}
+const flow = values["sign-in"];
+if (flow && flow !== "browser" && flow !== "device") {
+  usage(`--sign-in "${flow}": use browser or device`);
+}
+
+const token = values.token ?? Deno.env.get("APEX_ACCESS_TOKEN");
+const offline = values.sandbox || (!token && !flow);
+const sandbox = offline ? await embeddedSandbox() : undefined;
+const apex = sandbox
+  ? connectApex({ sandbox: sandbox.url })
+  : token
+  ? connectApex({ token })
+  : connectApex({
+    signIn: flow === "device"
+      ? deviceCode()
+      : authorizationCode({ redirectUri: "http://localhost:8000/callback" }),
+  });
+console.log(
+  sandbox
+    ? `Using the embedded sandbox at ${sandbox.url} (no credentials given).`
+    : "Using dispatch-api.apex.esa.int.",
+);
+
+try {
+  const request: BaseJobRequest = {
+    title: "Vegetation index",
+    label: "ogc_api_process",
+    service: {
+      endpoint: "https://processes.example.test",
+      application: "/processes/vegetation-index",
+      namespace: "apex",
+    },
+    parameters: { bbox, resolution: 10, bands: ["B04", "B08"] },
+    format: values.format as "gtiff" | "geojson",
+  };
+  const job = await apex.submitUnitJob(request);
+  console.log(`Submitted job ${job.id}.`);
+  const line = liveDisplay();
+  for await (const s of job.watch({ intervalMs: 500, maxIntervalMs: 5_000 })) {
+    await line.update(`job ${job.id}: ${s.raw}`);
+  }
+  line.done();
+  const collection = await job.results();
+  for (const [name, asset] of Object.entries(collection.assets ?? {})) {
+    const saved = await downloadFile(asset.href, `${values.out}/${name}`, {
+      size: asset["file:size"] as number | undefined,
+    });
+    console.log(`Downloaded ${saved.path} (${saved.bytes} bytes).`);
+    if (name.endsWith(".tif")) {
+      const raster = await readRaster(saved.path, { maxSide: 800 });
+      const [w, s, e, n] = raster.bbox;
+      const figure = await mapFigure({
+        title: `${request.title}: job ${job.id}`,
+        rasters: [raster],
+        aoi: { type: "Polygon", coordinates: [[[w, s], [e, s], [e, n], [w, n], [w, s]]] },
+      });
+      console.log(
+        `Map: ${await figure.save(`${values.out}/map.svg`)}, ${await figure.save(
+          `${values.out}/map.html`,
+        )}`,
+      );
+    }
+  }
+} catch (error) {
+  console.error(`apex_job: ${(error as Error).message}`);
+  Deno.exitCode = 1;
+} finally {
+  await sandbox?.close();
+}
