@@ -20,5 +20,6 @@ export * from "./lib/jobs/mod.ts";
 export * from "./lib/download/mod.ts";
 export * from "./lib/plot/mod.ts";
 export * from "./lib/display/mod.ts";
+export * from "./lib/upscale/mod.ts";
 export * from "./lib/platforms/apex/mod.ts";
 export * from "./lib/sandbox/mod.ts";

@@ -1,6 +1,6 @@
 /**
  * `deno task test`: every check the project has, in order: format, lint, types, docs, the
- * test suite, then every notebook executed top to bottom with Jupyter. Ends with one line
+ * test suite, the demo, then every notebook executed top to bottom with Jupyter. Ends with one line
  * `eojobs: N passed, M failed`.
  *
  * @module
@@ -66,6 +66,23 @@ try {
   if (!testsOk && bad === 0) failed++;
 } catch {
   failed++;
+}
+
+const demo = await run("demo", deno, [
+  "run",
+  "-A",
+  "scripts/upscale.ts",
+  "--mode",
+  "task",
+  "--sandbox",
+  "--out",
+  "out/demo",
+]);
+const demoFiles = ["status.svg", "mosaic.svg", "mosaic.html", "jobs.csv"];
+if (demo && demoFiles.every((f) => Deno.statSync(`out/demo/${f}`).isFile)) passed++;
+else {
+  failed++;
+  console.log(`!! the demo failed or did not write ${demoFiles.join(", ")} to out/demo`);
 }
 
 const notebooks = [...Deno.readDirSync("notebooks")].filter((e) => e.name.endsWith(".ipynb"))

@@ -31,6 +31,11 @@ export interface DownloadFileOptions {
   resumes?: number;
   /** Aborts; the `.part` file stays for a later resume. */
   signal?: AbortSignal;
+  /**
+   * Flush the file to disk before it gets its final name, so that not even a power cut leaves a
+   * half file under it. Costs time on large files. Default true.
+   */
+  durable?: boolean;
 }
 
 /** What {@linkcode downloadFile} did. */
@@ -138,7 +143,7 @@ export async function downloadFile(
         received += chunk.length;
         options.onProgress?.({ path, received, total });
       }
-      await file.syncData();
+      if (options.durable ?? true) await file.syncData();
     } catch (error) {
       file.close();
       if (options.signal?.aborted) throw options.signal.reason;

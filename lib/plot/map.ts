@@ -64,6 +64,15 @@ interface CountryFeature {
 
 let borders: CountryFeature[] | undefined;
 
+/** A render transform that names a mark's group (`data-layer`), so later steps can find it. */
+function layer(name: string): Plot.RenderFunction {
+  return function (index, scales, values, dimensions, context, next) {
+    const g = next!(index, scales, values, dimensions, context);
+    g?.setAttribute("data-layer", name);
+    return g;
+  };
+}
+
 function countriesNear([w, s, e, n]: BBox): CountryFeature[] {
   borders ??= (feature(
     countries as never,
@@ -178,7 +187,7 @@ export async function mapFigure(options: MapOptions): Promise<Figure> {
         fill: "#f4f1ea",
         stroke: "#b9b4a8",
         strokeWidth: 0.8,
-        ariaLabel: "background",
+        render: layer("background"),
       }),
     );
   }
@@ -199,7 +208,7 @@ export async function mapFigure(options: MapOptions): Promise<Figure> {
         stroke: (f) => palette[f.properties.status] ?? "black",
         strokeWidth: 1.5,
         title: (f) => f.properties.label ?? f.properties.status,
-        ariaLabel: "tiles",
+        render: layer("tiles"),
       },
     ),
   );
@@ -210,7 +219,8 @@ export async function mapFigure(options: MapOptions): Promise<Figure> {
         stroke: "#222",
         strokeWidth: 1.5,
         strokeDasharray: "5,3",
-        ariaLabel: "aoi",
+        title: () => "area of interest",
+        render: layer("aoi"),
       }),
     );
   }
@@ -230,7 +240,7 @@ export async function mapFigure(options: MapOptions): Promise<Figure> {
     if (text !== undefined) el.textContent = text;
     return el;
   };
-  const tileGroup = [...svg.children].find((c) => c.getAttribute("aria-label") === "tiles");
+  const tileGroup = [...svg.children].find((c) => c.getAttribute("data-layer") === "tiles");
   for (const raster of rasters) {
     const png = await encodePng(
       raster.width,

@@ -19,6 +19,10 @@ export interface FaultRule {
   rate503?: number;
   /** Share of requests (0..1) whose connection drops after the headers. */
   dropRate?: number;
+  /** Share of requests (0..1) that are carried out but whose answer is lost on the way back. */
+  lostAnswerRate?: number;
+  /** Share of requests (0..1) whose answer breaks off halfway through the body. */
+  cutRate?: number;
   /** `Retry-After` seconds sent with 429 and 503. Default 1. */
   retryAfterSeconds?: number;
   /** Stop after this many injected failures (latency does not count). Default unlimited. */
@@ -29,7 +33,9 @@ export interface FaultRule {
 export type FaultDecision =
   | { kind: "pass"; latencyMs: number }
   | { kind: "status"; status: 429 | 503; retryAfterSeconds: number; latencyMs: number }
-  | { kind: "drop"; latencyMs: number };
+  | { kind: "drop"; latencyMs: number }
+  | { kind: "lose-answer"; latencyMs: number }
+  | { kind: "cut"; latencyMs: number };
 
 /**
  * The set of active fault rules.
@@ -54,7 +60,7 @@ export class Faults {
 
   /** Adds a rule; the returned function removes it again. */
   add(rule: FaultRule): () => void {
-    for (const key of ["rate429", "rate503", "dropRate"] as const) {
+    for (const key of ["rate429", "rate503", "dropRate", "lostAnswerRate", "cutRate"] as const) {
       const v = rule[key];
       if (v !== undefined && !(v >= 0 && v <= 1)) {
         throw new RangeError(`fault ${key}: ${v} is not a share between 0 and 1`);
@@ -84,6 +90,8 @@ export class Faults {
       const r429 = rule.rate429 ?? 0;
       const r503 = r429 + (rule.rate503 ?? 0);
       const rDrop = r503 + (rule.dropRate ?? 0);
+      const rLost = rDrop + (rule.lostAnswerRate ?? 0);
+      const rCut = rLost + (rule.cutRate ?? 0);
       const retryAfterSeconds = rule.retryAfterSeconds ?? 1;
       if (draw < r429) {
         rule.used++;
@@ -97,9 +105,32 @@ export class Faults {
         rule.used++;
         return { kind: "drop", latencyMs };
       }
+      if (draw < rLost) {
+        rule.used++;
+        return { kind: "lose-answer", latencyMs };
+      }
+      if (draw < rCut) {
+        rule.used++;
+        return { kind: "cut", latencyMs };
+      }
     }
     return { kind: "pass", latencyMs };
   }
+}
+
+/** `response` with the same headers whose body breaks off after half of its bytes. */
+export async function cutResponse(response: Response): Promise<Response> {
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  const half = bytes.subarray(0, Math.floor(bytes.length / 2));
+  const body = new ReadableStream({
+    start(controller) {
+      controller.enqueue(half);
+    },
+    pull(controller) {
+      controller.error(new Error("sandbox fault: transfer cut"));
+    },
+  });
+  return new Response(body, { status: response.status, headers: response.headers });
 }
 
 /** A response whose connection breaks after the headers, as a dropped connection does. */

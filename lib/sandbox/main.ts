@@ -18,7 +18,9 @@ Serves every platform twin and the OIDC provider on 127.0.0.1.
   --time-scale X      multiply simulated job durations by X (default 1)
   --seed N            seed for durations, failures and faults (default 42)
   --fault SPEC        inject faults, repeatable. SPEC is PREFIX:key=value,...
-                      keys: latency (ms), 429, 503, drop (shares 0..1), retry-after (s), times
+                      keys: latency (ms), 429, 503, drop, lost cut (shares 0..1; lost:
+                      carried out, answer lost; cut: body breaks off halfway),
+                      retry-after (s), times
                       e.g. --fault /apex:503=0.2,latency=150
   -h, --help          this text`;
 
@@ -40,6 +42,8 @@ export function parseFault(spec: string): FaultRule {
       "429": "rate429",
       "503": "rate503",
       drop: "dropRate",
+      lost: "lostAnswerRate",
+      cut: "cutRate",
       "retry-after": "retryAfterSeconds",
       times: "times",
     };

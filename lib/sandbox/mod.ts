@@ -9,3 +9,4 @@ export * from "./faults.ts";
 export * from "./oidc.ts";
 export { allPlatforms } from "./platforms.ts";
 export { embeddedSandbox } from "./embedded.ts";
+export * from "./apex/mod.ts";

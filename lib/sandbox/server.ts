@@ -6,7 +6,7 @@
  */
 import { type Clock, systemClock } from "../time/clock.ts";
 import { sleep } from "../time/sleep.ts";
-import { droppedResponse, type FaultRule, Faults } from "./faults.ts";
+import { cutResponse, droppedResponse, type FaultRule, Faults } from "./faults.ts";
 import {
   DEFAULT_REALMS,
   DEFAULT_USERS,
@@ -153,12 +153,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (decision.kind === "drop") return droppedResponse();
     if (url.pathname === "/health") return Response.json({ status: "ok" });
     const answer = await oidc.handle(request, url);
-    if (answer) return answer;
+    if (answer) return decision.kind === "lose-answer" ? droppedResponse() : answer;
     const mount = mounts.find((m) =>
       url.pathname === m.prefix || url.pathname.startsWith(m.prefix + "/")
     );
-    if (mount) return await mount.handle(request, url);
-    return Response.json({ detail: "Not Found" }, { status: 404 });
+    const handled = mount
+      ? await mount.handle(request, url)
+      : Response.json({ detail: "Not Found" }, { status: 404 });
+    if (decision.kind === "lose-answer") {
+      await handled.body?.cancel();
+      return droppedResponse();
+    }
+    return decision.kind === "cut" ? await cutResponse(handled) : handled;
   };
 
   options.onListen?.(origin);

@@ -10,3 +10,4 @@ export * from "./types.ts";
 export * from "./unit_job.ts";
 export * from "./upscale_task.ts";
 export * from "./connect.ts";
+export * from "./backend.ts";

@@ -19,26 +19,41 @@ export type ApexStatus =
 
 /** Service details as stored (namespace always present). */
 export interface Service {
+  /** Platform URL. */
   endpoint: string;
+  /** Deployment namespace, or null. */
   namespace: string | null;
+  /** The service. */
   application: string;
 }
 
 /** A processing job record. */
 export interface JobRecord {
+  /** Job id. */
   id: number;
+  /** Owner (`sub`). */
   user: string;
+  /** Title. */
   title: string;
+  /** `openeo` or `ogc_api_process`. */
   label: string;
+  /** The service. */
   service: Service;
+  /** Parameters. */
   parameters: Record<string, unknown>;
+  /** Output format. */
   format: string;
+  /** The task that made it, for child jobs. */
   taskId?: number;
   /** ms on the sandbox clock. */
   created: number;
+  /** When it becomes `queued` (ms). */
   queuedAt: number;
+  /** When it starts running (ms). */
   runningAt: number;
+  /** When it ends (ms). */
   endAt: number;
+  /** Whether it ends `failed`. */
   fails: boolean;
   /** Unguessable part of the asset URLs, as a signed storage URL has. */
   assetKey: string;
@@ -46,20 +61,31 @@ export interface JobRecord {
 
 /** An upscale task record. */
 export interface TaskRecord {
+  /** Task id. */
   id: number;
+  /** Owner (`sub`). */
   user: string;
+  /** Title. */
   title: string;
+  /** Platform kind. */
   label: string;
+  /** The service. */
   service: Service;
+  /** ms on the sandbox clock. */
   created: number;
+  /** Its child jobs. */
   jobIds: number[];
 }
 
 /** Durations in seconds before time scaling, and the failure share. */
 export interface LifeCycle {
+  /** Seconds from created to queued, low and high. */
   toQueued: [number, number];
+  /** Seconds queued. */
   inQueue: [number, number];
+  /** Seconds running. */
   running: [number, number];
+  /** Share of jobs that fail (0..1). */
   failShare: number;
   /** Seconds between the background creation of two child jobs. */
   childStep: number;
@@ -76,14 +102,17 @@ export const DEFAULT_LIFECYCLE: LifeCycle = {
 
 /** Jobs and tasks of every user. */
 export class ApexStore {
-  readonly jobs = new Map<number, JobRecord>();
-  readonly tasks = new Map<number, TaskRecord>();
+  /** Every job by id. */
+  readonly jobs: Map<number, JobRecord> = new Map();
+  /** Every task by id. */
+  readonly tasks: Map<number, TaskRecord> = new Map();
   #nextJob = 1;
   #nextTask = 1;
   readonly #seed: number;
   readonly #scale: number;
   readonly #life: LifeCycle;
 
+  /** Durations are drawn from `seed` and multiplied by `timeScale`. */
   constructor(seed: number, timeScale: number, life: LifeCycle = DEFAULT_LIFECYCLE) {
     this.#seed = seed;
     this.#scale = timeScale;

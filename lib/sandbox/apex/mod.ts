@@ -4,3 +4,12 @@
  * @module
  */
 export { type ApexTwin, apexTwin, type ApexTwinOptions } from "./twin.ts";
+export {
+  type ApexStatus,
+  ApexStore,
+  DEFAULT_LIFECYCLE,
+  type JobRecord,
+  type LifeCycle,
+  type Service,
+  type TaskRecord,
+} from "./jobs.ts";

@@ -31,6 +31,8 @@ export interface ApexTwin extends SandboxMount {
   dropSockets(): void;
   /** Open status websockets. */
   readonly openSockets: number;
+  /** Requests answered and status messages pushed, for benchmarks and diagnostics. */
+  readonly stats: { requests: number; pushes: number; pushedBytes: number };
 }
 
 function naive(ms: number): string {
@@ -108,7 +110,9 @@ function makeTwin(ctx: SandboxContext, store: ApexStore): ApexTwin {
       : [],
   });
 
+  const stats = { requests: 0, pushes: 0, pushedBytes: 0 };
   const handle = async (request: Request, url: URL): Promise<Response> => {
+    stats.requests++;
     const correlation = request.headers.get("x-correlation-id") ?? crypto.randomUUID();
     const headers = { "x-correlation-id": correlation };
     const json = (body: unknown, status = 200, extra: Record<string, string> = {}) =>
@@ -373,7 +377,13 @@ function makeTwin(ctx: SandboxContext, store: ApexStore): ApexTwin {
     let timer: ReturnType<typeof setTimeout> | undefined;
     let userId: string | undefined;
     const send = (message: Json) => {
-      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ ...message, ...tag }));
+      if (ws.readyState !== WebSocket.OPEN) return;
+      const text = JSON.stringify({ ...message, ...tag });
+      if (message.type === "status") {
+        stats.pushes++;
+        stats.pushedBytes += text.length;
+      }
+      ws.send(text);
     };
     const stop = (code: string, message: string) => {
       send({ type: "error", data: null, message });
@@ -432,5 +442,6 @@ function makeTwin(ctx: SandboxContext, store: ApexStore): ApexTwin {
     get openSockets() {
       return sockets.size;
     },
+    stats,
   };
 }

@@ -1,0 +1,124 @@
+import assert from "node:assert/strict";
+import { downloadAll, DownloadError, downloadFile } from "../../lib/download/download.ts";
+import { connectApex } from "../../lib/platforms/apex/mod.ts";
+import { ManualClock } from "../../lib/time/clock.ts";
+import { countingFetch, sandbox, tempDir } from "../helpers.ts";
+import { HttpClient } from "../../lib/http/client.ts";
+import { PV_UDP } from "../fixtures.ts";
+
+/** A finished APEx job's GeoTIFF asset: its URL and its bytes. */
+async function asset(sb: Awaited<ReturnType<typeof sandbox>>, clock: ManualClock) {
+  const apex = connectApex({ sandbox: sb.url, clock });
+  for (let i = 0; i < 10; i++) {
+    const job = await apex.submitUnitJob({
+      title: `t${i}`,
+      label: "openeo",
+      service: { endpoint: "https://openeofed.dataspace.copernicus.eu", application: PV_UDP },
+      format: "gtiff",
+      parameters: { spatial_extent: { west: 16, south: 48, east: 16.3, north: 48.2 } },
+    });
+    clock.advance(3_600_000);
+    if ((await job.status()).raw !== "finished") continue;
+    const href = (await job.assets())["openEO.tif"].href;
+    return { href, bytes: new Uint8Array(await (await fetch(href)).arrayBuffer()) };
+  }
+  throw new Error("no finished job");
+}
+
+function http(fetch?: typeof globalThis.fetch) {
+  return new HttpClient({ baseUrl: "http://127.0.0.1/", fetch, sleep: () => Promise.resolve() });
+}
+
+Deno.test("download: a transfer cut halfway resumes with Range and ends complete", async () => {
+  const clock = new ManualClock();
+  await using sb = await sandbox({ clock });
+  await using dir = await tempDir();
+  const { href, bytes } = await asset(sb, clock);
+  sb.faults.add({ prefix: "/apex/assets", cutRate: 1, times: 2 });
+  const counted = countingFetch();
+  const seen: number[] = [];
+  const r = await downloadFile(href, `${dir.path}/a/openEO.tif`, {
+    http: http(counted),
+    size: bytes.length,
+    onProgress: (p) => seen.push(p.received),
+  });
+  assert.equal(r.resumed, 2);
+  assert.deepEqual(await Deno.readFile(r.path), bytes);
+  assert.equal(counted.calls[0].headers.get("range"), null);
+  assert.match(counted.calls[1].headers.get("range")!, /^bytes=\d+-$/);
+  assert.ok(seen.at(-1) === bytes.length && seen.every((v, i) => i === 0 || v >= seen[i - 1]));
+  assert.deepEqual([...Deno.readDirSync(`${dir.path}/a`)].map((e) => e.name), ["openEO.tif"]);
+});
+
+Deno.test("download: a .part left by a killed run is continued, a complete file is skipped", async () => {
+  const clock = new ManualClock();
+  await using sb = await sandbox({ clock });
+  await using dir = await tempDir();
+  const { href, bytes } = await asset(sb, clock);
+  const path = `${dir.path}/openEO.tif`;
+  await Deno.writeFile(`${path}.part`, bytes.subarray(0, 1000));
+  const counted = countingFetch();
+  const r = await downloadFile(href, path, { http: http(counted) });
+  assert.equal(r.resumed, 1);
+  assert.equal(counted.calls[0].headers.get("range"), "bytes=1000-");
+  assert.deepEqual(await Deno.readFile(path), bytes);
+  const again = await downloadFile(href, path, { http: http(counted), size: bytes.length });
+  assert.ok(again.skipped);
+  assert.equal(counted.calls.length, 1, "nothing fetched for a complete file");
+});
+
+Deno.test("download: a size mismatch is an error and leaves no file behind", async () => {
+  const clock = new ManualClock();
+  await using sb = await sandbox({ clock });
+  await using dir = await tempDir();
+  const { href, bytes } = await asset(sb, clock);
+  const path = `${dir.path}/openEO.tif`;
+  await assert.rejects(
+    downloadFile(href, path, { size: bytes.length + 5 }),
+    (e: Error) =>
+      e instanceof DownloadError && /size mismatch: expected \d+ bytes, got \d+/.test(e.message),
+  );
+  assert.deepEqual([...Deno.readDirSync(dir.path)], []);
+});
+
+Deno.test("download: an abort keeps the .part for later and never the final name", async () => {
+  const clock = new ManualClock();
+  await using sb = await sandbox({ clock });
+  await using dir = await tempDir();
+  const { href, bytes } = await asset(sb, clock);
+  const path = `${dir.path}/openEO.tif`;
+  const controller = new AbortController();
+  await assert.rejects(
+    downloadFile(href, path, {
+      signal: controller.signal,
+      onProgress: () => controller.abort(new Error("stop")),
+    }),
+    /stop/,
+  );
+  assert.equal(await Deno.stat(path).catch(() => undefined), undefined);
+  const r = await downloadFile(href, path);
+  assert.deepEqual(await Deno.readFile(r.path), bytes);
+});
+
+Deno.test("download: several files in parallel keep their folders; paths may not escape", async () => {
+  const clock = new ManualClock();
+  await using sb = await sandbox({ clock });
+  await using dir = await tempDir();
+  const { href, bytes } = await asset(sb, clock);
+  const results = await downloadAll(
+    ["x/1.tif", "x/2.tif", "y/3.tif", "4.tif"].map((p) => ({
+      url: href,
+      path: p,
+      size: bytes.length,
+    })),
+    { dir: dir.path, concurrency: 3 },
+  );
+  assert.equal(results.length, 4);
+  for (const p of ["x/1.tif", "x/2.tif", "y/3.tif", "4.tif"]) {
+    assert.equal((await Deno.stat(`${dir.path}/${p}`)).size, bytes.length);
+  }
+  await assert.rejects(
+    downloadAll([{ url: href, path: "../evil.tif" }], { dir: dir.path }),
+    /leaves the target folder/,
+  );
+});

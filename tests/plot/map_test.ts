@@ -1,0 +1,123 @@
+import assert from "node:assert/strict";
+import { parseHTML } from "linkedom";
+import { type Figure, mapFigure, type RasterData, STATUS_COLORS } from "../../lib/plot/mod.ts";
+import { platformTiles } from "../../lib/geo/mod.ts";
+import { tempDir } from "../helpers.ts";
+import { VIENNA } from "../fixtures.ts";
+
+function svgOf(figure: Figure) {
+  const { document } = parseHTML(`<html><body>${figure.svg}</body></html>`);
+  return document.querySelector("svg")!;
+}
+
+/** Decodes the RGBA PNGs our encoder writes (filter 0 on every row). */
+async function decodePng(dataUri: string) {
+  const bytes = Uint8Array.from(atob(dataUri.split(",")[1]), (c) => c.charCodeAt(0));
+  const view = new DataView(bytes.buffer);
+  let at = 8, width = 0, height = 0;
+  const idat: Uint8Array<ArrayBuffer>[] = [];
+  while (at < bytes.length) {
+    const length = view.getUint32(at);
+    const type = new TextDecoder().decode(bytes.subarray(at + 4, at + 8));
+    if (type === "IHDR") [width, height] = [view.getUint32(at + 8), view.getUint32(at + 12)];
+    if (type === "IDAT") idat.push(bytes.slice(at + 8, at + 8 + length));
+    at += 12 + length;
+  }
+  const raw = new Uint8Array(
+    await new Response(new Blob(idat).stream().pipeThrough(new DecompressionStream("deflate")))
+      .arrayBuffer(),
+  );
+  return {
+    width,
+    height,
+    rgba: (
+      x: number,
+      y: number,
+    ) => [...raw.subarray(y * (width * 4 + 1) + 1 + x * 4, y * (width * 4 + 1) + 5 + x * 4)],
+  };
+}
+
+Deno.test("status map: one shape per tile, coloured by state, with a legend and tooltips", async () => {
+  const tiles = platformTiles(VIENNA);
+  const statuses = ["created", "queued", "running", "finished", "failed", "canceled"];
+  const figure = await mapFigure({
+    title: "status",
+    aoi: VIENNA,
+    tiles: tiles.map((geometry, i) => ({ geometry, status: statuses[i % 6], label: `tile ${i}` })),
+  });
+  const svg = svgOf(figure);
+  const shapes = svg.querySelectorAll('g[data-layer="tiles"] path');
+  assert.equal(shapes.length, 12);
+  shapes.forEach((p: Element, i: number) => {
+    assert.equal(p.getAttribute("fill"), STATUS_COLORS[statuses[i % 6]]);
+    assert.equal(p.querySelector("title")?.textContent, `tile ${i}`);
+  });
+  const legend = [...svg.querySelectorAll("rect")].filter((r: Element) =>
+    r.getAttribute("aria-label")?.startsWith("legend")
+  );
+  assert.deepEqual(
+    legend.map((r: Element) => r.getAttribute("fill")),
+    statuses.map((s) => STATUS_COLORS[s]),
+  );
+  assert.ok(
+    [...svg.querySelectorAll("text")].some((t: Element) => t.textContent === "finished (2)"),
+  );
+  assert.equal(svg.querySelectorAll('g[data-layer="aoi"] path').length, 1, "one AOI outline");
+  assert.ok(
+    svg.querySelectorAll('g[data-layer="background"] path').length >= 1,
+    "country borders drawn offline",
+  );
+});
+
+Deno.test("raster overlay: pixels land where the data says, in the mask colour", async () => {
+  const width = 40, height = 20;
+  const values = new Uint8Array(width * height);
+  values[3 * width + 5] = 1; // row 3, column 5
+  values[10 * width + 30] = 1;
+  values[0] = 255; // no data
+  const raster: RasterData = {
+    width,
+    height,
+    bbox: [16.2, 48.1, 16.6, 48.3],
+    values,
+    nodata: 255,
+    resolution: [0.01, 0.01],
+    level: 0,
+  };
+  const svg = svgOf(await mapFigure({ rasters: [raster] }));
+  const image = svg.querySelector('image[aria-label="raster"]')!;
+  const png = await decodePng(image.getAttribute("href")!);
+  assert.deepEqual([png.width, png.height], [40, 20]);
+  assert.deepEqual(png.rgba(5, 3), [228, 0, 124, 255]);
+  assert.deepEqual(png.rgba(30, 10), [228, 0, 124, 255]);
+  assert.equal(png.rgba(6, 3)[3], 0, "zero is transparent");
+  assert.equal(png.rgba(0, 0)[3], 0, "no data is transparent");
+  const x = Number(image.getAttribute("x")), w = Number(image.getAttribute("width"));
+  assert.ok(x > 0 && w > 0 && Number(image.getAttribute("height")) > 0);
+
+  const ramp = new Float32Array([0, 0.5, 1, 2]);
+  const continuous = svgOf(
+    await mapFigure({
+      rasters: [{ ...raster, width: 2, height: 2, values: ramp, nodata: undefined }],
+    }),
+  );
+  const c = await decodePng(continuous.querySelector("image")!.getAttribute("href")!);
+  assert.deepEqual(c.rgba(0, 0), [68, 1, 84, 220], "the minimum is the start of viridis");
+  assert.deepEqual(c.rgba(1, 1), [253, 231, 37, 220], "the maximum is its end");
+});
+
+Deno.test("figures show in Jupyter and save as SVG or HTML", async () => {
+  await using dir = await tempDir();
+  const figure = await mapFigure({ aoi: VIENNA, title: "AOI" });
+  const display = (figure as unknown as Record<symbol, () => Record<string, string>>)[
+    Symbol.for("Jupyter.display")
+  ];
+  const bundle = display.call(figure);
+  assert.match(bundle["image/svg+xml"], /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  const svgPath = await figure.save(`${dir.path}/maps/aoi.svg`);
+  assert.equal(await Deno.readTextFile(svgPath), figure.svg);
+  const html = await Deno.readTextFile(await figure.save(`${dir.path}/maps/aoi.html`));
+  assert.match(html, /^<!doctype html>.*<title>AOI<\/title>.*<svg/s);
+  await assert.rejects(figure.save(`${dir.path}/aoi.png`), /must end in .svg or .html/);
+  await assert.rejects(mapFigure({}), /give an aoi, tiles or rasters/);
+});
