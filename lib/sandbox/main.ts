@@ -22,7 +22,10 @@ Serves every platform twin and the OIDC provider on 127.0.0.1.
                       carried out, answer lost; cut: body breaks off halfway),
                       retry-after (s), times
                       e.g. --fault /apex:503=0.2,latency=150
-  -h, --help          this text`;
+  -h, --help          this text
+
+While it runs: POST /_sandbox/faults (a fault rule as JSON), DELETE /_sandbox/faults,
+POST /_sandbox/expire-tokens[?refresh=true] (expire every token issued so far).`;
 
 /** Parses one `--fault` value. */
 export function parseFault(spec: string): FaultRule {

@@ -86,6 +86,46 @@ export interface Sandbox extends AsyncDisposable {
 }
 
 /**
+ * The sandbox's own controls, for a sandbox started from the command line:
+ * `POST /_sandbox/faults` with a {@linkcode FaultRule} as JSON adds a rule, `DELETE
+ * /_sandbox/faults` removes them all, `POST /_sandbox/expire-tokens[?refresh=true]` expires every
+ * token issued so far.
+ */
+async function control(
+  request: Request,
+  url: URL,
+  faults: Faults,
+  oidc: OidcProvider,
+): Promise<Response> {
+  const route = `${request.method} ${url.pathname}`;
+  if (route === "POST /_sandbox/expire-tokens") {
+    oidc.expireTokens({ refresh: url.searchParams.get("refresh") === "true" });
+    return Response.json({ expired: true, refresh: url.searchParams.get("refresh") === "true" });
+  }
+  if (route === "DELETE /_sandbox/faults") {
+    faults.clear();
+    return Response.json({ faults: 0 });
+  }
+  if (route === "POST /_sandbox/faults") {
+    try {
+      const rule = await request.json();
+      faults.add(rule);
+      return Response.json({ added: rule }, { status: 201 });
+    } catch (error) {
+      return Response.json({ error: "invalid_fault", message: (error as Error).message }, {
+        status: 400,
+      });
+    }
+  }
+  return Response.json({
+    detail:
+      "Sandbox controls: POST /_sandbox/faults {prefix, latencyMs, rate429, rate503, dropRate, " +
+      "lostAnswerRate, cutRate, retryAfterSeconds, times}, DELETE /_sandbox/faults, " +
+      "POST /_sandbox/expire-tokens?refresh=true",
+  }, { status: 404 });
+}
+
+/**
  * Starts the sandbox on 127.0.0.1.
  *
  * @example
@@ -152,6 +192,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
     if (decision.kind === "drop") return droppedResponse();
     if (url.pathname === "/health") return Response.json({ status: "ok" });
+    if (url.pathname.startsWith("/_sandbox/")) return await control(request, url, faults, oidc);
     const answer = await oidc.handle(request, url);
     if (answer) return decision.kind === "lose-answer" ? droppedResponse() : answer;
     const mount = mounts.find((m) =>

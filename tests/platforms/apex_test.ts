@@ -350,3 +350,27 @@ Deno.test("apex: the task socket refuses a missing token and reports a bad one",
   assert.equal(closed.code, 1011);
   assert.equal(closed.reason, "AUTHENTICATION_FAILED");
 });
+
+Deno.test("apex: the jobs_status websocket pushes the user's tasks and jobs", async () => {
+  await using sb = await sandbox();
+  const apex = connectApex({ sandbox: sb.url });
+  await apex.submitUnitJob(JOB);
+  const token = await apex.session!.getToken();
+  const { socketMessages } = await import("../../lib/http/websocket.ts");
+  const types: string[] = [];
+  for await (
+    const m of socketMessages<
+      { type: string; data: { processing_jobs: unknown[]; upscaling_tasks: unknown[] } }
+    >(
+      apex.socketUrl("ws/jobs_status", token, { interval: 0.05, filter: "processing" }),
+    )
+  ) {
+    types.push(m.type);
+    if (m.type === "status") {
+      assert.equal(m.data.processing_jobs.length, 1);
+      assert.deepEqual(m.data.upscaling_tasks, []);
+      break;
+    }
+  }
+  assert.deepEqual(types, ["init", "loading", "status"]);
+});

@@ -174,3 +174,43 @@ Deno.test("faults: latency is added and a share of requests fails", async () => 
   assert.ok(failed > 8 && failed < 32, `about half failed: ${failed}`);
   assert.throws(() => sb.faults.add({ prefix: "/x", rate429: 2 }), /rate429/);
 });
+
+Deno.test("sandbox controls over HTTP: faults and expiring every token", async () => {
+  await using sb = await sandbox();
+  const token = await (await fetch(`${sb.issuer("apex")}/protocol/openid-connect/token`, {
+    method: "POST",
+    body: new URLSearchParams({
+      grant_type: "password",
+      client_id: "apex-dispatcher-api-prod",
+      username: "demo",
+      password: "demo",
+    }),
+  })).json();
+  const added = await fetch(`${sb.url}/_sandbox/faults`, {
+    method: "POST",
+    body: JSON.stringify({ prefix: "/health", rate503: 1, times: 1 }),
+  });
+  assert.equal(added.status, 201);
+  await added.body?.cancel();
+  const failing = await fetch(`${sb.url}/health`);
+  assert.equal(failing.status, 503);
+  await failing.body?.cancel();
+  const bad = await fetch(`${sb.url}/_sandbox/faults`, {
+    method: "POST",
+    body: JSON.stringify({ prefix: "health", rate503: 1 }),
+  });
+  assert.equal(bad.status, 400);
+  assert.match((await bad.json()).message, /must start with "\/"/);
+  const expired = await fetch(`${sb.url}/_sandbox/expire-tokens?refresh=true`, { method: "POST" });
+  assert.deepEqual(await expired.json(), { expired: true, refresh: true });
+  assert.equal(await sb.oidc.verifyAccess("apex", token.access_token), undefined);
+  const refresh = await fetch(`${sb.issuer("apex")}/protocol/openid-connect/token`, {
+    method: "POST",
+    body: new URLSearchParams({
+      grant_type: "refresh_token",
+      client_id: "apex-dispatcher-api-prod",
+      refresh_token: token.refresh_token,
+    }),
+  });
+  assert.equal((await refresh.json()).error, "invalid_grant");
+});
