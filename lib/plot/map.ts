@@ -33,8 +33,8 @@ export interface MapTile {
   label?: string;
 }
 
-/** How raster values are coloured. */
-export type RasterStyle = "mask" | "continuous";
+/** How raster values are coloured: a 0/1 mask, a viridis ramp, or true colour from three bands. */
+export type RasterStyle = "mask" | "continuous" | "rgb";
 
 /** Options of {@linkcode mapFigure}. */
 export interface MapOptions {
@@ -46,7 +46,8 @@ export interface MapOptions {
   tiles?: MapTile[];
   /** Rasters placed on the map (EPSG:4326). */
   rasters?: RasterData[];
-  /** `mask`: 1 in magenta, 0 clear. `continuous`: viridis from min to max. Default: mask for 0/1 data. */
+  /** `mask`: 1 in magenta, 0 clear. `continuous`: viridis from min to max. `rgb`: three bands
+   * stretched min to max. Default: rgb for three bands, mask for 0/1 data, else continuous. */
   rasterStyle?: RasterStyle;
   /** Colour per status. Default the tutorial's palette. */
   palette?: Readonly<Record<string, string>>;
@@ -117,8 +118,40 @@ function unionBBox(boxes: BBox[]): BBox {
   ) => [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[2], b[2]), Math.max(a[3], b[3])]);
 }
 
-/** RGBA pixels of a raster in the chosen style. */
+function rgbPixels(raster: RasterData): Uint8Array {
+  const bands = raster.bands!.slice(0, 3);
+  const out = new Uint8Array(raster.width * raster.height * 4);
+  const ranges = bands.map((band) => {
+    let min = Infinity, max = -Infinity;
+    for (let i = 0; i < band.length; i++) {
+      const v = band[i];
+      if (v === raster.nodata || Number.isNaN(v)) continue;
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+    }
+    return [min, max > min ? max - min : 1];
+  });
+  for (let i = 0; i < raster.width * raster.height; i++) {
+    if (bands.some((b) => b[i] === raster.nodata || Number.isNaN(b[i]))) continue;
+    bands.forEach((
+      b,
+      k,
+    ) => (out[i * 4 + k] = Math.round(((b[i] - ranges[k][0]) / ranges[k][1]) * 255)));
+    out[i * 4 + 3] = 255;
+  }
+  return out;
+}
+
+/** RGBA pixels of a raster in the chosen style (default: rgb for three bands, mask for 0/1 data). */
 export function rasterPixels(raster: RasterData, style?: RasterStyle): Uint8Array {
+  if (style === "rgb" || (style === undefined && (raster.bands?.length ?? 0) >= 3)) {
+    if ((raster.bands?.length ?? 0) < 3) {
+      throw new RangeError(
+        "rasterStyle rgb: read three bands, readRaster(src, { bands: [r, g, b] })",
+      );
+    }
+    return rgbPixels(raster);
+  }
   const { values, nodata } = raster;
   let min = Infinity, max = -Infinity, binary = true;
   for (let i = 0; i < values.length; i++) {

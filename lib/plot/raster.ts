@@ -14,8 +14,10 @@ export interface RasterData {
   height: number;
   /** `[west, south, east, north]`. */
   bbox: [number, number, number, number];
-  /** Band values, row-major, north row first. */
+  /** Band values (the first band read), row-major, north row first. */
   values: ArrayLike<number>;
+  /** Every band read, when more than one was asked for (red, green, blue for RGB). */
+  bands?: ArrayLike<number>[];
   /** The no-data value, if the file declares one. */
   nodata?: number;
   /** Pixel size of the level read, in CRS units. */
@@ -30,6 +32,8 @@ export interface ReadRasterOptions {
   maxSide?: number;
   /** Band index. Default 0. */
   band?: number;
+  /** Several bands, such as `[3, 2, 1]` for red, green, blue; overrides `band`. */
+  bands?: number[];
   /** Aborts reading. */
   signal?: AbortSignal;
 }
@@ -72,18 +76,17 @@ export async function readRaster(
     }
   }
   const bbox = full.getBoundingBox() as [number, number, number, number];
-  const [band] = await image.readRasters({
-    samples: [options.band ?? 0],
-    signal: options.signal,
-  }) as unknown as [
-    ArrayLike<number>,
-  ];
+  const samples = options.bands ?? [options.band ?? 0];
+  const read = await image.readRasters({ samples, signal: options.signal }) as unknown as ArrayLike<
+    number
+  >[];
   const nodata = full.getGDALNoData();
   return {
     width: image.getWidth(),
     height: image.getHeight(),
     bbox,
-    values: band,
+    values: read[0],
+    bands: samples.length > 1 ? [...read] : undefined,
     nodata: nodata ?? undefined,
     resolution: [(bbox[2] - bbox[0]) / image.getWidth(), (bbox[3] - bbox[1]) / image.getHeight()],
     level,

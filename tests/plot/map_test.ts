@@ -106,6 +106,36 @@ Deno.test("raster overlay: pixels land where the data says, in the mask colour",
   assert.deepEqual(c.rgba(1, 1), [253, 231, 37, 220], "the maximum is its end");
 });
 
+Deno.test("raster overlay: three bands in true colour, each stretched", async () => {
+  const red = new Uint8Array([0, 100, 200, 50]),
+    green = new Uint8Array([10, 10, 20, 10]),
+    blue = new Uint8Array([5, 5, 5, 255]);
+  const raster: RasterData = {
+    width: 2,
+    height: 2,
+    bbox: [16.2, 48.1, 16.6, 48.3],
+    values: red,
+    bands: [red, green, blue],
+    nodata: 255,
+    resolution: [0.2, 0.1],
+    level: 0,
+  };
+  const png = await decodePng(
+    svgOf(await mapFigure({ rasters: [raster] })).querySelector("image")!.getAttribute("href")!,
+  );
+  assert.deepEqual(png.rgba(0, 0), [0, 0, 0, 255]);
+  assert.deepEqual(
+    png.rgba(0, 1),
+    [255, 255, 0, 255],
+    "red and green at their maxima, blue at its minimum",
+  );
+  assert.equal(png.rgba(1, 1)[3], 0, "no data in one band hides the pixel");
+  await assert.rejects(
+    mapFigure({ rasters: [{ ...raster, bands: undefined }], rasterStyle: "rgb" }),
+    /three bands/,
+  );
+});
+
 Deno.test("figures show in Jupyter and save as SVG or HTML", async () => {
   await using dir = await tempDir();
   const figure = await mapFigure({ aoi: VIENNA, title: "AOI" });

@@ -1,10 +1,12 @@
 /**
- * The sandbox's synthetic "PV farms": rectangles scattered over a global 0.02° lattice by a
- * hash of the cell, so every tile of every job agrees with its neighbours and the same place
+ * The sandbox's synthetic "PV farms": rectangles scattered over land on a global 0.02° lattice by
+ * a hash of the cell, so every tile of every job agrees with its neighbours and the same place
  * always shows the same farms.
  *
  * @module
  */
+
+import { onLand } from "./land.ts";
 
 const CELL = 0.02;
 
@@ -14,9 +16,15 @@ function hash(i: number, j: number, salt: number): number {
   return ((h ^ (h >>> 16)) >>> 0) / 4294967296;
 }
 
-/** The farm of lattice cell (i, j), as `[west, south, east, north]`, if it has one. */
+const landCache = new Map<string, boolean>();
+
+/** The farm of lattice cell (i, j), as `[west, south, east, north]`, if it has one (on land only). */
 export function farmOf(i: number, j: number): [number, number, number, number] | undefined {
   if (hash(i, j, 1) > 0.18) return undefined;
+  const key = `${i},${j}`;
+  let land = landCache.get(key);
+  if (land === undefined) landCache.set(key, land = onLand((i + 0.5) * CELL, (j + 0.5) * CELL));
+  if (!land) return undefined;
   const w = 0.002 + 0.006 * hash(i, j, 2), h = 0.0015 + 0.004 * hash(i, j, 3);
   const x = i * CELL + (CELL - w) * hash(i, j, 4), y = j * CELL + (CELL - h) * hash(i, j, 5);
   return [x, y, x + w, y + h];
