@@ -22,4 +22,5 @@ export * from "./lib/plot/mod.ts";
 export * from "./lib/display/mod.ts";
 export * from "./lib/upscale/mod.ts";
 export * from "./lib/platforms/apex/mod.ts";
+export * from "./lib/platforms/beod/mod.ts";
 export * from "./lib/sandbox/mod.ts";

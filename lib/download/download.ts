@@ -23,7 +23,8 @@ export interface DownloadProgress {
 export interface DownloadFileOptions {
   /** HTTP client for the requests (retries, auth). Default a plain one without auth. */
   http?: HttpClient;
-  /** Expected size in bytes; a different size is an error. */
+  /** Expected size in bytes; a different size is an error, and a file already there with this
+   * size is taken as done (not fetched again). */
   size?: number;
   /** Called as bytes arrive. */
   onProgress?: (progress: DownloadProgress) => void;
@@ -90,8 +91,10 @@ export async function downloadFile(
 ): Promise<DownloadResult> {
   const http = options.http ?? defaultHttp;
   const part = `${path}.part`;
+  // Only a known size proves that a file already there is this one; without it, fetch again
+  // (the replacement is atomic, so the old file stays whole until the new one is complete).
   const done = await sizeOf(path);
-  if (done !== undefined && (options.size === undefined || done === options.size)) {
+  if (done !== undefined && options.size !== undefined && done === options.size) {
     return { path, bytes: done, skipped: true, resumed: 0 };
   }
   const dir = path.replace(/[\\/][^\\/]*$/, "");

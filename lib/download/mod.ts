@@ -4,3 +4,4 @@
  * @module
  */
 export * from "./download.ts";
+export * from "./unzip.ts";

@@ -12,3 +12,4 @@ export * from "./platform_grid.ts";
 export { type Projection, projection, utmCrs } from "./projection.ts";
 export * from "./types.ts";
 export * from "./wkt.ts";
+export * from "./features.ts";

@@ -159,7 +159,10 @@ export function parseErrorBody(body: unknown): ErrorBodyFacts {
     return { code: str(e.code) ?? str(e.name), message: str(e.message) };
   }
   const detail = Array.isArray(b.detail)
-    ? b.detail.map((d: Record<string, unknown>) => str(d.msg)).filter(Boolean).join("; ")
+    ? b.detail.map((d: Record<string, unknown>) => {
+      const where = Array.isArray(d.loc) ? d.loc.join(".") : undefined;
+      return where && str(d.msg) ? `${where}: ${d.msg}` : str(d.msg);
+    }).filter(Boolean).join("; ")
     : str(b.detail);
   const validation = (b.details as Record<string, unknown> | undefined)?.errors;
   const validationText = Array.isArray(validation)

@@ -22,6 +22,8 @@ import { plotDocument } from "./dom.ts";
 import { Figure } from "./figure.ts";
 import { encodePng } from "./png.ts";
 import type { RasterData } from "./raster.ts";
+import type { Feature } from "../geo/features.ts";
+import { type AoiInput, parseAoi } from "../geo/aoi.ts";
 
 /** A tile on the map. */
 export interface MapTile {
@@ -33,6 +35,16 @@ export interface MapTile {
   label?: string;
 }
 
+/** A layer of features drawn in one colour (buildings, roads, ...). */
+export interface MapLayer {
+  /** Name, shown in the legend and tooltips. */
+  name: string;
+  /** CSS colour. */
+  color: string;
+  /** Features in EPSG:4326: points, lines or polygons. */
+  features: Feature[];
+}
+
 /** How raster values are coloured: a 0/1 mask, a viridis ramp, or true colour from three bands. */
 export type RasterStyle = "mask" | "continuous" | "rgb";
 
@@ -40,12 +52,14 @@ export type RasterStyle = "mask" | "continuous" | "rgb";
 export interface MapOptions {
   /** Title above the map. */
   title?: string;
-  /** The AOI, drawn as a dashed outline. */
-  aoi?: AreaGeometry;
+  /** The AOI (GeoJSON or WKT), drawn as a dashed outline. */
+  aoi?: AoiInput;
   /** Tiles coloured by status. */
   tiles?: MapTile[];
   /** Rasters placed on the map (EPSG:4326). */
   rasters?: RasterData[];
+  /** Vector layers drawn over the rasters, under the tiles. */
+  layers?: MapLayer[];
   /** `mask`: 1 in magenta, 0 clear. `continuous`: viridis from min to max. `rgb`: three bands
    * stretched min to max. Default: rgb for three bands, mask for 0/1 data, else continuous. */
   rasterStyle?: RasterStyle;
@@ -111,6 +125,22 @@ export function forD3(geometry: AreaGeometry): AreaGeometry {
   return fromPolygons(polygonsOf(geometry).map(fix));
 }
 
+function featuresBBox(features: Feature[]): BBox {
+  const numbers = JSON.stringify(features.map((f) => f.geometry.coordinates)).match(
+    /-?\d+(\.\d+)?(e-?\d+)?/g,
+  )!.map(Number);
+  let box: BBox = [Infinity, Infinity, -Infinity, -Infinity];
+  for (let i = 0; i + 1 < numbers.length; i += 2) {
+    box = [
+      Math.min(box[0], numbers[i]),
+      Math.min(box[1], numbers[i + 1]),
+      Math.max(box[2], numbers[i]),
+      Math.max(box[3], numbers[i + 1]),
+    ];
+  }
+  return box;
+}
+
 function unionBBox(boxes: BBox[]): BBox {
   return boxes.reduce((
     a,
@@ -142,8 +172,15 @@ function rgbPixels(raster: RasterData): Uint8Array {
   return out;
 }
 
-/** RGBA pixels of a raster in the chosen style (default: rgb for three bands, mask for 0/1 data). */
-export function rasterPixels(raster: RasterData, style?: RasterStyle): Uint8Array {
+/**
+ * RGBA pixels of a raster in the chosen style (default: rgb for three bands, mask for 0/1 data).
+ * `domain` fixes the continuous colour range, so that several tiles share one scale.
+ */
+export function rasterPixels(
+  raster: RasterData,
+  style?: RasterStyle,
+  domain?: [number, number],
+): Uint8Array {
   if (style === "rgb" || (style === undefined && (raster.bands?.length ?? 0) >= 3)) {
     if ((raster.bands?.length ?? 0) < 3) {
       throw new RangeError(
@@ -162,6 +199,7 @@ export function rasterPixels(raster: RasterData, style?: RasterStyle): Uint8Arra
     if (v !== 0 && v !== 1) binary = false;
   }
   const mask = (style ?? (binary ? "mask" : "continuous")) === "mask";
+  if (domain) [min, max] = domain;
   const out = new Uint8Array(values.length * 4);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
@@ -189,11 +227,13 @@ export function rasterPixels(raster: RasterData, style?: RasterStyle): Uint8Arra
 export async function mapFigure(options: MapOptions): Promise<Figure> {
   const palette = options.palette ?? STATUS_COLORS;
   const tiles = options.tiles ?? [];
+  const aoi = options.aoi === undefined ? undefined : parseAoi(options.aoi);
   const rasters = options.rasters ?? [];
   const boxes: BBox[] = [
-    ...(options.aoi ? [bboxOf(options.aoi)] : []),
+    ...(aoi ? [bboxOf(aoi)] : []),
     ...tiles.map((t) => bboxOf(t.geometry)),
     ...rasters.map((r) => r.bbox),
+    ...(options.layers ?? []).filter((l) => l.features.length).map((l) => featuresBBox(l.features)),
   ];
   if (boxes.length === 0) throw new RangeError("mapFigure: give an aoi, tiles or rasters to draw");
   const [w0, s0, e0, n0] = unionBBox(boxes);
@@ -205,7 +245,8 @@ export async function mapFigure(options: MapOptions): Promise<Figure> {
   const probe = geoMercator().fitWidth(width - 20, frame as never);
   const [[, y0], [, y1]] = [probe([w, n])!, probe([e, s])!];
   const present = [...new Set(tiles.map((t) => t.status))];
-  const bottom = present.length ? 30 + 22 * Math.ceil(present.length / 4) : 20;
+  const legendSize = present.length + (options.layers?.length ?? 0);
+  const bottom = legendSize ? 30 + 22 * Math.ceil(legendSize / 4) : 20;
   const height = Math.round(y1 - y0 + top + bottom);
   const projection = geoMercator().fitExtent(
     [[10, top], [width - 10, height - bottom]],
@@ -222,6 +263,29 @@ export async function mapFigure(options: MapOptions): Promise<Figure> {
         strokeWidth: 0.8,
         render: layer("background"),
       }),
+    );
+  }
+  for (const l of options.layers ?? []) {
+    const line = (f: Feature) =>
+      f.geometry.type === "LineString" || f.geometry.type === "MultiLineString";
+    marks.push(
+      Plot.geo(
+        l.features.map((f) =>
+          f.geometry.type === "Polygon" || f.geometry.type === "MultiPolygon"
+            ? { ...f, geometry: forD3(f.geometry as AreaGeometry) }
+            : f
+        ),
+        {
+          fill: (f: Feature) => (line(f) ? "none" : l.color),
+          fillOpacity: 0.75,
+          stroke: l.color,
+          strokeWidth: (f: Feature) => (line(f) ? 1.4 : 0.5),
+          r: 1.6,
+          title: (f: Feature) =>
+            `${l.name}${f.properties.id !== undefined ? ` ${f.properties.id}` : ""}`,
+          render: layer(`vector ${l.name}`),
+        },
+      ),
     );
   }
   marks.push(
@@ -245,9 +309,9 @@ export async function mapFigure(options: MapOptions): Promise<Figure> {
       },
     ),
   );
-  if (options.aoi) {
+  if (aoi) {
     marks.push(
-      Plot.geo([forD3(options.aoi)], {
+      Plot.geo([forD3(aoi)], {
         fill: "none",
         stroke: "#222",
         strokeWidth: 1.5,
@@ -273,12 +337,23 @@ export async function mapFigure(options: MapOptions): Promise<Figure> {
     if (text !== undefined) el.textContent = text;
     return el;
   };
-  const tileGroup = [...svg.children].find((c) => c.getAttribute("data-layer") === "tiles");
+  // One colour scale for all rasters, so that neighbouring tiles match at their seams.
+  let domain: [number, number] | undefined;
+  for (const r of rasters) {
+    for (let i = 0; i < r.values.length; i++) {
+      const v = r.values[i];
+      if (v === r.nodata || Number.isNaN(v)) continue;
+      domain = domain ? [Math.min(domain[0], v), Math.max(domain[1], v)] : [v, v];
+    }
+  }
+  const tileGroup = [...svg.children].find((c) =>
+    /^(vector|tiles)/.test(c.getAttribute("data-layer") ?? "")
+  );
   for (const raster of rasters) {
     const png = await encodePng(
       raster.width,
       raster.height,
-      rasterPixels(raster, options.rasterStyle),
+      rasterPixels(raster, options.rasterStyle, domain),
     );
     const [x0, yTop] = projection([raster.bbox[0], raster.bbox[3]])!;
     const [x1, yBottom] = projection([raster.bbox[2], raster.bbox[1]])!;
@@ -302,26 +377,33 @@ export async function mapFigure(options: MapOptions): Promise<Figure> {
       ),
     );
   }
-  present.forEach((status, i) => {
+  const entries = [
+    ...present.map((status) => ({
+      color: palette[status] ?? "black",
+      label: `${status} (${tiles.filter((t) => t.status === status).length})`,
+      key: status,
+    })),
+    ...(options.layers ?? []).map((l) => ({
+      color: l.color,
+      label: `${l.name} (${l.features.length})`,
+      key: l.name,
+    })),
+  ];
+  entries.forEach((entry, i) => {
     const x = 10 + (i % 4) * 150, y = height - bottom + 8 + Math.floor(i / 4) * 22;
-    const count = tiles.filter((t) => t.status === status).length;
     svg.appendChild(
       make("rect", {
         x,
         y,
         width: 14,
         height: 14,
-        fill: palette[status] ?? "black",
+        fill: entry.color,
         stroke: "#444",
-        "aria-label": `legend ${status}`,
+        "aria-label": `legend ${entry.key}`,
       }),
     );
     svg.appendChild(
-      make(
-        "text",
-        { x: x + 20, y: y + 12, "font-size": 12, "text-anchor": "start" },
-        `${status} (${count})`,
-      ),
+      make("text", { x: x + 20, y: y + 12, "font-size": 12, "text-anchor": "start" }, entry.label),
     );
   });
   svg.appendChild(

@@ -10,3 +10,4 @@ export * from "./oidc.ts";
 export { allPlatforms } from "./platforms.ts";
 export { embeddedSandbox } from "./embedded.ts";
 export * from "./apex/mod.ts";
+export * from "./beod/mod.ts";

@@ -153,6 +153,7 @@ export class OidcProvider {
   readonly #tokens = new Map<string, TokenRecord>();
   readonly #notBefore = new Map<string, { access: number; refresh: number }>();
   readonly #endedSessions = new Set<string>();
+  readonly #expireListeners: Array<(options: { refresh: boolean }) => void> = [];
   /** Token lifetimes; tests may change them at any time. */
   lifetimes: TokenLifetimes;
 
@@ -190,6 +191,11 @@ export class OidcProvider {
    */
   expireTokens(options: { realm?: string; refresh?: boolean } = {}): void {
     const now = this.#o.clock.now();
+    if (!options.realm) {
+      for (const listener of this.#expireListeners) {
+        listener({ refresh: options.refresh ?? false });
+      }
+    }
     for (const realm of this.#o.realms) {
       if (options.realm && realm.name !== options.realm) continue;
       const nb = this.#notBefore.get(realm.name) ?? { access: 0, refresh: 0 };
@@ -198,6 +204,11 @@ export class OidcProvider {
       if (options.refresh) nb.refresh = now + 0.5;
       this.#notBefore.set(realm.name, nb);
     }
+  }
+
+  /** Called by {@linkcode OidcProvider.expireTokens}: twins with tokens of their own expire them too. */
+  onExpireTokens(listener: (options: { refresh: boolean }) => void): void {
+    this.#expireListeners.push(listener);
   }
 
   /**

@@ -4,7 +4,8 @@
  * @module
  */
 import { apexTwin } from "./apex/twin.ts";
+import { beodTwin } from "./beod/twin.ts";
 import type { MountFactory } from "./server.ts";
 
 /** Every platform twin, in mount order. */
-export const allPlatforms: MountFactory[] = [apexTwin()];
+export const allPlatforms: MountFactory[] = [apexTwin(), beodTwin()];

@@ -64,7 +64,11 @@ Deno.test("download: a .part left by a killed run is continued, a complete file 
   assert.deepEqual(await Deno.readFile(path), bytes);
   const again = await downloadFile(href, path, { http: http(counted), size: bytes.length });
   assert.ok(again.skipped);
-  assert.equal(counted.calls.length, 1, "nothing fetched for a complete file");
+  assert.equal(counted.calls.length, 1, "nothing fetched for a complete file of the known size");
+  await Deno.writeFile(path, new Uint8Array(bytes.length));
+  const unknown = await downloadFile(href, path, { http: http(counted) });
+  assert.ok(!unknown.skipped, "without a size, a file already there is no proof: fetched again");
+  assert.deepEqual(await Deno.readFile(path), bytes);
 });
 
 Deno.test("download: a size mismatch is an error and leaves no file behind", async () => {

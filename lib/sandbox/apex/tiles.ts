@@ -6,19 +6,9 @@
  * @module
  */
 import * as martinez from "martinez-polygon-clipping";
+import { fromMercator, toMercator } from "../files/mercator.ts";
 
-const R = 6378137;
 type Pt = [number, number];
-
-/** EPSG:4326 to EPSG:3857, the textbook formula. */
-export function toMercator([lon, lat]: Pt): Pt {
-  return [R * lon * Math.PI / 180, R * Math.log(Math.tan(Math.PI / 4 + lat * Math.PI / 360))];
-}
-
-/** EPSG:3857 to EPSG:4326. */
-export function fromMercator([x, y]: Pt): Pt {
-  return [x / R * 180 / Math.PI, (2 * Math.atan(Math.exp(y / R)) - Math.PI / 2) * 180 / Math.PI];
-}
 
 /** The grids and their cell size in Mercator metres. */
 export const GRIDS: Record<string, number> = { "20x20km": 20_000, "250x250km": 250_000 };

@@ -12,13 +12,17 @@ export interface RasterInput {
   width: number;
   /** Rows. */
   height: number;
-  /** `width * height` values, row-major, north row first. */
-  data: Uint8Array;
-  /** `[west, south, east, north]` in degrees. */
+  /** `width * height` values, row-major, north row first: bytes, or 32-bit floats. */
+  data: Uint8Array | Float32Array;
+  /** `[west, south, east, north]` in the CRS's units. */
   bbox: [number, number, number, number];
   /** Value that means "no data". */
   nodata?: number;
+  /** EPSG code: 4326 (default) or 3857. */
+  epsg?: 4326 | 3857;
 }
+
+type Pixels = Uint8Array | Float32Array;
 
 const TILE = 256;
 const SHORT = 3, LONG = 4, DOUBLE = 12, ASCII = 2;
@@ -79,26 +83,28 @@ async function deflate(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-async function tilesOf(width: number, height: number, data: Uint8Array, fill: number) {
+async function tilesOf(width: number, height: number, data: Pixels, fill: number) {
   const across = Math.ceil(width / TILE), down = Math.ceil(height / TILE);
   const out: Uint8Array[] = [];
   for (let ty = 0; ty < down; ty++) {
     for (let tx = 0; tx < across; tx++) {
-      const tile = new Uint8Array(TILE * TILE).fill(fill);
+      const tile =
+        (data instanceof Float32Array ? new Float32Array(TILE * TILE) : new Uint8Array(TILE * TILE))
+          .fill(fill);
       for (let y = 0; y < TILE && ty * TILE + y < height; y++) {
         const row = (ty * TILE + y) * width + tx * TILE;
         tile.set(data.subarray(row, row + Math.min(TILE, width - tx * TILE)), y * TILE);
       }
-      out.push(await deflate(tile));
+      out.push(await deflate(new Uint8Array(tile.buffer)));
     }
   }
   return out;
 }
 
 /** Halves a raster by taking the maximum of each 2x2 block, so small features stay visible. */
-function halve(width: number, height: number, data: Uint8Array, nodata?: number) {
+function halve(width: number, height: number, data: Pixels, nodata?: number) {
   const w = Math.ceil(width / 2), h = Math.ceil(height / 2);
-  const out = new Uint8Array(w * h);
+  const out = data instanceof Float32Array ? new Float32Array(w * h) : new Uint8Array(w * h);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       let best = nodata ?? 0;
@@ -131,7 +137,10 @@ function halve(width: number, height: number, data: Uint8Array, nodata?: number)
  */
 export async function writeGeoTiff(raster: RasterInput): Promise<Uint8Array> {
   const { bbox, nodata } = raster;
-  const levels = [{ width: raster.width, height: raster.height, data: raster.data }];
+  const float = raster.data instanceof Float32Array;
+  const levels: Array<{ width: number; height: number; data: Pixels }> = [
+    { width: raster.width, height: raster.height, data: raster.data },
+  ];
   while (levels[levels.length - 1].width > TILE || levels[levels.length - 1].height > TILE) {
     const l = levels[levels.length - 1];
     levels.push(halve(l.width, l.height, l.data, nodata));
@@ -145,7 +154,7 @@ export async function writeGeoTiff(raster: RasterInput): Promise<Uint8Array> {
       { tag: 254, type: LONG, values: [level === 0 ? 0 : 1] },
       { tag: 256, type: LONG, values: [l.width] },
       { tag: 257, type: LONG, values: [l.height] },
-      { tag: 258, type: SHORT, values: [8] },
+      { tag: 258, type: SHORT, values: [float ? 32 : 8] },
       { tag: 259, type: SHORT, values: [8] },
       { tag: 262, type: SHORT, values: [1] },
       { tag: 277, type: SHORT, values: [1] },
@@ -154,7 +163,7 @@ export async function writeGeoTiff(raster: RasterInput): Promise<Uint8Array> {
       { tag: 323, type: SHORT, values: [TILE] },
       { tag: 324, type: LONG, values: offsets },
       { tag: 325, type: LONG, values: tiles[level].map((t) => t.length) },
-      { tag: 339, type: SHORT, values: [1] },
+      { tag: 339, type: SHORT, values: [float ? 3 : 1] },
     ];
     if (level === 0) {
       entries.push(
@@ -164,11 +173,13 @@ export async function writeGeoTiff(raster: RasterInput): Promise<Uint8Array> {
           values: [(bbox[2] - bbox[0]) / l.width, (bbox[3] - bbox[1]) / l.height, 0],
         },
         { tag: 33922, type: DOUBLE, values: [0, 0, 0, bbox[0], bbox[3], 0] },
-        // GeoKeys: geographic model, pixel-is-area, WGS 84 (EPSG:4326).
+        // GeoKeys: model type, pixel-is-area, then the EPSG code as a geographic or projected CRS.
         {
           tag: 34735,
           type: SHORT,
-          values: [1, 1, 0, 3, 1024, 0, 1, 2, 1025, 0, 1, 1, 2048, 0, 1, 4326],
+          values: raster.epsg === 3857
+            ? [1, 1, 0, 3, 1024, 0, 1, 1, 1025, 0, 1, 1, 3072, 0, 1, 3857]
+            : [1, 1, 0, 3, 1024, 0, 1, 2, 1025, 0, 1, 1, 2048, 0, 1, 4326],
         },
       );
     }

@@ -1,0 +1,23 @@
+/**
+ * BEOD activity states onto the shared {@linkcode JobState}.
+ *
+ * @module
+ */
+import { type JobState, stateMapper } from "../../jobs/state.ts";
+
+/**
+ * `CREATED` and `PENDING` wait, `RUNNING` runs, `SUCCESSFUL` succeeded, `FAILED` failed.
+ *
+ * @example
+ * ```ts
+ * import { beodState } from "./state.ts";
+ * console.assert(beodState("SUCCESSFUL") === "succeeded");
+ * ```
+ */
+export const beodState: (raw: string) => JobState = stateMapper({
+  CREATED: "queued",
+  PENDING: "queued",
+  RUNNING: "running",
+  SUCCESSFUL: "succeeded",
+  FAILED: "failed",
+});
