@@ -12,8 +12,10 @@ export interface RasterInput {
   width: number;
   /** Rows. */
   height: number;
-  /** `width * height` values, row-major, north row first: bytes, or 32-bit floats. */
-  data: Uint8Array | Float32Array;
+  /** `width * height` values, row-major, north row first: bytes, 16-bit integers or 32-bit floats. */
+  data: Uint8Array | Uint16Array | Float32Array;
+  /** More bands of the same type and size (stored as separate planes). */
+  extraBands?: Array<Uint8Array | Uint16Array | Float32Array>;
   /** `[west, south, east, north]` in the CRS's units. */
   bbox: [number, number, number, number];
   /** Value that means "no data". */
@@ -22,7 +24,15 @@ export interface RasterInput {
   epsg?: 4326 | 3857;
 }
 
-type Pixels = Uint8Array | Float32Array;
+type Pixels = Uint8Array | Uint16Array | Float32Array;
+
+function like(data: Pixels, length: number): Pixels {
+  return data instanceof Float32Array
+    ? new Float32Array(length)
+    : data instanceof Uint16Array
+    ? new Uint16Array(length)
+    : new Uint8Array(length);
+}
 
 const TILE = 256;
 const SHORT = 3, LONG = 4, DOUBLE = 12, ASCII = 2;
@@ -88,14 +98,12 @@ async function tilesOf(width: number, height: number, data: Pixels, fill: number
   const out: Uint8Array[] = [];
   for (let ty = 0; ty < down; ty++) {
     for (let tx = 0; tx < across; tx++) {
-      const tile =
-        (data instanceof Float32Array ? new Float32Array(TILE * TILE) : new Uint8Array(TILE * TILE))
-          .fill(fill);
+      const tile = like(data, TILE * TILE).fill(fill);
       for (let y = 0; y < TILE && ty * TILE + y < height; y++) {
         const row = (ty * TILE + y) * width + tx * TILE;
         tile.set(data.subarray(row, row + Math.min(TILE, width - tx * TILE)), y * TILE);
       }
-      out.push(await deflate(new Uint8Array(tile.buffer)));
+      out.push(await deflate(new Uint8Array(tile.buffer as ArrayBuffer)));
     }
   }
   return out;
@@ -104,7 +112,7 @@ async function tilesOf(width: number, height: number, data: Pixels, fill: number
 /** Halves a raster by taking the maximum of each 2x2 block, so small features stay visible. */
 function halve(width: number, height: number, data: Pixels, nodata?: number) {
   const w = Math.ceil(width / 2), h = Math.ceil(height / 2);
-  const out = data instanceof Float32Array ? new Float32Array(w * h) : new Uint8Array(w * h);
+  const out = like(data, w * h);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       let best = nodata ?? 0;
@@ -138,15 +146,25 @@ function halve(width: number, height: number, data: Pixels, nodata?: number) {
 export async function writeGeoTiff(raster: RasterInput): Promise<Uint8Array> {
   const { bbox, nodata } = raster;
   const float = raster.data instanceof Float32Array;
-  const levels: Array<{ width: number; height: number; data: Pixels }> = [
-    { width: raster.width, height: raster.height, data: raster.data },
+  const bits = float ? 32 : raster.data instanceof Uint16Array ? 16 : 8;
+  const bands = [raster.data, ...(raster.extraBands ?? [])];
+  const levels: Array<{ width: number; height: number; bands: Pixels[] }> = [
+    { width: raster.width, height: raster.height, bands },
   ];
   while (levels[levels.length - 1].width > TILE || levels[levels.length - 1].height > TILE) {
     const l = levels[levels.length - 1];
-    levels.push(halve(l.width, l.height, l.data, nodata));
+    const halves = l.bands.map((b) => halve(l.width, l.height, b, nodata));
+    levels.push({
+      width: halves[0].width,
+      height: halves[0].height,
+      bands: halves.map((h) => h.data),
+    });
   }
+  // Separate planes: every tile of band 0, then of band 1, ...
   const tiles = await Promise.all(
-    levels.map((l) => tilesOf(l.width, l.height, l.data, nodata ?? 0)),
+    levels.map(async (l) =>
+      (await Promise.all(l.bands.map((b) => tilesOf(l.width, l.height, b, nodata ?? 0)))).flat()
+    ),
   );
   const entriesFor = (level: number, offsets: number[]): Entry[] => {
     const l = levels[level];
@@ -154,16 +172,17 @@ export async function writeGeoTiff(raster: RasterInput): Promise<Uint8Array> {
       { tag: 254, type: LONG, values: [level === 0 ? 0 : 1] },
       { tag: 256, type: LONG, values: [l.width] },
       { tag: 257, type: LONG, values: [l.height] },
-      { tag: 258, type: SHORT, values: [float ? 32 : 8] },
+      { tag: 258, type: SHORT, values: bands.map(() => bits) },
       { tag: 259, type: SHORT, values: [8] },
       { tag: 262, type: SHORT, values: [1] },
-      { tag: 277, type: SHORT, values: [1] },
-      { tag: 284, type: SHORT, values: [1] },
+      { tag: 277, type: SHORT, values: [bands.length] },
+      { tag: 284, type: SHORT, values: [bands.length > 1 ? 2 : 1] },
       { tag: 322, type: SHORT, values: [TILE] },
       { tag: 323, type: SHORT, values: [TILE] },
       { tag: 324, type: LONG, values: offsets },
       { tag: 325, type: LONG, values: tiles[level].map((t) => t.length) },
-      { tag: 339, type: SHORT, values: [float ? 3 : 1] },
+      ...(bands.length > 1 ? [{ tag: 338, type: SHORT, values: bands.slice(1).map(() => 0) }] : []),
+      { tag: 339, type: SHORT, values: bands.map(() => (float ? 3 : 1)) },
     ];
     if (level === 0) {
       entries.push(
