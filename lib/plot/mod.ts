@@ -9,3 +9,4 @@ export * from "./figure.ts";
 export * from "./map.ts";
 export * from "./png.ts";
 export * from "./raster.ts";
+export * from "./timeseries.ts";

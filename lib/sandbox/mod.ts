@@ -11,3 +11,4 @@ export { allPlatforms } from "./platforms.ts";
 export { embeddedSandbox } from "./embedded.ts";
 export * from "./apex/mod.ts";
 export * from "./beod/mod.ts";
+export * from "./sen2cube/mod.ts";

@@ -5,7 +5,8 @@
  */
 import { apexTwin } from "./apex/twin.ts";
 import { beodTwin } from "./beod/twin.ts";
+import { sen2cubeTwin } from "./sen2cube/twin.ts";
 import type { MountFactory } from "./server.ts";
 
 /** Every platform twin, in mount order. */
-export const allPlatforms: MountFactory[] = [apexTwin(), beodTwin()];
+export const allPlatforms: MountFactory[] = [apexTwin(), beodTwin(), sen2cubeTwin()];

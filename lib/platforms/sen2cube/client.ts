@@ -1,0 +1,258 @@
+/**
+ * The Sen2Cube.AT client: password sign-in at its Keycloak, JSON:API access to inferences,
+ * factbases and knowledgebases, inference creation (with the `owner` the API forgets to fill),
+ * a `watch()` of the inference, its outputs parsed from their JSON string, and downloads.
+ *
+ * @module
+ */
+import { password } from "../../auth/grants.ts";
+import { OidcSession } from "../../auth/session.ts";
+import { downloadFile, type DownloadResult } from "../../download/download.ts";
+import { type AoiInput, parseAoi } from "../../geo/aoi.ts";
+import { HttpClient, type HttpClientOptions } from "../../http/client.ts";
+import type { StatusSnapshot } from "../../jobs/state.ts";
+import { watch, type WatchOptions } from "../../jobs/watch.ts";
+import type { Clock } from "../../time/clock.ts";
+import { JsonApi, type JsonApiResource, type ListOptions } from "./jsonapi.ts";
+import { sen2cubeState } from "./state.ts";
+import type {
+  FactbaseAttributes,
+  InferenceAttributes,
+  InferenceOutput,
+  KnowledgebaseAttributes,
+} from "./types.ts";
+
+/** The real API. */
+export const SEN2CUBE_API = "https://api.sen2cube.at/v1";
+/** The real identity provider. */
+export const SEN2CUBE_ISSUER = "https://auth.sen2cube.at/realms/sen2cube-at";
+
+/** Options of {@linkcode connectSen2Cube}. */
+export interface Sen2CubeConnectOptions {
+  /** Username. */
+  username?: string;
+  /** Password (sent to the token endpoint only). */
+  password?: string;
+  /** A sandbox origin: API, realm and demo user (`demo` / `demo`). */
+  sandbox?: string | URL;
+  /** Clock (tests). */
+  clock?: Clock;
+  /** HTTP settings. */
+  http?: Omit<HttpClientOptions, "baseUrl" | "auth">;
+}
+
+/**
+ * Connects with the password grant of client `iq-web-client`; tokens (300 s) are refreshed on
+ * the way.
+ *
+ * @example
+ * ```ts ignore
+ * import { connectSen2Cube } from "./client.ts";
+ * const s2c = connectSen2Cube({ username: "me", password: Deno.env.get("S2C_PASSWORD") });
+ * ```
+ */
+export function connectSen2Cube(options: Sen2CubeConnectOptions): Sen2Cube {
+  const origin = options.sandbox ? new URL(options.sandbox).origin : undefined;
+  const username = options.username ?? (origin ? "demo" : undefined);
+  const secret = options.password ?? (origin ? "demo" : undefined);
+  if (!username || secret === undefined) {
+    throw new TypeError(
+      "username and password: give your Sen2Cube.AT account's, or { sandbox } to use the sandbox",
+    );
+  }
+  const session = new OidcSession({
+    issuer: origin ? `${origin}/auth/realms/sen2cube-at` : SEN2CUBE_ISSUER,
+    clientId: "iq-web-client",
+    signIn: password({ username, password: secret }),
+    cache: origin ? false : undefined,
+    clock: options.clock,
+  });
+  return new Sen2Cube({
+    baseUrl: origin ? `${origin}/sen2cube/v1` : SEN2CUBE_API,
+    session,
+    http: options.http,
+  });
+}
+
+/** What an inference needs. */
+export interface InferenceRequest {
+  /** The model (knowledgebase id). */
+  knowledgebase: number;
+  /** The data cube (factbase id). Default 1 (Austria). */
+  factbase?: number;
+  /** Area: GeoJSON or WKT; polygons are named by their `name` property. */
+  aoi: AoiInput | Record<string, unknown>;
+  /** Start of the temporal range (ISO, UTC). */
+  start: string;
+  /** End of the temporal range. */
+  end: string;
+  /** Comment. */
+  comment?: string;
+  /** Divide the resolution by this for a quick preview. Default 1. */
+  outputScaleFactor?: number;
+}
+
+/**
+ * A Sen2Cube.AT connection.
+ *
+ * @example
+ * ```ts ignore
+ * const inference = await s2c.createInference({ knowledgebase: 218, aoi, start: "2021-03-01T00:00:00Z", end: "2021-07-31T23:59:59Z" });
+ * for await (const s of inference.watch()) console.log(s.raw);
+ * console.log(await inference.outputs());
+ * ```
+ */
+export class Sen2Cube {
+  /** JSON:API access. */
+  readonly api: JsonApi;
+  /** The signed-in user's session. */
+  readonly session: OidcSession;
+
+  /** A client; see {@linkcode connectSen2Cube}. */
+  constructor(
+    options: {
+      baseUrl: string;
+      session: OidcSession;
+      http?: Omit<HttpClientOptions, "baseUrl" | "auth">;
+    },
+  ) {
+    this.session = options.session;
+    this.api = new JsonApi(
+      new HttpClient({ ...options.http, baseUrl: options.baseUrl, auth: options.session }),
+    );
+  }
+
+  /** The user's claims (`preferred_username`, `email`, ...). */
+  user(signal?: AbortSignal): Promise<Record<string, unknown>> {
+    return this.session.userinfo(signal);
+  }
+
+  /** Every inference of the user that matches, over all pages. */
+  inferences(
+    options: ListOptions = {},
+  ): AsyncGenerator<JsonApiResource<InferenceAttributes>, void, undefined> {
+    return this.api.list<InferenceAttributes>("inference", options);
+  }
+
+  /** One inference as a handle. */
+  inference(id: number): Sen2CubeInference {
+    return new Sen2CubeInference(this, id);
+  }
+
+  /** A factbase. */
+  factbase(id: number, signal?: AbortSignal): Promise<JsonApiResource<FactbaseAttributes>> {
+    return this.api.get<FactbaseAttributes>("factbase", id, signal);
+  }
+
+  /** Every knowledgebase (model). */
+  knowledgebases(
+    options: ListOptions = {},
+  ): AsyncGenerator<JsonApiResource<KnowledgebaseAttributes>, void, undefined> {
+    return this.api.list<KnowledgebaseAttributes>("knowledgebase", options);
+  }
+
+  /**
+   * Creates an inference. The AOI is checked and sent as a GeoJSON string; `owner` is filled
+   * with the signed-in user's `preferred_username`, which the API does not do by itself.
+   */
+  async createInference(
+    request: InferenceRequest,
+    signal?: AbortSignal,
+  ): Promise<Sen2CubeInference> {
+    for (const key of ["start", "end"] as const) {
+      if (Number.isNaN(Date.parse(request[key]))) {
+        throw new TypeError(
+          `${key}: "${request[key]}" is not an ISO date-time; write it like 2021-03-01T00:00:00Z`,
+        );
+      }
+    }
+    if (Date.parse(request.start) >= Date.parse(request.end)) {
+      throw new TypeError("start: must be before end");
+    }
+    const input = request.aoi as { type?: string };
+    const featureCollection =
+      input && typeof input === "object" && input.type === "FeatureCollection"
+        ? (parseAoi(input as AoiInput), input)
+        : {
+          type: "FeatureCollection",
+          features: [{
+            type: "Feature",
+            properties: { name: "Area-of-interest 00" },
+            geometry: parseAoi(request.aoi as AoiInput),
+          }],
+        };
+    const owner = String((await this.user(signal)).preferred_username ?? "");
+    const created = await this.api.create<InferenceAttributes>("inference", {
+      owner,
+      comment: request.comment ?? "Inference started with eojobs",
+      temp_range_start: new Date(request.start).toISOString(),
+      temp_range_end: new Date(request.end).toISOString(),
+      area_of_interest: JSON.stringify(featureCollection),
+      output_scale_factor: request.outputScaleFactor ?? 1,
+      favourite: false,
+    }, {
+      knowledgebase: { type: "knowledgebase", id: request.knowledgebase },
+      factbase: { type: "factbase", id: request.factbase ?? 1 },
+    }, signal);
+    return new Sen2CubeInference(this, Number(created.id));
+  }
+}
+
+/** A Sen2Cube inference. */
+export class Sen2CubeInference {
+  /** Inference id. */
+  readonly id: number;
+  readonly #s2c: Sen2Cube;
+
+  /** A handle; see {@linkcode Sen2Cube.inference}. */
+  constructor(s2c: Sen2Cube, id: number) {
+    this.#s2c = s2c;
+    this.id = id;
+  }
+
+  /** The inference now. */
+  async status(
+    signal?: AbortSignal,
+  ): Promise<StatusSnapshot<JsonApiResource<InferenceAttributes>>> {
+    const r = await this.#s2c.api.get<InferenceAttributes>("inference", this.id, signal);
+    return {
+      state: sen2cubeState(r.attributes.status),
+      raw: r.attributes.status,
+      message: r.attributes.status_message ?? undefined,
+      progress: r.attributes.status_progress ?? undefined,
+      data: r,
+    };
+  }
+
+  /** Status changes until it ends; the token is refreshed on the way. */
+  watch(
+    options: WatchOptions<JsonApiResource<InferenceAttributes>> = {},
+  ): AsyncGenerator<StatusSnapshot<JsonApiResource<InferenceAttributes>>, void, undefined> {
+    return watch((signal) => this.status(signal), options);
+  }
+
+  /** The outputs, parsed from the `output` string, with their download URLs. */
+  async outputs(signal?: AbortSignal): Promise<Array<InferenceOutput & { url: string }>> {
+    const { data, raw } = await this.status(signal);
+    if (raw !== "SUCCEEDED" || !data.attributes.output) {
+      throw new Error(`inference ${this.id} is ${raw}; outputs exist once it has SUCCEEDED`);
+    }
+    const factbase = await this.#s2c.factbase(data.attributes.factbase_id, signal);
+    const outputs = JSON.parse(data.attributes.output) as InferenceOutput[];
+    return outputs.map((o) => ({ ...o, url: factbase.attributes.uri.replace(/\/$/, "") + o.data }));
+  }
+
+  /** Downloads every output into `dir` (by file name); returns them with the outputs' names. */
+  async download(
+    dir: string,
+    signal?: AbortSignal,
+  ): Promise<Array<DownloadResult & { output: InferenceOutput }>> {
+    const results = [];
+    for (const output of await this.outputs(signal)) {
+      const file = output.data.split("/").pop()!;
+      const r = await downloadFile(output.url, `${dir}/${file}`, { size: output.bytes, signal });
+      results.push({ ...r, output });
+    }
+    return results;
+  }
+}

@@ -1,0 +1,221 @@
+/**
+ * The JSON:API behaviour of the Sen2Cube twin, as flask-rest-jsonapi implements it: documents,
+ * error objects, `page[size]`/`page[number]` with links and `meta.count`, `sort`, and both
+ * filter forms (`filter[field]=value` and the JSON `filter=[{name, op, val}]` with `and`, `or`,
+ * `not`).
+ *
+ * @module
+ */
+
+type Json = Record<string, unknown>;
+
+/** A JSON:API error answer. */
+export function errorResponse(
+  status: number,
+  title: string,
+  detail: string,
+  source?: Json,
+): Response {
+  return Response.json({
+    errors: [{ status: String(status), title, detail, ...(source ? { source } : {}) }],
+    jsonapi: { version: "1.0" },
+  }, { status, headers: { "content-type": "application/vnd.api+json" } });
+}
+
+/** Thrown while reading query parameters; becomes a 400 error object. */
+export class QueryError extends Error {
+  /** The parameter at fault. */
+  readonly parameter: string;
+  /** The error object's title. */
+  readonly title: string;
+  /** A 400 about `parameter`. */
+  constructor(parameter: string, title: string, detail: string) {
+    super(detail);
+    this.parameter = parameter;
+    this.title = title;
+  }
+}
+
+const OPS: Record<string, (a: unknown, b: unknown) => boolean> = {
+  eq: (a, b) => a === b,
+  ne: (a, b) => a !== b,
+  lt: (a, b) => (a as number) < (b as number),
+  le: (a, b) => (a as number) <= (b as number),
+  gt: (a, b) => (a as number) > (b as number),
+  ge: (a, b) => (a as number) >= (b as number),
+  in_: (a, b) => Array.isArray(b) && b.includes(a),
+  notin_: (a, b) => Array.isArray(b) && !b.includes(a),
+  like: (a, b) => typeof a === "string" && likeRegex(String(b), false).test(a),
+  ilike: (a, b) => typeof a === "string" && likeRegex(String(b), true).test(a),
+  is_: (a, b) => a === b,
+  isnot: (a, b) => a !== b,
+};
+
+function likeRegex(pattern: string, insensitive: boolean): RegExp {
+  const body = pattern.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/%/g, ".*").replace(
+    /_/g,
+    ".",
+  );
+  return new RegExp(`^${body}$`, insensitive ? "is" : "s");
+}
+
+type Predicate = (row: Json) => boolean;
+
+function compile(node: unknown, schema: string, fields: string[]): Predicate {
+  if (!node || typeof node !== "object" || Array.isArray(node)) {
+    throw new QueryError(
+      "filters",
+      "Invalid filters querystring parameter.",
+      'A filter must be an object like {"name": ..., "op": ..., "val": ...}',
+    );
+  }
+  const n = node as Json;
+  if (Array.isArray(n.and)) {
+    const parts = n.and.map((x) => compile(x, schema, fields));
+    return (row) => parts.every((p) => p(row));
+  }
+  if (Array.isArray(n.or)) {
+    const parts = n.or.map((x) => compile(x, schema, fields));
+    return (row) => parts.some((p) => p(row));
+  }
+  if (n.not !== undefined) {
+    const inner = compile(n.not, schema, fields);
+    return (row) => !inner(row);
+  }
+  const name = n.name;
+  if (typeof name !== "string") {
+    throw new QueryError(
+      "filters",
+      "Invalid filters querystring parameter.",
+      "Can't find name of a filter",
+    );
+  }
+  if (!fields.includes(name)) {
+    throw new QueryError(
+      "filters",
+      "Invalid filters querystring parameter.",
+      `${schema} has no attribute ${name}`,
+    );
+  }
+  const op = OPS[String(n.op)];
+  if (!op) {
+    throw new QueryError(
+      "filters",
+      "Invalid filters querystring parameter.",
+      `${name} has no operator ${n.op}`,
+    );
+  }
+  if (!("val" in n) && !("field" in n)) {
+    throw new QueryError(
+      "filters",
+      "Invalid filters querystring parameter.",
+      "Can't find value or field in a filter",
+    );
+  }
+  return (row) => op(row[name], "field" in n ? row[String(n.field)] : n.val);
+}
+
+/** The rows of `all` that pass the request's filters, sorted, and the page asked for. */
+export function query(
+  url: URL,
+  all: Json[],
+  schema: string,
+  fields: string[],
+): { rows: Json[]; count: number; page: number; size: number; pages: number } {
+  let rows = all;
+  const predicates: Predicate[] = [];
+  for (const [key, value] of url.searchParams) {
+    const simple = key.match(/^filter\[([^\]]+)\]$/);
+    if (simple) {
+      if (!fields.includes(simple[1])) {
+        throw new QueryError(
+          "filters",
+          "Invalid filters querystring parameter.",
+          `${schema} has no attribute ${simple[1]}`,
+        );
+      }
+      predicates.push((row) => String(row[simple[1]]) === value);
+    } else if (key === "filter") {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(value);
+      } catch {
+        throw new QueryError("filters", "Invalid filters querystring parameter.", "Parse error");
+      }
+      for (const node of Array.isArray(parsed) ? parsed : [parsed]) {
+        predicates.push(compile(node, schema, fields));
+      }
+    }
+  }
+  rows = rows.filter((row) => predicates.every((p) => p(row)));
+  const sort = url.searchParams.get("sort");
+  if (sort) {
+    const keys = sort.split(",").map((k) => ({
+      desc: k.startsWith("-"),
+      name: k.replace(/^-/, ""),
+    }));
+    for (const k of keys) {
+      if (!fields.includes(k.name)) {
+        throw new QueryError(
+          "sort",
+          "Invalid sort querystring parameter.",
+          `${schema} has no attribute ${k.name}`,
+        );
+      }
+    }
+    rows = [...rows].sort((a, b) => {
+      for (const k of keys) {
+        const x = a[k.name] as number | string, y = b[k.name] as number | string;
+        if (x !== y) return (x < y ? -1 : 1) * (k.desc ? -1 : 1);
+      }
+      return 0;
+    });
+  }
+  const size = Number(url.searchParams.get("page[size]") ?? "30");
+  const page = Number(url.searchParams.get("page[number]") ?? "1");
+  if (!Number.isInteger(size) || size < 0) {
+    throw new QueryError(
+      "page",
+      "Invalid page querystring parameter.",
+      "page[size] must be an integer",
+    );
+  }
+  if (!Number.isInteger(page) || page < 1) {
+    throw new QueryError(
+      "page",
+      "Invalid page querystring parameter.",
+      "page[number] must be an integer",
+    );
+  }
+  const count = rows.length;
+  const pages = size === 0 ? 1 : Math.max(1, Math.ceil(count / size));
+  return {
+    rows: size === 0 ? rows : rows.slice((page - 1) * size, page * size),
+    count,
+    page,
+    size,
+    pages,
+  };
+}
+
+/** The `links` of a list answer, as flask-rest-jsonapi writes them (absolute, query kept). */
+export function pageLinks(
+  url: URL,
+  page: number,
+  pages: number,
+  size: number,
+): Record<string, string> {
+  const at = (n: number) => {
+    const u = new URL(url);
+    u.searchParams.delete("page[number]");
+    if (n > 1) u.searchParams.set("page[number]", String(n));
+    return u.toString();
+  };
+  const links: Record<string, string> = { self: url.toString(), first: at(1) };
+  if (size !== 0) {
+    links.last = at(pages);
+    if (page > 1) links.prev = at(page - 1);
+    if (page < pages) links.next = at(page + 1);
+  }
+  return links;
+}

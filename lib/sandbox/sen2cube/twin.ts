@@ -1,0 +1,568 @@
+/**
+ * The Sen2Cube.AT twin, mounted at `/sen2cube`: JSON:API resources `/v1/inference`,
+ * `/v1/factbase` and `/v1/knowledgebase` behind bearer tokens of the sandbox realm
+ * `sen2cube-at`, inferences that run on the sandbox clock, and their result files (a GeoTIFF
+ * composite and two CSV time series) under the factbase's `uri`.
+ *
+ * @module
+ */
+import { writeGeoTiff } from "../files/geotiff_writer.ts";
+import { serveBytes } from "../files/range.ts";
+import { seededRandom } from "../random.ts";
+import type { SandboxContext, SandboxMount } from "../server.ts";
+import { errorResponse, pageLinks, query, QueryError } from "./jsonapi.ts";
+
+type Json = Record<string, unknown>;
+const PREFIX = "/sen2cube";
+const CONTENT = { "content-type": "application/vnd.api+json" };
+
+/** An inference as the twin keeps it. */
+export interface TwinInference {
+  /** Id. */
+  id: number;
+  /** Who created it (`sub`). */
+  creator: string;
+  /** Stored attributes. */
+  attributes: Record<string, unknown>;
+  /** Times on the sandbox clock (ms). */
+  created: number;
+  /** When it becomes SCHEDULED. */
+  scheduledAt: number;
+  /** When it becomes STARTED. */
+  startedAt: number;
+  /** When it ends. */
+  endAt: number;
+  /** Whether it ends FAILED. */
+  fails: boolean;
+  /** The AOI's polygons and their names. */
+  polygons: Array<{ name: string; rings: number[][][] }>;
+  /** The AOI's extent. */
+  bbox: [number, number, number, number];
+}
+
+/** Test controls of the Sen2Cube twin. */
+export interface Sen2CubeTwin extends SandboxMount {
+  /** Inferences by id. */
+  readonly inferences: Map<number, TwinInference>;
+}
+
+/** Red, green and blue reflectance (x 10 000) of the land covers of the synthetic composite. */
+const SOIL = [2200, 1900, 1500],
+  CROP = [900, 1400, 800],
+  MEADOW = [1100, 1700, 1000],
+  FOREST = [500, 800, 550];
+const COVERS = [
+  SOIL,
+  CROP,
+  MEADOW,
+  FOREST,
+  CROP,
+  MEADOW,
+  SOIL,
+  FOREST,
+  MEADOW,
+  [2500, 2400, 2300],
+  [400, 600, 800],
+];
+
+const KNOWLEDGEBASES = [
+  {
+    id: 218,
+    title: "04 - Cloud-Free Composite",
+    description: "This is a demo model.",
+    date: "2020-06-17",
+  },
+  {
+    id: 219,
+    title: "02 - Cloud coverage time series",
+    description: "Cloud share over the AOI per observation.",
+    date: "2020-05-02",
+  },
+  {
+    id: 220,
+    title: "05 - Mowing detection per parcel",
+    description: "Vegetation drops before mowing events, per polygon.",
+    date: "2021-04-11",
+  },
+];
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString().replace("Z", "000+00:00");
+}
+
+function polygonsOf(aoi: Json): Array<{ name: string; rings: number[][][] }> {
+  const features = aoi.type === "FeatureCollection"
+    ? aoi.features as Json[]
+    : aoi.type === "Feature"
+    ? [aoi]
+    : [{ type: "Feature", properties: {}, geometry: aoi }];
+  return features.flatMap((f, i) => {
+    const g = f.geometry as Json | undefined;
+    const name = String(
+      (f.properties as Json | undefined)?.name ?? `Area-of-interest ${String(i).padStart(2, "0")}`,
+    );
+    if (g?.type === "Polygon") return [{ name, rings: g.coordinates as number[][][] }];
+    if (g?.type === "MultiPolygon") {
+      return (g.coordinates as number[][][][]).map((rings, k) => ({ name: `${name}-${k}`, rings }));
+    }
+    return [];
+  });
+}
+
+/**
+ * Makes the twin; the sandbox mounts it by default.
+ *
+ * @example
+ * ```ts ignore
+ * import { startSandbox } from "../server.ts";
+ * import { sen2cubeTwin } from "./twin.ts";
+ * await using sandbox = await startSandbox({ mounts: [sen2cubeTwin()] });
+ * ```
+ */
+export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
+  return (ctx) => {
+    const inferences = new Map<number, TwinInference>();
+    const files = new Map<string, Promise<Uint8Array>>();
+    let nextId = 10424;
+    const now = () => ctx.clock.now();
+    const factbaseUri = `${ctx.origin}${PREFIX}/demo`;
+    const factbase = {
+      id: 1,
+      attributes: {
+        title: "Austria",
+        description: "Sen2Cube.at data cube for Austria (sandbox)",
+        owner: "eojobs sandbox",
+        project: "sen2cube",
+        owner_email: "info@example.com",
+        uri: factbaseUri,
+        status: "OK",
+        sensor: "sentinel-2",
+        dateStart: "2015-07-04",
+        dateEnd: "2026-10-31",
+        srs: "EPSG:4326",
+        resolution: [10, 10],
+        layout: { reflectance: [], appearance: [], topography: [], atmosphere: [], artifacts: [] },
+        footprint_bbox: {
+          type: "Polygon",
+          coordinates: [[[9.6337, 46.247], [9.3567, 48.8823], [17.2034, 48.9995], [
+            17.0947,
+            46.3539,
+          ], [9.6337, 46.247]]],
+        },
+        basemaps: [],
+        preview_factor: 10,
+      },
+    };
+
+    const status = (inf: TwinInference): [string, string] => {
+      const t = now();
+      if (t < inf.scheduledAt) return ["CREATED", "The inference was created"];
+      if (t < inf.startedAt) return ["SCHEDULED", "The inference is waiting for a free worker"];
+      if (t < inf.endAt) return ["STARTED", "The inference is being processed"];
+      return inf.fails
+        ? ["FAILED", "The inference failed: no valid observations in the temporal range"]
+        : ["SUCCEEDED", "The inference was successfully processed"];
+    };
+    const outputsOf = (inf: TwinInference) => {
+      const owner = String(inf.attributes.owner ?? "unknown");
+      const base = `/output/sen2cube/${owner}`;
+      return [
+        {
+          name: "Cloud_free_composite",
+          inference_id: inf.id,
+          value_type: "numerical",
+          value_range: [354, 4463],
+          dims: ["band", "y", "x"],
+          file_type: "geotiff",
+          vis_type: "composite",
+          data: `${base}/Cloud_free_composite_id${inf.id}_4326.tiff`,
+          band_value_ranges: [[354, 4463], [602, 3601], [764, 3229]],
+        },
+        {
+          name: "cloud_percentage_aoi",
+          inference_id: inf.id,
+          value_type: "numerical",
+          value_range: [0, 100],
+          dims: ["time"],
+          file_type: "csv",
+          vis_type: "single_line_graph",
+          data: `${base}/cloud_percentage_aoi_id${inf.id}.csv`,
+          "x-axis": "time",
+          "y-axis": "cloud_percentage_aoi",
+        },
+        {
+          name: "pre_event_mowing_cloudless",
+          inference_id: inf.id,
+          value_type: "numerical",
+          value_range: [0, 100],
+          dims: ["space", "time"],
+          file_type: "csv",
+          vis_type: "multi_line_graph",
+          data: `${base}/pre_event_mowing_cloudless_id${inf.id}.csv`,
+          "x-axis": "time",
+          "y-axis": "pre_event_mowing_cloudless",
+          lines: "space",
+        },
+      ];
+    };
+    const row = (inf: TwinInference): Json => {
+      const [s, message] = status(inf);
+      const done = s === "SUCCEEDED" || s === "FAILED";
+      return {
+        id: inf.id,
+        ...inf.attributes,
+        status: s,
+        status_message: message,
+        timestamp_created: iso(inf.created),
+        timestamp_started: now() >= inf.startedAt ? iso(inf.startedAt) : null,
+        timestamp_finished: done ? iso(inf.endAt) : null,
+        output: s === "SUCCEEDED" ? JSON.stringify(outputsOf(inf)) : null,
+        qgis_project_location: s === "SUCCEEDED"
+          ? `/output/sen2cube/${inf.attributes.owner}/qgis-project-id${inf.id}.zip`
+          : null,
+        status_timestamp: null,
+        status_progress: s === "STARTED"
+          ? Math.floor(((now() - inf.startedAt) / (inf.endAt - inf.startedAt)) * 100)
+          : null,
+      };
+    };
+    const resource = (type: string, id: number, attributes: Json, relationships: string[]) => ({
+      type,
+      attributes,
+      id,
+      relationships: Object.fromEntries(relationships.map((r) => [r, {
+        links: { self: `/v1/${type}/${id}/relationships/${r}`, related: `/v1/${type}/${id}/${r}` },
+      }])),
+      links: { self: `/v1/${type}/${id}` },
+    });
+    const inferenceResource = (inf: TwinInference) => {
+      const { id: _, ...attributes } = row(inf);
+      return resource("inference", inf.id, attributes, ["factbase", "knowledgebase"]);
+    };
+
+    const makeFile = async (inf: TwinInference, name: string): Promise<Uint8Array> => {
+      const random = seededRandom(inf.id * 131 + name.length);
+      const start = Date.parse(String(inf.attributes.temp_range_start)),
+        end = Date.parse(String(inf.attributes.temp_range_end));
+      const days: string[] = [];
+      for (let t = start; t <= end && days.length < 400; t += 5 * 86_400_000) {
+        days.push(new Date(t).toISOString().slice(0, 10));
+      }
+      if (name.startsWith("cloud_percentage_aoi")) {
+        return new TextEncoder().encode(
+          "time,cloud_percentage_aoi\n" +
+            days.map((d) => `${d},${(100 * random() ** 2).toFixed(2)}`).join("\n") + "\n",
+        );
+      }
+      if (name.startsWith("pre_event_mowing_cloudless")) {
+        const lines = ["space,time,pre_event_mowing_cloudless"];
+        for (const p of inf.polygons) {
+          let level = 40 + 30 * random();
+          for (const d of days) {
+            level = Math.min(
+              100,
+              Math.max(0, level + 8 * (random() - 0.4) - (random() < 0.08 ? 35 : 0)),
+            );
+            lines.push(`${p.name},${d},${level.toFixed(2)}`);
+          }
+        }
+        return new TextEncoder().encode(lines.join("\n") + "\n");
+      }
+      const [w, s, e, n] = inf.bbox;
+      const scale = Number(inf.attributes.output_scale_factor ?? 1) || 1;
+      const px = 0.0001 * scale;
+      const width = Math.max(1, Math.min(2048, Math.round((e - w) / px))),
+        height = Math.max(1, Math.min(2048, Math.round((n - s) / px)));
+      const bands = [0, 1, 2].map(() => new Uint16Array(width * height));
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          const lon = w + (x + 0.5) * (e - w) / width, lat = n - (y + 0.5) * (n - s) / height;
+          // Fields: a patchwork of parcels, each soil, crop, meadow, forest, built-up or water.
+          const parcel =
+            Math.sin(Math.floor(lon / 0.004) * 12.9898 + Math.floor(lat / 0.003) * 78.233) *
+            43758.5453;
+          const cover = COVERS[Math.floor((parcel - Math.floor(parcel)) * COVERS.length)];
+          const grain = Math.sin(x * 12.9898 + y * 78.233) * 43758.5453;
+          const noise = 1 + 0.06 * (grain - Math.floor(grain) - 0.5);
+          bands.forEach((b, k) => (b[y * width + x] = Math.round(cover[k] * noise)));
+        }
+      }
+      return await writeGeoTiff({
+        width,
+        height,
+        data: bands[0],
+        extraBands: [bands[1], bands[2]],
+        bbox: inf.bbox,
+      });
+    };
+
+    const handle = async (request: Request, url: URL): Promise<Response> => {
+      const path = url.pathname.slice(PREFIX.length);
+      const fileMatch = path.match(/^\/demo(\/output\/sen2cube\/[^/]+\/([^/]+))$/);
+      if (fileMatch && (request.method === "GET" || request.method === "HEAD")) {
+        const inf = [...inferences.values()].find((i) =>
+          outputsOf(i).some((o) => o.data === fileMatch[1])
+        );
+        if (!inf || status(inf)[0] !== "SUCCEEDED") {
+          return new Response("Not Found", { status: 404 });
+        }
+        let bytes = files.get(fileMatch[1]);
+        if (!bytes) files.set(fileMatch[1], bytes = makeFile(inf, fileMatch[2]));
+        return serveBytes(
+          request,
+          await bytes,
+          fileMatch[2].endsWith(".csv") ? "text/csv" : "image/tiff",
+          `s2c-${inf.id}-${fileMatch[2].length}`,
+        );
+      }
+      const token = request.headers.get("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1];
+      const claims = token ? await ctx.oidc.verifyAccess("sen2cube-at", token) : undefined;
+      if (!claims) {
+        return errorResponse(
+          401,
+          "Unauthorized",
+          token
+            ? "The access token is invalid or expired"
+            : "Missing Authorization header with a bearer token",
+        );
+      }
+      const user = String(claims.sub);
+      const list = (
+        type: string,
+        rows: Json[],
+        make: (r: Json) => unknown,
+        fields: string[],
+        schema: string,
+      ) => {
+        try {
+          const q = query(url, rows, schema, fields);
+          return Response.json({
+            data: q.rows.map(make),
+            links: pageLinks(url, q.page, q.pages, q.size),
+            meta: { count: q.count },
+            jsonapi: { version: "1.0" },
+          }, { headers: CONTENT });
+        } catch (error) {
+          if (error instanceof QueryError) {
+            return errorResponse(400, error.title, error.message, { parameter: error.parameter });
+          }
+          throw error;
+        }
+      };
+      const single = (data: unknown, self: string, status = 200) =>
+        Response.json({ data, links: { self }, jsonapi: { version: "1.0" } }, {
+          status,
+          headers: CONTENT,
+        });
+
+      let m: RegExpMatchArray | null;
+      if (path === "/v1/inference" && request.method === "GET") {
+        const mine = [...inferences.values()].filter((i) => i.creator === user);
+        const rows = mine.map(row);
+        const fields = [
+          "id",
+          "owner",
+          "comment",
+          "status",
+          "status_message",
+          "timestamp_created",
+          "timestamp_started",
+          "timestamp_finished",
+          "factbase_id",
+          "knowledgebase_id",
+          "temp_range_start",
+          "temp_range_end",
+          "output_scale_factor",
+          "favourite",
+        ];
+        return list(
+          "inference",
+          rows,
+          (r) => inferenceResource(inferences.get(r.id as number)!),
+          fields,
+          "InferenceSchema",
+        );
+      }
+      if (path === "/v1/inference" && request.method === "POST") return create(request, user);
+      if ((m = path.match(/^\/v1\/inference\/(\d+)$/)) && request.method === "GET") {
+        const inf = inferences.get(Number(m[1]));
+        if (!inf || inf.creator !== user) {
+          return errorResponse(404, "Object not found", `TwinInference: ${m[1]} not found`, {
+            parameter: "id",
+          });
+        }
+        return single(inferenceResource(inf), `/v1/inference/${inf.id}`);
+      }
+      if (path === "/v1/factbase" && request.method === "GET") {
+        return list(
+          "factbase",
+          [{ id: 1, ...factbase.attributes }],
+          () => resource("factbase", 1, factbase.attributes, ["inferences_fb"]),
+          ["id", "title", "status", "sensor"],
+          "FactbaseSchema",
+        );
+      }
+      if ((m = path.match(/^\/v1\/factbase\/(\d+)$/)) && request.method === "GET") {
+        if (m[1] !== "1") {
+          return errorResponse(404, "Object not found", `Factbase: ${m[1]} not found`, {
+            parameter: "id",
+          });
+        }
+        return single(
+          resource("factbase", 1, factbase.attributes, ["inferences_fb"]),
+          "/v1/factbase/1",
+        );
+      }
+      const kbAttributes = (k: typeof KNOWLEDGEBASES[number]) => ({
+        title: k.title,
+        description: k.description,
+        owner: "sen2cube",
+        date: k.date,
+        favourite: false,
+        blockdefs: "<xml/>",
+      });
+      if (path === "/v1/knowledgebase" && request.method === "GET") {
+        return list(
+          "knowledgebase",
+          KNOWLEDGEBASES.map((k) => ({ ...k })),
+          (r) =>
+            resource(
+              "knowledgebase",
+              r.id as number,
+              kbAttributes(r as typeof KNOWLEDGEBASES[number]),
+              ["inferences_kb"],
+            ),
+          ["id", "title", "date"],
+          "KnowledgebaseSchema",
+        );
+      }
+      if ((m = path.match(/^\/v1\/knowledgebase\/(\d+)$/)) && request.method === "GET") {
+        const k = KNOWLEDGEBASES.find((x) => x.id === Number(m![1]));
+        if (!k) {
+          return errorResponse(404, "Object not found", `Knowledgebase: ${m[1]} not found`, {
+            parameter: "id",
+          });
+        }
+        return single(
+          resource("knowledgebase", k.id, kbAttributes(k), ["inferences_kb"]),
+          `/v1/knowledgebase/${k.id}`,
+        );
+      }
+      return errorResponse(404, "Not Found", `No resource at ${path}`);
+    };
+
+    const create = async (request: Request, user: string): Promise<Response> => {
+      let doc: Json;
+      try {
+        doc = await request.json();
+      } catch {
+        return errorResponse(400, "Bad request", "Request body is not valid JSON", { pointer: "" });
+      }
+      const data = doc?.data as Json | undefined;
+      if (!data || typeof data !== "object") {
+        return errorResponse(422, "Validation error", "Object must include `data` key.", {
+          pointer: "/",
+        });
+      }
+      if (data.type !== "inference") {
+        return errorResponse(409, "Incorrect type", `Invalid type. Expected "inference".`, {
+          pointer: "/data/type",
+        });
+      }
+      const a = (data.attributes ?? {}) as Json;
+      const invalid = (field: string, detail: string) =>
+        errorResponse(422, "Validation error", detail, { pointer: `/data/attributes/${field}` });
+      for (const f of ["temp_range_start", "temp_range_end"]) {
+        if (typeof a[f] !== "string" || Number.isNaN(Date.parse(String(a[f])))) {
+          return invalid(f, "Not a valid datetime.");
+        }
+      }
+      if (Date.parse(String(a.temp_range_start)) >= Date.parse(String(a.temp_range_end))) {
+        return invalid("temp_range_end", "temp_range_end must be after temp_range_start.");
+      }
+      if (typeof a.area_of_interest !== "string") {
+        return invalid(
+          "area_of_interest",
+          "Not a valid string: a GeoJSON given as a string is expected.",
+        );
+      }
+      let polygons;
+      try {
+        polygons = polygonsOf(JSON.parse(a.area_of_interest));
+      } catch {
+        return invalid("area_of_interest", "Not valid GeoJSON.");
+      }
+      if (polygons.length === 0) {
+        return invalid("area_of_interest", "The GeoJSON holds no polygon.");
+      }
+      const rel = (data.relationships ?? {}) as Json;
+      const relId = (name: string) =>
+        Number(((rel[name] as Json | undefined)?.data as Json | undefined)?.id);
+      const kb = relId("knowledgebase"), fb = relId("factbase");
+      if (!KNOWLEDGEBASES.some((k) => k.id === kb)) {
+        return errorResponse(404, "Related object not found", `Knowledgebase: ${kb} not found`, {
+          pointer: "/data/relationships/knowledgebase",
+        });
+      }
+      if (fb !== 1) {
+        return errorResponse(404, "Related object not found", `Factbase: ${fb} not found`, {
+          pointer: "/data/relationships/factbase",
+        });
+      }
+      const coords = polygons.flatMap((p) => p.rings[0]);
+      const bbox: [number, number, number, number] = [
+        Math.min(...coords.map((c) => c[0])),
+        Math.min(...coords.map((c) => c[1])),
+        Math.max(...coords.map((c) => c[0])),
+        Math.max(...coords.map((c) => c[1])),
+      ];
+      const id = nextId++;
+      const random = seededRandom(ctx.seed * 17 + id);
+      const scale = ctx.timeScale * 1000;
+      const created = now();
+      const scheduledAt = created + (1 + 3 * random()) * scale;
+      const startedAt = scheduledAt + (10 + 50 * random()) * scale;
+      const endAt = startedAt + (60 + 120 * random()) * scale;
+      const inf: TwinInference = {
+        id,
+        creator: user,
+        // The real service does not fill `owner` from the token: what the client sends is kept.
+        attributes: {
+          owner: a.owner ?? null,
+          comment: a.comment ?? "",
+          factbase_id: fb,
+          knowledgebase_id: kb,
+          area_of_interest: a.area_of_interest,
+          temp_range_start: new Date(Date.parse(String(a.temp_range_start))).toISOString().replace(
+            "Z",
+            "+00:00",
+          ),
+          temp_range_end: new Date(Date.parse(String(a.temp_range_end))).toISOString().replace(
+            "Z",
+            "+00:00",
+          ),
+          output_scale_factor: a.output_scale_factor ?? 1,
+          favourite: a.favourite ?? false,
+        },
+        created,
+        scheduledAt,
+        startedAt,
+        endAt,
+        fails: random() < 0.05,
+        polygons,
+        bbox,
+      };
+      inferences.set(id, inf);
+      return Response.json(
+        {
+          data: inferenceResource(inf),
+          links: { self: `/v1/inference/${id}` },
+          jsonapi: { version: "1.0" },
+        },
+        { status: 201, headers: CONTENT },
+      );
+    };
+
+    return { prefix: PREFIX, handle, inferences };
+  };
+}
