@@ -24,4 +24,5 @@ export * from "./lib/upscale/mod.ts";
 export * from "./lib/platforms/apex/mod.ts";
 export * from "./lib/platforms/beod/mod.ts";
 export * from "./lib/platforms/sen2cube/mod.ts";
+export * from "./lib/platforms/up42/mod.ts";
 export * from "./lib/sandbox/mod.ts";

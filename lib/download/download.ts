@@ -23,6 +23,8 @@ export interface DownloadProgress {
 export interface DownloadFileOptions {
   /** HTTP client for the requests (retries, auth). Default a plain one without auth. */
   http?: HttpClient;
+  /** Send the client's bearer token (for platform asset endpoints; presigned URLs need none). Default false. */
+  auth?: boolean;
   /** Expected size in bytes; a different size is an error, and a file already there with this
    * size is taken as done (not fetched again). */
   size?: number;
@@ -115,7 +117,7 @@ export async function downloadFile(
       headers,
       signal: options.signal,
       accept: [416],
-      auth: false,
+      auth: options.auth ?? false,
     });
     if (response.status === 416) {
       await response.body?.cancel();

@@ -12,3 +12,4 @@ export { embeddedSandbox } from "./embedded.ts";
 export * from "./apex/mod.ts";
 export * from "./beod/mod.ts";
 export * from "./sen2cube/mod.ts";
+export * from "./up42/mod.ts";

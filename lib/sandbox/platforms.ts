@@ -6,7 +6,8 @@
 import { apexTwin } from "./apex/twin.ts";
 import { beodTwin } from "./beod/twin.ts";
 import { sen2cubeTwin } from "./sen2cube/twin.ts";
+import { up42Twin } from "./up42/twin.ts";
 import type { MountFactory } from "./server.ts";
 
 /** Every platform twin, in mount order. */
-export const allPlatforms: MountFactory[] = [apexTwin(), beodTwin(), sen2cubeTwin()];
+export const allPlatforms: MountFactory[] = [apexTwin(), beodTwin(), sen2cubeTwin(), up42Twin()];

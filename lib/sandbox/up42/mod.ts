@@ -1,0 +1,6 @@
+/**
+ * The UP42 processing twin of the sandbox.
+ *
+ * @module
+ */
+export { type Up42Twin, up42Twin, type Up42TwinJob } from "./twin.ts";

@@ -1,0 +1,639 @@
+/**
+ * The UP42 processing twin, mounted at `/up42`: processes with their EULAs and prices, input
+ * validation, cost, execution in a workspace, jobs that pass through every status of UP42's
+ * table in order (credits withheld on `accepted`, captured on `captured`, released on failure,
+ * `rejected` on a short balance, `unlicensed` without the EULA), STAC storage with search by
+ * `job_id`, asset downloads and signed download URLs valid five minutes. Tokens come from the
+ * sandbox realm `public`.
+ *
+ * @module
+ */
+import { writeGeoTiff } from "../files/geotiff_writer.ts";
+import { serveBytes } from "../files/range.ts";
+import { seededRandom } from "../random.ts";
+import type { SandboxContext, SandboxMount } from "../server.ts";
+
+type Json = Record<string, unknown>;
+const PREFIX = "/up42";
+
+interface Process {
+  id: string;
+  title: string;
+  description: string;
+  eulaId: string;
+  creditsPerKm2: number;
+  needsPan: boolean;
+}
+
+interface Item {
+  id: string;
+  collection: string;
+  owner: string;
+  bbox: [number, number, number, number];
+  properties: Json;
+  assets: Record<string, { assetId: string; title: string; roles: string[]; type: string }>;
+}
+
+/** A UP42 processing job as the twin keeps it. */
+export interface Up42TwinJob {
+  /** Job id. */
+  id: string;
+  /** Process. */
+  processId: string;
+  /** Owner (`sub`) and workspace. */
+  owner: string;
+  /** Inputs as sent. */
+  inputs: Record<string, unknown>;
+  /** Price in credits. */
+  credits: number;
+  /** Statuses with the time each starts (ms). */
+  timeline: Array<[string, number]>;
+  /** Result collection id, once successful. */
+  collection: string;
+}
+
+/** Test controls of the UP42 twin. */
+export interface Up42Twin extends SandboxMount {
+  /** Credit balance by user id (`sub`); missing means the default of 1,000. */
+  balances: Map<string, number>;
+  /** Jobs by id. */
+  jobs: Map<string, Up42TwinJob>;
+  /** Publishes a new version of a process's EULA: everyone has to accept it again. */
+  updateEula(processId: string): void;
+  /** Makes the next job fail after running (its credits are then released). */
+  failNextJob: boolean;
+}
+
+const PROCESSES: Process[] = [
+  {
+    id: "up42-pansharpening",
+    title: "Pansharpening",
+    description:
+      "Merges the panchromatic band into the multispectral bands for sharper colour imagery.",
+    eulaId: "6a1f8c2e-0f4b-4b8e-9d6e-3c1a2b7f9e01",
+    creditsPerKm2: 4,
+    needsPan: true,
+  },
+  {
+    id: "up42-ndvi",
+    title: "NDVI",
+    description: "Normalized difference vegetation index from red and near-infrared bands.",
+    eulaId: "0b9d2f4a-5c3e-4e7f-8a1b-2d4c6e8f0a12",
+    creditsPerKm2: 1,
+    needsPan: false,
+  },
+];
+
+function uuid(random: () => number): string {
+  const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16)).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${
+    hex.slice(20)
+  }`;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function km2([w, s, e, n]: [number, number, number, number]): number {
+  return (e - w) * 111.32 * Math.cos(((s + n) / 2) * Math.PI / 180) * (n - s) * 110.57;
+}
+
+/**
+ * Makes the twin; the sandbox mounts it by default.
+ *
+ * @example
+ * ```ts ignore
+ * import { startSandbox } from "../server.ts";
+ * import { up42Twin } from "./twin.ts";
+ * await using sandbox = await startSandbox({ mounts: [up42Twin()] });
+ * ```
+ */
+export function up42Twin(): (ctx: SandboxContext) => Up42Twin {
+  return (ctx) => {
+    ctx.oidc.addRealm({
+      name: "public",
+      clients: [{ id: "up42-api" }, { id: "up42-project", secret: "project-secret" }],
+    });
+    const random = seededRandom(ctx.seed * 7 + 42);
+    const now = () => ctx.clock.now();
+    const balances = new Map<string, number>();
+    const withheld = new Map<string, number>();
+    const eulaVersions = new Map<string, number>(PROCESSES.map((p) => [p.eulaId, 1]));
+    const accepted = new Map<string, number>();
+    const items = new Map<string, Item>();
+    const jobs = new Map<string, Up42TwinJob>();
+    const assets = new Map<
+      string,
+      { bytes?: Promise<Uint8Array>; make: () => Promise<Uint8Array>; owner: string; type: string }
+    >();
+    const signingKey = crypto.getRandomValues(new Uint8Array(16)).join("");
+    const balance = (user: string) => balances.get(user) ?? 1000;
+    const json = (body: unknown, status = 200) => Response.json(body, { status });
+    const problem = (status: number, title: string, detail: string) =>
+      json({ status, title, detail }, status);
+    const base = `${ctx.origin}${PREFIX}`;
+
+    const raster =
+      (bbox: [number, number, number, number], bands: number, seed: number) => async () => {
+        const r = seededRandom(seed);
+        const size = 300;
+        const planes = Array.from({ length: bands }, () => new Uint16Array(size * size));
+        for (let y = 0; y < size; y++) {
+          for (let x = 0; x < size; x++) {
+            const field = Math.sin(Math.floor(x / 25) * 12.9898 + Math.floor(y / 20) * 78.233) *
+              43758.5453;
+            const t = field - Math.floor(field);
+            planes.forEach((
+              p,
+              k,
+            ) => (p[y * size + x] = Math.round(
+              400 + 2600 * (0.3 + 0.5 * ((t + k * 0.11) % 1)) + 80 * r(),
+            )));
+          }
+        }
+        return await writeGeoTiff({
+          width: size,
+          height: size,
+          data: planes[0],
+          extraBands: planes.slice(1),
+          bbox,
+        });
+      };
+
+    /** The user's storage: two scenes, one without a panchromatic band. */
+    const ensureStorage = (user: string) => {
+      if ([...items.values()].some((i) => i.owner === user)) return;
+      const collection = uuid(random);
+      const scenes: Array<[string, [number, number, number, number], boolean]> = [
+        ["Pléiades Neo over Oxford", [-1.30, 51.72, -1.22, 51.78], true],
+        ["SPOT over the Thames estuary, multispectral only", [0.60, 51.45, 0.70, 51.52], false],
+      ];
+      for (const [title, bbox, pan] of scenes) {
+        const id = uuid(random);
+        const itemAssets: Item["assets"] = {};
+        const add = (name: string, role: string, bands: number) => {
+          const assetId = uuid(random);
+          assets.set(assetId, {
+            make: raster(bbox, bands, assets.size + 1),
+            owner: user,
+            type: "image/tiff; application=geotiff; profile=cloud-optimized",
+          });
+          itemAssets[name] = {
+            assetId,
+            title: `${role} data`,
+            roles: ["data", role],
+            type: "image/tiff; application=geotiff; profile=cloud-optimized",
+          };
+        };
+        add("multispectral.tiff", "multispectral", 4);
+        if (pan) add("panchromatic.tiff", "panchromatic", 1);
+        items.set(id, {
+          id,
+          collection,
+          owner: user,
+          bbox,
+          properties: { "up42-user:title": title, datetime: "2024-06-21T10:42:00Z" },
+          assets: itemAssets,
+        });
+      }
+    };
+    const itemUrl = (i: Item) => `${base}/v2/assets/stac/collections/${i.collection}/items/${i.id}`;
+    const itemJson = (i: Item) => ({
+      type: "Feature",
+      stac_version: "1.0.0",
+      id: i.id,
+      collection: i.collection,
+      bbox: i.bbox,
+      geometry: {
+        type: "Polygon",
+        coordinates: [[[i.bbox[0], i.bbox[1]], [i.bbox[2], i.bbox[1]], [i.bbox[2], i.bbox[3]], [
+          i.bbox[0],
+          i.bbox[3],
+        ], [i.bbox[0], i.bbox[1]]]],
+      },
+      properties: i.properties,
+      assets: Object.fromEntries(
+        Object.entries(i.assets).map((
+          [name, a],
+        ) => [name, {
+          href: `${base}/v2/assets/${a.assetId}`,
+          title: a.title,
+          type: a.type,
+          roles: a.roles,
+        }]),
+      ),
+      links: [{ rel: "self", href: itemUrl(i) }],
+    });
+    const itemByUrl = (url: unknown, user: string) => {
+      const m = String(url).match(/\/v2\/assets\/stac\/collections\/[^/]+\/items\/([^/?]+)$/);
+      const i = m ? items.get(m[1]) : undefined;
+      return i && i.owner === user ? i : undefined;
+    };
+
+    const statusOf = (job: Up42TwinJob): string => {
+      let current = job.timeline[0][0];
+      for (const [s, at] of job.timeline) if (at <= now()) current = s;
+      return current;
+    };
+    /** Moves credits as the statuses pass: withheld on accepted, captured or released at the end. */
+    const settle = (job: Up42TwinJob) => {
+      const s = statusOf(job);
+      const reached = (name: string) => job.timeline.some(([x, at]) => x === name && at <= now());
+      if (reached("accepted") && !withheld.has(job.id)) {
+        withheld.set(job.id, job.credits);
+        balances.set(job.owner, balance(job.owner) - job.credits);
+      }
+      if ((s === "released") && withheld.get(job.id)) {
+        balances.set(job.owner, balance(job.owner) + job.credits);
+        withheld.set(job.id, 0);
+      }
+    };
+    const jobJson = (job: Up42TwinJob) => {
+      settle(job);
+      const s = statusOf(job);
+      const at = (name: string) => job.timeline.find(([x]) => x === name)?.[1];
+      const started = at("running");
+      const done = ["captured", "released", "invalid", "rejected", "unlicensed"].includes(s);
+      const successful = s === "successful" || s === "captured";
+      return {
+        processID: job.processId,
+        jobID: job.id,
+        accountID: job.owner,
+        workspaceID: job.owner,
+        definition: { inputs: job.inputs },
+        status: s,
+        created: iso(job.timeline[0][1]),
+        started: started !== undefined && started <= now() ? iso(started) : null,
+        finished: done ? iso(job.timeline.at(-1)![1]) : null,
+        updated: iso(Math.max(...job.timeline.filter(([, t]) => t <= now()).map(([, t]) => t))),
+        results: successful
+          ? { collection: `${base}/v2/assets/stac/collections/${job.collection}` }
+          : s === "failed" || s === "released"
+          ? {
+            errors: [{
+              name: "ProcessingFailed",
+              message: "The process failed on the input scene.",
+            }],
+          }
+          : s === "rejected"
+          ? {
+            errors: [{
+              name: "InsufficientCredits",
+              message: `The job costs ${job.credits} credits; the balance is ${
+                balance(job.owner)
+              }.`,
+            }],
+          }
+          : s === "unlicensed"
+          ? {
+            errors: [{
+              name: "EulaNotAccepted",
+              message: `Accept the EULA of ${job.processId} first.`,
+            }],
+          }
+          : null,
+        creditConsumption: s === "captured" ? { credits: job.credits } : null,
+      };
+    };
+
+    const checkInputs = (process: Process, body: Json, user: string): Response | { item: Item } => {
+      const inputs = body?.inputs as Json | undefined;
+      if (!inputs || typeof inputs !== "object") {
+        return json({ "schema-error": "$: required property 'inputs' not found" }, 400);
+      }
+      if (typeof inputs.title !== "string" || !inputs.title) {
+        return json({ "schema-error": "$.inputs: required property 'title' not found" }, 400);
+      }
+      if (typeof inputs.item !== "string") {
+        return json({ "schema-error": "$.inputs: required property 'item' not found" }, 400);
+      }
+      const item = itemByUrl(inputs.item, user);
+      if (!item) {
+        return json({
+          errors: [{
+            name: "ItemNotFound",
+            message: `No STAC item at ${inputs.item} in your storage.`,
+          }],
+        }, 422);
+      }
+      if (process.needsPan && !item.assets["panchromatic.tiff"]) {
+        return json({
+          errors: [{
+            name: "MissingPanchromaticAsset",
+            message: "The panchromatic band is missing.",
+          }],
+        }, 422);
+      }
+      return { item };
+    };
+    const processJson = (p: Process, user: string) => ({
+      id: p.id,
+      title: p.title,
+      description: p.description,
+      version: "1.0.0",
+      jobControlOptions: ["async-execute"],
+      inputs: {
+        title: { title: "Title", schema: { type: "string" } },
+        item: {
+          title: "STAC item",
+          description: "URL of a STAC item in your storage",
+          schema: { type: "string", format: "uri" },
+        },
+      },
+      outputs: {
+        collection: { title: "Result collection", schema: { type: "string", format: "uri" } },
+      },
+      additionalParameters: {
+        parameters: [
+          { name: "eula-id", value: [p.eulaId] },
+          { name: "price", value: [{ credits: p.creditsPerKm2, unit: "SQ_KM" }] },
+          {
+            name: "eula-accepted",
+            value: [accepted.get(`${user}|${p.eulaId}`) === eulaVersions.get(p.eulaId)],
+          },
+        ],
+      },
+    });
+
+    const handle = async (request: Request, url: URL): Promise<Response> => {
+      const path = url.pathname.slice(PREFIX.length);
+      const method = request.method;
+      let m: RegExpMatchArray | null;
+      if ((m = path.match(/^\/signed\/([^/]+)$/))) {
+        const asset = assets.get(m[1]);
+        const expires = Number(url.searchParams.get("expires"));
+        const expected = await sign(`${m[1]}:${expires}`);
+        if (!asset || url.searchParams.get("signature") !== expected) {
+          return problem(403, "Forbidden", "The signature does not match.");
+        }
+        if (now() > expires) {
+          return problem(403, "Forbidden", "The download URL has expired; create a new one.");
+        }
+        asset.bytes ??= asset.make();
+        return serveBytes(request, await asset.bytes, asset.type, m[1]);
+      }
+      const token = request.headers.get("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1];
+      const claims = token ? await ctx.oidc.verifyAccess("public", token) : undefined;
+      if (!claims) {
+        return problem(
+          401,
+          "Unauthorized",
+          token ? "The token is invalid or expired." : "Authentication is required.",
+        );
+      }
+      const user = String(claims.sub);
+      ensureStorage(user);
+      const body = async (): Promise<Json | Response> => {
+        try {
+          return await request.json();
+        } catch {
+          return json({ "schema-error": "$: the body is not valid JSON" }, 400);
+        }
+      };
+
+      if (path === "/v2/users/me" && method === "GET") {
+        return json({ id: user, email: claims.email, workspaceId: user });
+      }
+      if (path === "/v2/payments/balance" && method === "GET") {
+        for (const job of jobs.values()) if (job.owner === user) settle(job);
+        return json({ available: { amount: balance(user), unit: "CREDIT" } });
+      }
+      if (path === "/v2/processing/processes" && method === "GET") {
+        return json({
+          processes: PROCESSES.map((p) => processJson(p, user)),
+          links: [{ rel: "self", href: `${base}${path}` }],
+        });
+      }
+      if (
+        (m = path.match(/^\/v2\/processing\/processes\/([^/]+)(\/validation|\/cost|\/execution)?$/))
+      ) {
+        const process = PROCESSES.find((p) => p.id === m![1]);
+        if (!process) return problem(404, "Not Found", `Process ${m[1]} does not exist.`);
+        if (!m[2] && method === "GET") return json(processJson(process, user));
+        if (method !== "POST") {
+          return problem(405, "Method Not Allowed", `${method} is not allowed here.`);
+        }
+        const b = await body();
+        if (b instanceof Response) return b;
+        const checked = checkInputs(process, b, user);
+        if (checked instanceof Response) return checked;
+        const area = km2(checked.item.bbox);
+        const credits = Math.ceil(area * process.creditsPerKm2);
+        if (m[2] === "/validation") return new Response(null, { status: 200 });
+        if (m[2] === "/cost") {
+          return json({
+            pricingStrategy: "area",
+            totalCredits: credits,
+            totalSize: Math.round(area * 10) / 10,
+            unit: "SQ_KM",
+          });
+        }
+        const workspace = url.searchParams.get("workspaceId");
+        if (workspace !== user) {
+          return problem(
+            403,
+            "Forbidden",
+            `workspaceId ${workspace} is not your workspace (${user}).`,
+          );
+        }
+        const t0 = now();
+        const step = (seconds: number) => seconds * 1000 * ctx.timeScale;
+        const licensed =
+          accepted.get(`${user}|${process.eulaId}`) === eulaVersions.get(process.eulaId);
+        const timeline: Array<[string, number]> = [["created", t0]];
+        let t = t0 + step(2 + 3 * random());
+        if (!licensed) timeline.push(["unlicensed", t]);
+        else {
+          timeline.push(["licensed", t], ["valid", t += step(2 + 3 * random())]);
+          const affordable = balance(user) >= credits;
+          timeline.push([affordable ? "accepted" : "rejected", t += step(2 + 3 * random())]);
+          if (affordable) {
+            timeline.push(["running", t += step(5 + 20 * random())]);
+            const fails = twin.failNextJob || random() < 0.05;
+            twin.failNextJob = false;
+            timeline.push([fails ? "failed" : "successful", t += step(30 + 90 * random())]);
+            timeline.push([fails ? "released" : "captured", t += step(3 + 5 * random())]);
+          }
+        }
+        const job: Up42TwinJob = {
+          id: uuid(random),
+          processId: process.id,
+          owner: user,
+          inputs: b.inputs as Json,
+          credits,
+          timeline,
+          collection: uuid(random),
+        };
+        jobs.set(job.id, job);
+        const outputId = uuid(random);
+        const source = checked.item;
+        const bands = process.id === "up42-ndvi" ? 1 : 4;
+        const outputAsset = uuid(random);
+        assets.set(outputAsset, {
+          make: raster(source.bbox, bands, jobs.size * 101),
+          owner: user,
+          type: "image/tiff; application=geotiff; profile=cloud-optimized",
+        });
+        items.set(outputId, {
+          id: outputId,
+          collection: job.collection,
+          owner: user,
+          bbox: source.bbox,
+          properties: {
+            job_id: job.id,
+            "up42-user:title": String((b.inputs as Json).title),
+            datetime: iso(t0),
+            hidden: true,
+          },
+          assets: {
+            [
+              `${outputId.slice(0, 8)}_${
+                process.id === "up42-ndvi" ? "ndvi" : "pan"
+              }_${job.id}.tiff`
+            ]: {
+              assetId: outputAsset,
+              title: `${process.title} result`,
+              roles: ["data", process.id === "up42-ndvi" ? "ndvi" : "pansharpened"],
+              type: "image/tiff; application=geotiff; profile=cloud-optimized",
+            },
+          },
+        });
+        return json(jobJson(job), 201);
+      }
+      if ((m = path.match(/^\/v2\/eulas\/([^/]+)$/))) {
+        const version = eulaVersions.get(m[1]);
+        if (version === undefined) return problem(404, "Not Found", `EULA ${m[1]} does not exist.`);
+        const key = `${user}|${m[1]}`;
+        if (method === "PATCH" || method === "PUT") {
+          const b = await body();
+          if (b instanceof Response) return b;
+          if (typeof b.isAccepted !== "boolean") {
+            return problem(400, "Bad Request", 'Send {"isAccepted": true} to accept the EULA.');
+          }
+          if (b.isAccepted) accepted.set(key, version);
+          else accepted.delete(key);
+        } else if (method !== "GET") {
+          return problem(405, "Method Not Allowed", `${method} is not allowed here.`);
+        }
+        const process = PROCESSES.find((p) => p.eulaId === m![1])!;
+        return json({
+          id: m[1],
+          title: `${process.title} end-user license agreement`,
+          version,
+          isAccepted: accepted.get(key) === version,
+          updated: iso(0),
+        });
+      }
+      if (path === "/v2/processing/jobs" && method === "GET") {
+        const statuses = url.searchParams.get("status")?.split(",");
+        const processIds = url.searchParams.get("processId")?.split(",");
+        const workspace = url.searchParams.get("workspaceId");
+        let list = [...jobs.values()].filter((j) => j.owner === user).map(jobJson);
+        if (workspace) list = list.filter((j) => j.workspaceID === workspace);
+        if (statuses) list = list.filter((j) => statuses.includes(j.status));
+        if (processIds) list = list.filter((j) => processIds.includes(j.processID));
+        const sort = url.searchParams.get("sort") ?? "created,desc";
+        const [field, direction] = sort.split(",");
+        list.sort((a, b) =>
+          String(a[field as keyof typeof a]).localeCompare(String(b[field as keyof typeof b])) *
+          (direction === "asc" ? 1 : -1)
+        );
+        const limit = Math.max(1, Number(url.searchParams.get("limit") ?? "50"));
+        const page = Math.max(0, Number(url.searchParams.get("page") ?? "0"));
+        const links: Json[] = [];
+        if ((page + 1) * limit < list.length) {
+          const next = new URL(`${base}${path}`);
+          for (const [k, v] of url.searchParams) if (k !== "page") next.searchParams.set(k, v);
+          next.searchParams.set("page", String(page + 1));
+          links.push({ rel: "next", href: next.pathname.slice(PREFIX.length) + next.search });
+        }
+        return json({ jobs: list.slice(page * limit, (page + 1) * limit), links });
+      }
+      if ((m = path.match(/^\/v2\/processing\/jobs\/([^/]+)$/)) && method === "GET") {
+        const job = jobs.get(m[1]);
+        if (!job || job.owner !== user) return problem(404, "Not Found", `Job ${m[1]} not found.`);
+        return json(jobJson(job));
+      }
+      if (path === "/v2/assets/stac/search" && method === "POST") {
+        const b = await body();
+        if (b instanceof Response) return b;
+        const filter = b.filter as Json | undefined;
+        let list = [...items.values()].filter((i) => i.owner === user);
+        if (filter) {
+          const args = filter.args as unknown[] | undefined;
+          const property = (args?.[0] as Json | undefined)?.property;
+          if (filter.op !== "=" || typeof property !== "string" || args?.length !== 2) {
+            return problem(
+              400,
+              "Bad Request",
+              'filter: only CQL2 JSON equality is supported here: {"op": "=", "args": [{"property": "job_id"}, "<id>"]}',
+            );
+          }
+          list = list.filter((i) => i.properties[property] === args[1]);
+          if (property === "job_id") {
+            const job = jobs.get(String(args[1]));
+            const s = job ? statusOf(job) : "";
+            if (!job || (s !== "successful" && s !== "captured")) list = [];
+          }
+        } else list = list.filter((i) => !i.properties.hidden);
+        const limit = Number(b.limit ?? 50);
+        return json({
+          type: "FeatureCollection",
+          features: list.slice(0, limit).map(itemJson),
+          links: [],
+        });
+      }
+      if (
+        (m = path.match(/^\/v2\/assets\/stac\/collections\/([^/]+)\/items\/([^/]+)$/)) &&
+        method === "GET"
+      ) {
+        const item = items.get(m[2]);
+        if (!item || item.owner !== user || item.collection !== m[1]) {
+          return problem(404, "Not Found", `Item ${m[2]} not found.`);
+        }
+        return json(itemJson(item));
+      }
+      if ((m = path.match(/^\/v2\/assets\/([^/]+)(\/download-url)?$/))) {
+        const asset = assets.get(m[1]);
+        if (!asset || asset.owner !== user) {
+          return problem(404, "Not Found", `Asset ${m[1]} not found.`);
+        }
+        if (m[2] && method === "POST") {
+          const expires = now() + 300_000;
+          return json({
+            url: `${base}/signed/${m[1]}?expires=${expires}&signature=${await sign(
+              `${m[1]}:${expires}`,
+            )}`,
+          });
+        }
+        if (!m[2] && (method === "GET" || method === "HEAD")) {
+          asset.bytes ??= asset.make();
+          return serveBytes(request, await asset.bytes, asset.type, m[1]);
+        }
+      }
+      return problem(404, "Not Found", `No route for ${method} ${path}`);
+    };
+
+    async function sign(text: string): Promise<string> {
+      const digest = new Uint8Array(
+        await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${signingKey}:${text}`)),
+      );
+      return [...digest.slice(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("");
+    }
+
+    const twin: Up42Twin = {
+      prefix: PREFIX,
+      handle,
+      balances,
+      jobs,
+      failNextJob: false,
+      updateEula(processId: string) {
+        const process = PROCESSES.find((p) => p.id === processId);
+        if (!process) throw new RangeError(`no process ${processId}`);
+        eulaVersions.set(process.eulaId, eulaVersions.get(process.eulaId)! + 1);
+      },
+    };
+    return twin;
+  };
+}

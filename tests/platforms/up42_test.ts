@@ -1,0 +1,207 @@
+import assert from "node:assert/strict";
+import type { HttpError } from "../../lib/http/errors.ts";
+import {
+  connectUp42,
+  CostNotConfirmedError,
+  type Up42,
+  Up42ValidationError,
+} from "../../lib/platforms/up42/mod.ts";
+import { readRaster } from "../../lib/plot/raster.ts";
+import type { Up42Twin } from "../../lib/sandbox/up42/twin.ts";
+import { ManualClock } from "../../lib/time/clock.ts";
+import { sandbox, tempDir } from "../helpers.ts";
+
+const PROCESS = "up42-pansharpening";
+
+async function statuses(
+  clock: ManualClock,
+  job: { watch: (o: object) => AsyncIterable<{ raw: string }> },
+  onStatus?: (raw: string) => void,
+) {
+  const seen: string[] = [];
+  for await (
+    const s of job.watch({
+      intervalMs: 1,
+      sleep: () => Promise.resolve(clock.advance(1_500)),
+    })
+  ) {
+    seen.push(s.raw);
+    onStatus?.(s.raw);
+  }
+  return seen;
+}
+
+async function scenes(up42: Up42) {
+  const items = await up42.search();
+  const withPan = items.find((i) => "panchromatic.tiff" in i.assets)!;
+  const without = items.find((i) => !("panchromatic.tiff" in i.assets))!;
+  return { pan: withPan.links[0].href, noPan: without.links[0].href };
+}
+
+Deno.test("up42: EULA, validation, cost, a confirmed run through every status, results, downloads and signed URLs", async () => {
+  const clock = new ManualClock();
+  await using sb = await sandbox({ clock });
+  await using dir = await tempDir();
+  const up42 = connectUp42({ sandbox: sb.url, clock });
+  const processes = await up42.processes();
+  assert.deepEqual(processes.map((p) => p.id), ["up42-pansharpening", "up42-ndvi"]);
+  const description = await up42.process(PROCESS);
+  assert.ok("item" in description.inputs && "title" in description.inputs);
+  assert.ok(description.additionalParameters.parameters.some((p) => p.name === "eula-id"));
+  await assert.rejects(up42.process("nope"), (e: HttpError) => e.status === 404);
+  const { pan, noPan } = await scenes(up42);
+  const inputs = { title: "Pansharpened imagery over Oxford", item: pan };
+
+  assert.equal((await up42.eula(PROCESS)).isAccepted, false);
+  await assert.rejects(
+    up42.run(PROCESS, inputs, { confirm: true }),
+    (e: Error) => e instanceof Up42ValidationError && e.errors[0].name === "EulaNotAccepted",
+  );
+  assert.equal((await up42.acceptEula(PROCESS)).isAccepted, true);
+
+  assert.deepEqual(await up42.validate(PROCESS, inputs), []);
+  assert.deepEqual((await up42.validate(PROCESS, { item: pan })).map((e) => e.name), [
+    "InvalidSchema",
+  ]);
+  assert.deepEqual(await up42.validate(PROCESS, { title: "x", item: noPan }), [{
+    name: "MissingPanchromaticAsset",
+    message: "The panchromatic band is missing.",
+  }]);
+  const cost = await up42.cost(PROCESS, inputs);
+  assert.equal(cost.pricingStrategy, "area");
+  assert.equal(cost.unit, "SQ_KM");
+  assert.ok(cost.totalCredits > 0 && cost.totalSize! > 0);
+
+  await assert.rejects(
+    up42.run(PROCESS, inputs),
+    (e: Error) => e instanceof CostNotConfirmedError && e.cost.totalCredits === cost.totalCredits,
+  );
+  let shown = 0;
+  await assert.rejects(
+    up42.run(PROCESS, inputs, { confirm: (c) => (shown = c.totalCredits, false) }),
+    CostNotConfirmedError,
+  );
+  assert.equal(shown, cost.totalCredits);
+  const none = [];
+  for await (const j of up42.jobs()) none.push(j);
+  assert.equal(none.length, 0, "nothing was spent without a yes");
+
+  const before = await up42.balance();
+  const job = await up42.run(PROCESS, inputs, {
+    confirm: (c) => c.totalCredits <= cost.totalCredits,
+  });
+  assert.equal(job.submitted?.status, "created");
+  const seen = await statuses(clock, job, (raw) => {
+    if (raw === "successful") sb.oidc.expireTokens();
+  });
+  assert.deepEqual(seen, [
+    "created",
+    "licensed",
+    "valid",
+    "accepted",
+    "running",
+    "successful",
+    "captured",
+  ]);
+  assert.equal(await up42.balance(), before - cost.totalCredits, "credits captured");
+  assert.equal((await job.status()).data.creditConsumption?.credits, cost.totalCredits);
+
+  const results = await job.results();
+  assert.equal(results.length, 1);
+  assert.equal(results[0].properties.job_id, job.id);
+  const files = await job.download(dir.path);
+  const raster = await readRaster(files[0].path, { bands: [0, 1, 2, 3] });
+  assert.equal(raster.bands?.length, 4);
+  const href = Object.values(results[0].assets)[0].href;
+  const anonymous = await fetch(href);
+  assert.equal(anonymous.status, 401);
+  await anonymous.body?.cancel();
+  const signed = await up42.signedUrl(href);
+  const viaSigned = await fetch(signed);
+  assert.equal(viaSigned.status, 200);
+  assert.deepEqual(
+    new Uint8Array(await viaSigned.arrayBuffer()),
+    await Deno.readFile(files[0].path),
+  );
+  clock.advance(301_000);
+  const expired = await fetch(signed);
+  assert.equal(expired.status, 403);
+  assert.match((await expired.json()).detail, /expired/);
+});
+
+Deno.test("up42: a short balance is rejected, a failed job releases its credits, an updated EULA must be accepted again", async () => {
+  const clock = new ManualClock();
+  await using sb = await sandbox({ clock });
+  const twin = sb.twin<Up42Twin>("/up42");
+  const up42 = connectUp42({ sandbox: sb.url, clock });
+  const { pan } = await scenes(up42);
+  const inputs = { title: "t", item: pan };
+  await up42.acceptEula(PROCESS);
+  const me = await up42.workspaceId();
+
+  twin.failNextJob = true;
+  const before = await up42.balance();
+  const failing = await up42.run(PROCESS, inputs, { confirm: true });
+  const failed = await statuses(clock, failing);
+  assert.deepEqual(failed.slice(-3), ["running", "failed", "released"]);
+  assert.equal(await up42.balance(), before, "withheld credits released");
+  assert.match((await failing.status()).message!, /ProcessingFailed/);
+  await assert.rejects(failing.results(), /successful or captured/);
+
+  twin.balances.set(me, 1);
+  const poor = await up42.run(PROCESS, inputs, { confirm: true });
+  assert.deepEqual(await statuses(clock, poor), ["created", "licensed", "valid", "rejected"]);
+  assert.equal(await up42.balance(), 1);
+
+  twin.updateEula(PROCESS);
+  assert.equal(
+    (await up42.eula(PROCESS)).isAccepted,
+    false,
+    "a new EULA version needs a new acceptance",
+  );
+  const token = await up42.session.getToken();
+  const raw = await fetch(
+    `${sb.url}/up42/v2/processing/processes/${PROCESS}/execution?workspaceId=${me}`,
+    {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ inputs }),
+    },
+  );
+  const unlicensed = up42.job((await raw.json()).jobID);
+  assert.deepEqual(await statuses(clock, unlicensed), ["created", "unlicensed"]);
+  await up42.acceptEula(PROCESS);
+  assert.equal((await up42.eula(PROCESS)).isAccepted, true);
+
+  const listed = [];
+  for await (const j of up42.jobs({ limit: 1 })) listed.push(j.jobID);
+  assert.equal(listed.length, 3, "every page followed");
+  const rejected = [];
+  for await (const j of up42.jobs({ status: ["rejected"] })) rejected.push(j.jobID);
+  assert.deepEqual(rejected, [poor.id]);
+  const wrongWorkspace = await fetch(
+    `${sb.url}/up42/v2/processing/processes/${PROCESS}/execution?workspaceId=someone-else`,
+    {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ inputs }),
+    },
+  );
+  assert.equal(wrongWorkspace.status, 403);
+  await wrongWorkspace.body?.cancel();
+});
+
+Deno.test("up42: project login with client credentials, and no token means 401", async () => {
+  await using sb = await sandbox();
+  const project = connectUp42({
+    sandbox: sb.url,
+    clientId: "up42-project",
+    clientSecret: "project-secret",
+  });
+  assert.equal((await project.processes()).length, 2);
+  const wrong = connectUp42({ sandbox: sb.url, clientId: "up42-project", clientSecret: "nope" });
+  await assert.rejects(wrong.processes(), /unauthorized_client|Invalid client/);
+  const anonymous = await fetch(`${sb.url}/up42/v2/processing/processes`);
+  assert.equal(anonymous.status, 401);
+  await anonymous.body?.cancel();
+});
