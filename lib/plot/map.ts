@@ -125,6 +125,15 @@ export function forD3(geometry: AreaGeometry): AreaGeometry {
   return fromPolygons(polygonsOf(geometry).map(fix));
 }
 
+function base64(bytes: Uint8Array): string {
+  let text = "";
+  // Chunks keep the argument list of fromCharCode short; one spread of a large image overflows.
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(text);
+}
+
 function featuresBBox(features: Feature[]): BBox {
   const numbers = JSON.stringify(features.map((f) => f.geometry.coordinates)).match(
     /-?\d+(\.\d+)?(e-?\d+)?/g,
@@ -363,7 +372,7 @@ export async function mapFigure(options: MapOptions): Promise<Figure> {
       width: x1 - x0,
       height: yBottom - yTop,
       preserveAspectRatio: "none",
-      href: `data:image/png;base64,${btoa(String.fromCharCode(...png))}`,
+      href: `data:image/png;base64,${base64(png)}`,
       "aria-label": "raster",
     });
     svg.insertBefore(image, tileGroup ?? null);

@@ -7,6 +7,7 @@
  * @module
  */
 import { writeGeoTiff } from "../files/geotiff_writer.ts";
+import { landCoverBands } from "../files/land_cover.ts";
 import { serveBytes } from "../files/range.ts";
 import { seededRandom } from "../random.ts";
 import type { SandboxContext, SandboxMount } from "../server.ts";
@@ -45,25 +46,6 @@ export interface Sen2CubeTwin extends SandboxMount {
   /** Inferences by id. */
   readonly inferences: Map<number, TwinInference>;
 }
-
-/** Red, green and blue reflectance (x 10 000) of the land covers of the synthetic composite. */
-const SOIL = [2200, 1900, 1500],
-  CROP = [900, 1400, 800],
-  MEADOW = [1100, 1700, 1000],
-  FOREST = [500, 800, 550];
-const COVERS = [
-  SOIL,
-  CROP,
-  MEADOW,
-  FOREST,
-  CROP,
-  MEADOW,
-  SOIL,
-  FOREST,
-  MEADOW,
-  [2500, 2400, 2300],
-  [400, 600, 800],
-];
 
 const KNOWLEDGEBASES = [
   {
@@ -273,20 +255,7 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
       const px = 0.0001 * scale;
       const width = Math.max(1, Math.min(2048, Math.round((e - w) / px))),
         height = Math.max(1, Math.min(2048, Math.round((n - s) / px)));
-      const bands = [0, 1, 2].map(() => new Uint16Array(width * height));
-      for (let y = 0; y < height; y++) {
-        for (let x = 0; x < width; x++) {
-          const lon = w + (x + 0.5) * (e - w) / width, lat = n - (y + 0.5) * (n - s) / height;
-          // Fields: a patchwork of parcels, each soil, crop, meadow, forest, built-up or water.
-          const parcel =
-            Math.sin(Math.floor(lon / 0.004) * 12.9898 + Math.floor(lat / 0.003) * 78.233) *
-            43758.5453;
-          const cover = COVERS[Math.floor((parcel - Math.floor(parcel)) * COVERS.length)];
-          const grain = Math.sin(x * 12.9898 + y * 78.233) * 43758.5453;
-          const noise = 1 + 0.06 * (grain - Math.floor(grain) - 0.5);
-          bands.forEach((b, k) => (b[y * width + x] = Math.round(cover[k] * noise)));
-        }
-      }
+      const bands = landCoverBands(inf.bbox, width, height, 3);
       return await writeGeoTiff({
         width,
         height,
@@ -328,7 +297,6 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
       }
       const user = String(claims.sub);
       const list = (
-        type: string,
         rows: Json[],
         make: (r: Json) => unknown,
         fields: string[],
@@ -376,7 +344,6 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
           "favourite",
         ];
         return list(
-          "inference",
           rows,
           (r) => inferenceResource(inferences.get(r.id as number)!),
           fields,
@@ -395,7 +362,6 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
       }
       if (path === "/v1/factbase" && request.method === "GET") {
         return list(
-          "factbase",
           [{ id: 1, ...factbase.attributes }],
           () => resource("factbase", 1, factbase.attributes, ["inferences_fb"]),
           ["id", "title", "status", "sensor"],
@@ -423,7 +389,6 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
       });
       if (path === "/v1/knowledgebase" && request.method === "GET") {
         return list(
-          "knowledgebase",
           KNOWLEDGEBASES.map((k) => ({ ...k })),
           (r) =>
             resource(

@@ -9,6 +9,7 @@
  * @module
  */
 import { writeGeoTiff } from "../files/geotiff_writer.ts";
+import { landCoverBands } from "../files/land_cover.ts";
 import { serveBytes } from "../files/range.ts";
 import { seededRandom } from "../random.ts";
 import type { SandboxContext, SandboxMount } from "../server.ts";
@@ -134,32 +135,16 @@ export function up42Twin(): (ctx: SandboxContext) => Up42Twin {
       json({ status, title, detail }, status);
     const base = `${ctx.origin}${PREFIX}`;
 
-    const raster =
-      (bbox: [number, number, number, number], bands: number, seed: number) => async () => {
-        const r = seededRandom(seed);
-        const size = 300;
-        const planes = Array.from({ length: bands }, () => new Uint16Array(size * size));
-        for (let y = 0; y < size; y++) {
-          for (let x = 0; x < size; x++) {
-            const field = Math.sin(Math.floor(x / 25) * 12.9898 + Math.floor(y / 20) * 78.233) *
-              43758.5453;
-            const t = field - Math.floor(field);
-            planes.forEach((
-              p,
-              k,
-            ) => (p[y * size + x] = Math.round(
-              400 + 2600 * (0.3 + 0.5 * ((t + k * 0.11) % 1)) + 80 * r(),
-            )));
-          }
-        }
-        return await writeGeoTiff({
-          width: size,
-          height: size,
-          data: planes[0],
-          extraBands: planes.slice(1),
-          bbox,
-        });
-      };
+    const raster = (bbox: [number, number, number, number], bands: number) => async () => {
+      const planes = landCoverBands(bbox, 300, 300, bands);
+      return await writeGeoTiff({
+        width: 300,
+        height: 300,
+        data: planes[0],
+        extraBands: planes.slice(1),
+        bbox,
+      });
+    };
 
     /** The user's storage: two scenes, one without a panchromatic band. */
     const ensureStorage = (user: string) => {
@@ -175,7 +160,7 @@ export function up42Twin(): (ctx: SandboxContext) => Up42Twin {
         const add = (name: string, role: string, bands: number) => {
           const assetId = uuid(random);
           assets.set(assetId, {
-            make: raster(bbox, bands, assets.size + 1),
+            make: raster(bbox, bands),
             owner: user,
             type: "image/tiff; application=geotiff; profile=cloud-optimized",
           });
@@ -471,7 +456,7 @@ export function up42Twin(): (ctx: SandboxContext) => Up42Twin {
         const bands = process.id === "up42-ndvi" ? 1 : 4;
         const outputAsset = uuid(random);
         assets.set(outputAsset, {
-          make: raster(source.bbox, bands, jobs.size * 101),
+          make: raster(source.bbox, bands),
           owner: user,
           type: "image/tiff; application=geotiff; profile=cloud-optimized",
         });
