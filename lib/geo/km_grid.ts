@@ -71,15 +71,7 @@ export function kmGrid(aoi: AoiInput, options: KmGridOptions = {}): GridTile[] {
   const proj = projection(crs);
   const size = sizeKm * 1000;
   const polygons = projectArea(area, proj.forward);
-  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-  for (const rings of polygons) {
-    for (const [x, y] of rings[0]) {
-      minX = Math.min(minX, x);
-      maxX = Math.max(maxX, x);
-      minY = Math.min(minY, y);
-      maxY = Math.max(maxY, y);
-    }
-  }
+  const [minX, minY, maxX, maxY] = bboxOf(fromPolygons(polygons));
   const c0 = Math.floor(minX / size), c1 = Math.ceil(maxX / size);
   const r0 = Math.floor(minY / size), r1 = Math.ceil(maxY / size);
   const xs = Array.from({ length: c1 - c0 }, (_, i) => (c0 + i) * size);

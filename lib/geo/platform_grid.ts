@@ -10,7 +10,7 @@
 import { type AoiInput, parseAoi } from "./aoi.ts";
 import { clipToCells } from "./clip.ts";
 import { projectArea, projection } from "./projection.ts";
-import { type AreaGeometry, fromPolygons } from "./types.ts";
+import { type AreaGeometry, bboxOf, fromPolygons } from "./types.ts";
 
 /** Grid names the platform knows. */
 export type PlatformGrid = "20x20km" | "250x250km";
@@ -50,15 +50,7 @@ export function platformTiles(aoi: AoiInput, options: PlatformTilesOptions = {})
   }
   const merc = projection("EPSG:3857");
   const polygons = projectArea(parseAoi(aoi), merc.forward);
-  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-  for (const rings of polygons) {
-    for (const [x, y] of rings[0]) {
-      minX = Math.min(minX, x);
-      maxX = Math.max(maxX, x);
-      minY = Math.min(minY, y);
-      maxY = Math.max(maxY, y);
-    }
-  }
+  const [minX, minY, maxX, maxY] = bboxOf(fromPolygons(polygons));
   // Step exactly as the platform does (start + repeated addition), so cell edges match to the bit.
   const xs: number[] = [];
   for (let x = minX; x < maxX; x += size) xs.push(x);

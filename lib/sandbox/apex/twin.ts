@@ -158,6 +158,17 @@ function makeTwin(ctx: SandboxContext, store: ApexStore): ApexTwin {
         }]);
       }
     };
+    /** The caller and a checked job request, or the answer refusing them. */
+    const jobRequest = async (
+      withDimension: boolean,
+    ): Promise<{ who: string; r: Json } | Response> => {
+      const who = await user();
+      if (who instanceof Response) return who;
+      const b = await body();
+      if (b instanceof Response) return b;
+      const issues = checkJobRequest(b.value, withDimension);
+      return issues.length ? invalid(issues) : { who, r: b.value as Json };
+    };
     const intParam = (raw: string, name: string): number | Response => {
       if (/^-?\d+$/.test(raw)) return Number(raw);
       return invalid([{
@@ -189,13 +200,9 @@ function makeTwin(ctx: SandboxContext, store: ApexStore): ApexTwin {
     }
 
     if (path === "/unit_jobs" && method === "POST") {
-      const who = await user();
-      if (who instanceof Response) return who;
-      const b = await body();
-      if (b instanceof Response) return b;
-      const issues = checkJobRequest(b.value, false);
-      if (issues.length) return invalid(issues);
-      const r = b.value as Json;
+      const checked = await jobRequest(false);
+      if (checked instanceof Response) return checked;
+      const { who, r } = checked;
       const job = store.addJob({
         user: who,
         title: String(r.title),
@@ -284,13 +291,9 @@ function makeTwin(ctx: SandboxContext, store: ApexStore): ApexTwin {
     }
 
     if (path === "/upscale_tasks" && method === "POST") {
-      const who = await user();
-      if (who instanceof Response) return who;
-      const b = await body();
-      if (b instanceof Response) return b;
-      const issues = checkJobRequest(b.value, true);
-      if (issues.length) return invalid(issues);
-      const r = b.value as Json;
+      const checked = await jobRequest(true);
+      if (checked instanceof Response) return checked;
+      const { who, r } = checked;
       const t = store.addTask(
         {
           user: who,
