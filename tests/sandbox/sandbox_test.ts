@@ -1,18 +1,12 @@
 import assert from "node:assert/strict";
 import { parseFault } from "../../lib/sandbox/main.ts";
-import { sandbox } from "../helpers.ts";
+import { sandbox, tempDir } from "../helpers.ts";
+import { connectBeod } from "../../lib/platforms/beod/mod.ts";
 
-Deno.test("deno task sandbox --port 0 prints where it listens and answers /health", async () => {
+Deno.test("deno task sandbox --port 0 prints where it listens, and its permissions suffice for every twin", async () => {
+  const task = JSON.parse(await Deno.readTextFile("deno.json")).tasks.sandbox.split(" ").slice(2);
   const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-net=127.0.0.1",
-      "--allow-read",
-      "--allow-env",
-      "lib/sandbox/main.ts",
-      "--port",
-      "0",
-    ],
+    args: ["run", ...task, "--port", "0", "--time-scale", "0.001"],
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
@@ -29,6 +23,28 @@ Deno.test("deno task sandbox --port 0 prints where it listens and answers /healt
     const health = await fetch(`${m[1]}/health`);
     assert.equal(health.status, 200);
     await health.body?.cancel();
+    // A BEOD extraction writes a GeoPackage through node:sqlite: the task must allow that.
+    const beod = connectBeod({ sandbox: m[1] });
+    const project = await beod.createProject("cli");
+    await beod.createAoi(
+      project,
+      "POLYGON ((6.95 43.605, 6.955 43.605, 6.955 43.61, 6.95 43.605))",
+    );
+    const scenario = await beod.createScenario(project, "extraction-mono", {
+      name: "cli",
+      source_image_type: "basemap",
+      source_image_id: 1,
+      augmented: false,
+      output_crs: 4326,
+      vector_formats: "geopackage",
+      raster_formats: "geotiff",
+      three_d_formats: "3d_tiles",
+      dl_models: [],
+    });
+    for await (const _ of scenario.watch({ intervalMs: 20 }));
+    await using dir = await tempDir();
+    const [zip] = await scenario.download(dir.path);
+    assert.ok(zip.bytes > 1000);
     reader.releaseLock();
   } finally {
     child.kill();
