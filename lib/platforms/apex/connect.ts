@@ -7,7 +7,8 @@
 import { authorizationCode } from "../../auth/authorization_code.ts";
 import type { TokenCache } from "../../auth/cache.ts";
 import { password, type SignIn } from "../../auth/grants.ts";
-import { OidcSession } from "../../auth/session.ts";
+import type { OidcSession } from "../../auth/session.ts";
+import { originOf, platformSession } from "../session.ts";
 import type { Clock } from "../../time/clock.ts";
 import { APEX_BASE_URL, ApexDispatch } from "./client.ts";
 
@@ -49,11 +50,13 @@ export interface ApexConnectOptions {
 export function connectApex(
   options: ApexConnectOptions = {},
 ): ApexDispatch & { session?: OidcSession } {
-  const origin = options.sandbox ? new URL(options.sandbox).origin : undefined;
+  const origin = originOf(options.sandbox);
   const baseUrl = options.baseUrl ?? (origin ? `${origin}/apex` : APEX_BASE_URL);
   if (options.token) return new ApexDispatch({ baseUrl, auth: options.token });
-  const session = new OidcSession({
-    issuer: options.issuer ?? (origin ? `${origin}/auth/realms/apex` : APEX_ISSUER),
+  const session = platformSession({
+    origin: options.issuer ? undefined : origin,
+    realm: "apex",
+    issuer: options.issuer ?? APEX_ISSUER,
     clientId: options.clientId ?? APEX_CLIENT_ID,
     signIn: options.signIn ??
       (origin

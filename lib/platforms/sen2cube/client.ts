@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { password } from "../../auth/grants.ts";
-import { OidcSession } from "../../auth/session.ts";
+import type { OidcSession } from "../../auth/session.ts";
+import { accountSignIn, originOf, platformSession } from "../session.ts";
 import { downloadFile, type DownloadResult } from "../../download/download.ts";
 import { type AoiInput, parseAoi } from "../../geo/aoi.ts";
 import { HttpClient, type HttpClientOptions } from "../../http/client.ts";
@@ -52,19 +52,13 @@ export interface Sen2CubeConnectOptions {
  * ```
  */
 export function connectSen2Cube(options: Sen2CubeConnectOptions): Sen2Cube {
-  const origin = options.sandbox ? new URL(options.sandbox).origin : undefined;
-  const username = options.username ?? (origin ? "demo" : undefined);
-  const secret = options.password ?? (origin ? "demo" : undefined);
-  if (!username || secret === undefined) {
-    throw new TypeError(
-      "username and password: give your Sen2Cube.AT account's, or { sandbox } to use the sandbox",
-    );
-  }
-  const session = new OidcSession({
-    issuer: origin ? `${origin}/auth/realms/sen2cube-at` : SEN2CUBE_ISSUER,
+  const origin = originOf(options.sandbox);
+  const session = platformSession({
+    origin,
+    realm: "sen2cube-at",
+    issuer: SEN2CUBE_ISSUER,
     clientId: "iq-web-client",
-    signIn: password({ username, password: secret }),
-    cache: origin ? false : undefined,
+    signIn: accountSignIn(options, origin, "Sen2Cube.AT"),
     clock: options.clock,
   });
   return new Sen2Cube({

@@ -5,8 +5,9 @@
  *
  * @module
  */
-import { clientCredentials, password } from "../../auth/grants.ts";
-import { OidcSession } from "../../auth/session.ts";
+import { clientCredentials } from "../../auth/grants.ts";
+import type { OidcSession } from "../../auth/session.ts";
+import { accountSignIn, originOf, platformSession } from "../session.ts";
 import { downloadFile, type DownloadResult } from "../../download/download.ts";
 import { HttpClient, type HttpClientOptions } from "../../http/client.ts";
 import { HttpError } from "../../http/errors.ts";
@@ -94,21 +95,15 @@ export interface Up42ConnectOptions {
  * ```
  */
 export function connectUp42(options: Up42ConnectOptions): Up42 {
-  const origin = options.sandbox ? new URL(options.sandbox).origin : undefined;
+  const origin = originOf(options.sandbox);
   const project = options.clientId !== undefined;
-  const username = options.username ?? (origin ? "demo" : undefined);
-  const secret = options.password ?? (origin ? "demo" : undefined);
-  if (!project && (!username || secret === undefined)) {
-    throw new TypeError(
-      "username and password (or clientId and clientSecret): give your UP42 credentials, or { sandbox }",
-    );
-  }
-  const session = new OidcSession({
-    issuer: origin ? `${origin}/auth/realms/public` : UP42_ISSUER,
+  const session = platformSession({
+    origin,
+    realm: "public",
+    issuer: UP42_ISSUER,
     clientId: project ? options.clientId! : "up42-api",
     clientSecret: project ? options.clientSecret : undefined,
-    signIn: project ? clientCredentials() : password({ username: username!, password: secret! }),
-    cache: origin ? false : undefined,
+    signIn: project ? clientCredentials() : accountSignIn(options, origin, "UP42"),
     clock: options.clock,
   });
   return new Up42({ baseUrl: origin ? `${origin}/up42` : UP42_API, session, http: options.http });
