@@ -5,17 +5,8 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import {
-  authorizationCode,
-  type BaseJobRequest,
-  connectApex,
-  deviceCode,
-  downloadFile,
-  embeddedSandbox,
-  liveDisplay,
-  mapFigure,
-  readRaster,
-} from "../mod.ts";
+import { apexFromCli } from "./apex_cli.ts";
+import { type BaseJobRequest, downloadFile, liveDisplay, mapFigure, readRaster } from "../mod.ts";
 
 const HELP = `Usage: deno run -A scripts/apex_job.ts [options]
 
@@ -67,23 +58,12 @@ if (flow && flow !== "browser" && flow !== "device") {
   usage(`--sign-in "${flow}": use browser or device`);
 }
 
-const token = values.token ?? Deno.env.get("APEX_ACCESS_TOKEN");
-const offline = values.sandbox || (!token && !flow);
-const sandbox = offline ? await embeddedSandbox() : undefined;
-const apex = sandbox
-  ? connectApex({ sandbox: sandbox.url })
-  : token
-  ? connectApex({ token })
-  : connectApex({
-    signIn: flow === "device"
-      ? deviceCode()
-      : authorizationCode({ redirectUri: "http://localhost:8000/callback" }),
-  });
-console.log(
-  sandbox
-    ? `Using the embedded sandbox at ${sandbox.url} (no credentials given).`
-    : "Using dispatch-api.apex.esa.int.",
-);
+const { apex, embedded: sandbox, where } = await apexFromCli({
+  sandbox: values.sandbox,
+  token: values.token,
+  signIn: flow,
+});
+console.log(`Using ${where}.`);
 
 try {
   const request: BaseJobRequest = {

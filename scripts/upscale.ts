@@ -6,16 +6,13 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { apexFromCli } from "./apex_cli.ts";
 import {
   apexBackend,
   type AreaGeometry,
-  authorizationCode,
   type BaseJobRequest,
   bboxOf,
-  connectApex,
-  deviceCode,
   downloadFile,
-  embeddedSandbox,
   JobManager,
   kmGrid,
   liveDisplay,
@@ -113,31 +110,18 @@ if (grid === "20x20km" || grid === "250x250km") {
   }));
 } else usage(`--grid "${grid}": use 20x20km, 250x250km, km:20 or km:20:EPSG:3035`);
 
-const token = values.token ?? Deno.env.get("APEX_ACCESS_TOKEN");
-const embedded = !values["sandbox-url"] && (values.sandbox || (!token && !flow))
-  ? await embeddedSandbox()
-  : undefined;
-const sandboxUrl = values["sandbox-url"] ?? embedded?.url;
-const apex = sandboxUrl
-  ? connectApex({ sandbox: sandboxUrl })
-  : token
-  ? connectApex({ token })
-  : connectApex({
-    signIn: flow === "device"
-      ? deviceCode()
-      : authorizationCode({ redirectUri: "http://localhost:8000/callback" }),
-  });
+const { apex, embedded, sandboxUrl, where } = await apexFromCli({
+  sandbox: values.sandbox,
+  sandboxUrl: values["sandbox-url"],
+  token: values.token,
+  signIn: flow,
+});
 const pollMs = values["poll-ms"]
   ? positive("poll-ms", values["poll-ms"])
   : sandboxUrl
   ? 300
   : 2_000;
-console.log(
-  `${tiles.length} tiles (${grid}); ${
-    sandboxUrl ? `sandbox at ${sandboxUrl}` : "dispatch-api.apex.esa.int"
-  }; ` +
-    `results in ${values.out}`,
-);
+console.log(`${tiles.length} tiles (${grid}); ${where}; results in ${values.out}`);
 
 const request: BaseJobRequest = {
   title: "PV farm detection",

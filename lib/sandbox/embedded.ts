@@ -11,7 +11,8 @@ let running: Promise<Sandbox> | undefined;
 
 /**
  * The process's embedded sandbox, started on the first call (later calls share it; their
- * options are ignored). Default time scale 0.02: a five-minute job takes six seconds.
+ * options are ignored). Default time scale 0.02 (a five-minute job takes six seconds), or
+ * `EOJOBS_SANDBOX_TIME_SCALE` from the environment.
  *
  * @example
  * ```ts ignore

@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { tempDir } from "./helpers.ts";
+
+async function script(args: string[]) {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", ...args],
+    env: { EOJOBS_SANDBOX_TIME_SCALE: "0.002", EOJOBS_TOKEN_CACHE: "0" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code, out: new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr) };
+}
+
+Deno.test("scripts/apex_job.ts runs the first-job tutorial against the embedded sandbox", async () => {
+  await using dir = await tempDir();
+  const r = await script([
+    "scripts/apex_job.ts",
+    "--out",
+    dir.path,
+    "--bbox",
+    "16.3,48.1,16.4,48.2",
+  ]);
+  assert.equal(r.code, 0, r.out);
+  assert.match(
+    r.out,
+    /Using the embedded sandbox at http:\/\/127\.0\.0\.1:\d+ \(no credentials given\)/,
+  );
+  for (const f of ["openEO.tif", "map.svg", "map.html"]) {
+    assert.ok((await Deno.stat(`${dir.path}/${f}`)).size > 0, f);
+  }
+});
+
+Deno.test("scripts/beod_extract.ts runs the extraction tutorial and draws the layers", async () => {
+  await using dir = await tempDir();
+  const r = await script(["scripts/beod_extract.ts", "--out", dir.path]);
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /Unzipped \d+ files/);
+  assert.ok((await Deno.stat(`${dir.path}/scenario-1/map.svg`)).size > 1000);
+});
+
+Deno.test("scripts refuse bad arguments with the option and the fix, before doing anything", async () => {
+  for (
+    const [args, message] of [
+      [["scripts/apex_job.ts", "--bbox", "1,2,3"], /--bbox "1,2,3": give west,south,east,north/],
+      [["scripts/upscale.ts", "--grid", "5km"], /--grid "5km": use 20x20km, 250x250km, km:20/],
+      [
+        ["scripts/upscale.ts", "--concurrency", "0"],
+        /--concurrency "0": give a whole number of 1 or more/,
+      ],
+      [["scripts/beod_extract.ts", "--crs", "2154"], /--crs "2154": use 3857 or 4326/],
+    ] as const
+  ) {
+    const r = await script([...args]);
+    assert.equal(r.code, 2, r.out);
+    assert.match(r.out, message);
+  }
+  const help = await script(["scripts/upscale.ts", "--help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.out, /--resume/);
+});
