@@ -179,6 +179,23 @@ function makeTwin(ctx: SandboxContext, store: ApexStore): ApexTwin {
       }]);
     };
 
+    /** The caller's own job or task by its path id; another user's is a 404, as on the server. */
+    const owned = async <T extends { user: string }>(
+      raw: string,
+      param: string,
+      records: Map<number, T>,
+      code: string,
+      what: string,
+    ): Promise<T | Response> => {
+      const id = intParam(raw, param);
+      if (id instanceof Response) return id;
+      const who = await user();
+      if (who instanceof Response) return who;
+      const record = records.get(id);
+      return record && record.user === who
+        ? record
+        : fail(404, code, `The requested ${what} was not found.`);
+    };
     const path = url.pathname.slice(PREFIX.length) || "/";
     const method = request.method;
     let m: RegExpMatchArray | null;
@@ -216,14 +233,9 @@ function makeTwin(ctx: SandboxContext, store: ApexStore): ApexTwin {
     }
 
     if ((m = path.match(/^\/unit_jobs\/([^/]+)(\/results)?$/))) {
-      const id = intParam(m[1], "job_id");
-      if (id instanceof Response) return id;
-      const who = await user();
-      if (who instanceof Response) return who;
-      const job = store.jobs.get(id);
-      if (!job || job.user !== who) {
-        return fail(404, "JOB_NOT_FOUND", "The requested job was not found.");
-      }
+      const job = await owned(m[1], "job_id", store.jobs, "JOB_NOT_FOUND", "job");
+      if (job instanceof Response) return job;
+      const id = job.id;
       if (m[2] && method === "GET") {
         const status = store.status(job, now());
         if (status !== "finished") {
@@ -309,14 +321,8 @@ function makeTwin(ctx: SandboxContext, store: ApexStore): ApexTwin {
     }
 
     if ((m = path.match(/^\/upscale_tasks\/([^/]+)$/)) && method === "GET") {
-      const id = intParam(m[1], "task_id");
-      if (id instanceof Response) return id;
-      const who = await user();
-      if (who instanceof Response) return who;
-      const t = store.tasks.get(id);
-      if (!t || t.user !== who) {
-        return fail(404, "TASK_NOT_FOUND", "The requested task was not found.");
-      }
+      const t = await owned(m[1], "task_id", store.tasks, "TASK_NOT_FOUND", "task");
+      if (t instanceof Response) return t;
       return json(task(t));
     }
 
