@@ -73,6 +73,14 @@ function makeTwin(ctx: SandboxContext, store: ApexStore): ApexTwin {
     namespace: (s.namespace as string | undefined) ?? null,
     application: String(s.application),
   });
+  /** A checked `BaseJobRequest` as the fields of a job record. */
+  const requestFields = (r: Json) => ({
+    title: String(r.title),
+    label: String(r.label),
+    service: service(r.service as Json),
+    parameters: r.parameters as Json,
+    format: String(r.format),
+  });
   const summary = (j: JobRecord) => ({
     id: j.id,
     title: j.title,
@@ -222,11 +230,7 @@ function makeTwin(ctx: SandboxContext, store: ApexStore): ApexTwin {
       const { who, r } = checked;
       const job = store.addJob({
         user: who,
-        title: String(r.title),
-        label: String(r.label),
-        service: service(r.service as Json),
-        parameters: r.parameters as Json,
-        format: String(r.format),
+        ...requestFields(r),
         created: now(),
       });
       return json(summary(job), 201);
@@ -284,11 +288,7 @@ function makeTwin(ctx: SandboxContext, store: ApexStore): ApexTwin {
       const file = await makeResult({
         id: 0,
         user: "",
-        title: String(r.title),
-        label: String(r.label),
-        service: service(r.service as Json),
-        parameters: r.parameters as Json,
-        format: String(r.format),
+        ...requestFields(r),
         created: now(),
         queuedAt: 0,
         runningAt: 0,
