@@ -80,3 +80,55 @@ export async function browserSignIn(
   if (!location) throw new Error(`sign-in form answered ${posted.status} without a redirect`);
   return await fetch(location);
 }
+
+/** A local server that records what it was sent, for tests of what must never reach a host. */
+export interface RecordingServer extends AsyncDisposable {
+  /** Its origin, `http://127.0.0.1:PORT` (a different origin from any sandbox). */
+  url: string;
+  /** Every request it received. */
+  requests: Request[];
+}
+
+/** Starts a server that records each request and answers with `answer` (default 200 "data"). */
+export function recordingServer(
+  answer: (request: Request) => Response | Promise<Response> = () => new Response("data"),
+): Promise<RecordingServer> {
+  const requests: Request[] = [];
+  const ready = Promise.withResolvers<number>();
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: (a) => ready.resolve(a.port) },
+    (request) => {
+      requests.push(request.clone());
+      return answer(request);
+    },
+  );
+  return ready.promise.then((port) => ({
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    [Symbol.asyncDispose]: () => server.shutdown(),
+  }));
+}
+
+/**
+ * A hostile server in front of `target`: it forwards every request and lets `rewrite` change
+ * the JSON answers (asset keys that climb out of folders, links to foreign hosts), the way a
+ * compromised or broken platform would.
+ */
+export function hostileProxy(
+  target: string,
+  rewrite: (path: string, body: unknown) => unknown,
+): Promise<RecordingServer> {
+  return recordingServer(async (request) => {
+    const url = new URL(request.url);
+    const upstream = await fetch(`${target}${url.pathname}${url.search}`, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      redirect: "manual",
+    });
+    const type = upstream.headers.get("content-type") ?? "";
+    if (!type.includes("json")) return upstream;
+    const body = rewrite(url.pathname, await upstream.json());
+    return Response.json(body, { status: upstream.status });
+  });
+}

@@ -41,8 +41,55 @@ async function fileName(key: string): Promise<string> {
   }.json`;
 }
 
+/** A token cache whose folder or file others can read, and that eojobs may not tighten. */
+export class TokenCacheError extends Error {
+  /** Always `"TokenCacheError"`. */
+  override name = "TokenCacheError";
+  /** The folder or file at fault. */
+  readonly path: string;
+  /** Says what is wrong with `path` and how to fix it. */
+  constructor(path: string, message: string) {
+    super(message);
+    this.path = path;
+  }
+}
+
 /**
- * Token sets as files, mode 0600 in a 0700 folder.
+ * Makes `path` readable by its owner only (`mode`): an existing folder or file that others could
+ * read (0777, 0644) is tightened when it is ours, refused with the fix when it is not.
+ */
+async function keepPrivate(path: string, mode: number, kind: string): Promise<void> {
+  if (Deno.build.os === "windows") return;
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.lstat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+    throw error;
+  }
+  if (info.isSymlink) {
+    throw new TokenCacheError(
+      path,
+      `token cache ${kind} ${path} is a symbolic link; remove it (rm ${path}) or set ` +
+        `EOJOBS_CACHE_DIR to a private folder`,
+    );
+  }
+  if (info.mode === null || (info.mode & 0o077) === 0) return;
+  if (info.uid !== Deno.uid()) {
+    throw new TokenCacheError(
+      path,
+      `token cache ${kind} ${path} is readable by others (mode ${
+        (info.mode & 0o777).toString(8)
+      }) and belongs to another user; run chmod ${mode.toString(8)} ${path} as its owner, or ` +
+        `set EOJOBS_CACHE_DIR to a private folder`,
+    );
+  }
+  await Deno.chmod(path, mode);
+}
+
+/**
+ * Token sets as files, mode 0600 in a 0700 folder. A folder or file found more open than that is
+ * tightened before use (or refused, with the fix, when it belongs to someone else).
  *
  * @example
  * ```ts
@@ -67,8 +114,11 @@ export class FileTokenCache implements TokenCache {
   }
 
   async load(key: string): Promise<TokenSet | undefined> {
+    const path = await this.path(key);
+    await keepPrivate(this.dir, 0o700, "folder");
+    await keepPrivate(path, 0o600, "file");
     try {
-      const data = JSON.parse(await Deno.readTextFile(await this.path(key)));
+      const data = JSON.parse(await Deno.readTextFile(path));
       return typeof data?.access_token === "string" ? data as TokenSet : undefined;
     } catch {
       // Missing, unreadable or torn by a foreign writer: signing in again is the fix.
@@ -78,6 +128,7 @@ export class FileTokenCache implements TokenCache {
 
   async save(key: string, tokens: TokenSet): Promise<void> {
     await Deno.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await keepPrivate(this.dir, 0o700, "folder");
     const target = await this.path(key);
     const temp = `${target}.${crypto.randomUUID()}.tmp`;
     try {

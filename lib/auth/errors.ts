@@ -5,6 +5,7 @@
  * @module
  */
 import * as oauth from "oauth4webapi";
+import { redactError, redactText } from "../http/redact.ts";
 
 /**
  * Sign-in or token refresh failed.
@@ -31,7 +32,10 @@ export class AuthError extends Error {
     message: string,
     init: { issuer?: string; code?: string; status?: number; cause?: unknown } = {},
   ) {
-    super(message, { cause: init.cause });
+    super(
+      redactText(message),
+      init.cause === undefined ? undefined : { cause: redactError(init.cause) },
+    );
     this.code = init.code;
     this.status = init.status;
     this.issuer = init.issuer;

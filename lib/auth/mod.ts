@@ -6,7 +6,7 @@
  * @module
  */
 export { authorizationCode, type AuthorizationCodeOptions } from "./authorization_code.ts";
-export { defaultCacheDir, FileTokenCache, type TokenCache } from "./cache.ts";
+export { defaultCacheDir, FileTokenCache, type TokenCache, TokenCacheError } from "./cache.ts";
 export { deviceCode, type DeviceCodeOptions, type DeviceVerification } from "./device_code.ts";
 export { AuthError } from "./errors.ts";
 export { clientCredentials, password, type SignIn } from "./grants.ts";

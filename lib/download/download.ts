@@ -6,8 +6,10 @@
  * @module
  */
 import { HttpClient } from "../http/client.ts";
-import { NetworkError } from "../http/errors.ts";
-import { redactUrl } from "../http/redact.ts";
+import { pathInside } from "./safe_path.ts";
+import { createHash } from "node:crypto";
+import { HttpError, NetworkError } from "../http/errors.ts";
+import { redactError, redactText, redactUrl } from "../http/redact.ts";
 
 /** Progress of one file. */
 export interface DownloadProgress {
@@ -32,7 +34,15 @@ export interface DownloadFileOptions {
   onProgress?: (progress: DownloadProgress) => void;
   /** Times a transfer that breaks off is resumed. Default 3. */
   resumes?: number;
-  /** Aborts; the `.part` file stays for a later resume. */
+  /**
+   * STAC `file:checksum` of the file: a multihash in hex (`1220` + 64 hex digits for SHA-256).
+   * Checked before the file gets its final name; a mismatch removes it.
+   */
+  checksum?: string;
+  /**
+   * Aborts; the `.part` file stays for a later resume, as it does when the transfer keeps
+   * breaking off. A failure no resume can mend (an HTTP error, a wrong size or checksum) removes it.
+   */
   signal?: AbortSignal;
   /**
    * Flush the file to disk before it gets its final name, so that not even a power cut leaves a
@@ -61,7 +71,10 @@ export class DownloadError extends Error {
   readonly path: string;
   /** Describes the failure for `path`. */
   constructor(path: string, message: string, options?: ErrorOptions) {
-    super(`${path}: ${message}`, options);
+    super(
+      `${path}: ${redactText(message)}`,
+      options?.cause === undefined ? undefined : { cause: redactError(options.cause) },
+    );
     this.path = path;
   }
 }
@@ -73,6 +86,26 @@ async function sizeOf(path: string): Promise<number | undefined> {
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
   }
+}
+
+/** The SHA-256 hex digest a STAC `file:checksum` multihash names; others are refused. */
+function sha256Of(multihash: string, path: string): string {
+  const m = /^1220([0-9a-f]{64})$/i.exec(multihash.trim());
+  if (!m) {
+    throw new DownloadError(
+      path,
+      `file:checksum "${multihash}" is not a sha2-256 multihash (1220 + 64 hex digits); ` +
+        `pass no checksum to skip the check`,
+    );
+  }
+  return m[1].toLowerCase();
+}
+
+async function fileSha256(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  // The stream closes the file when it ends or is cancelled.
+  for await (const chunk of (await Deno.open(path)).readable) hash.update(chunk);
+  return hash.digest("hex");
 }
 
 const defaultHttp = new HttpClient({ baseUrl: "http://localhost/" });
@@ -95,8 +128,14 @@ export async function downloadFile(
   const part = `${path}.part`;
   // Only a known size proves that a file already there is this one; without it, fetch again
   // (the replacement is atomic, so the old file stays whole until the new one is complete).
+  const expectedHash = options.checksum === undefined
+    ? undefined
+    : sha256Of(options.checksum, path);
   const done = await sizeOf(path);
-  if (done !== undefined && options.size !== undefined && done === options.size) {
+  if (
+    done !== undefined && options.size !== undefined && done === options.size &&
+    (expectedHash === undefined || await fileSha256(path) === expectedHash)
+  ) {
     return { path, bytes: done, skipped: true, resumed: 0 };
   }
   const dir = path.replace(/[\\/][^\\/]*$/, "");
@@ -104,8 +143,10 @@ export async function downloadFile(
 
   let resumed = 0;
   let etag: string | undefined;
-  let total = options.size;
   for (let attempt = 0;; attempt++) {
+    // What this attempt's answer says the size is; a size learnt from an earlier answer may be
+    // another version of the file.
+    let total = options.size;
     let have = (await sizeOf(part)) ?? 0;
     if (have > 0) resumed++;
     const headers: Record<string, string> = { accept: "*/*" };
@@ -113,12 +154,19 @@ export async function downloadFile(
       headers.range = `bytes=${have}-`;
       if (etag) headers["if-range"] = etag;
     }
-    const response = await http.request(url, {
-      headers,
-      signal: options.signal,
-      accept: [416],
-      auth: options.auth ?? false,
-    });
+    let response: Response;
+    try {
+      response = await http.request(url, {
+        headers,
+        signal: options.signal,
+        accept: [416],
+        auth: options.auth ?? false,
+      });
+    } catch (error) {
+      // An HTTP error is final for this file: a stale part would only mislead a later resume.
+      if (error instanceof HttpError) await Deno.remove(part).catch(() => {});
+      throw error;
+    }
     if (response.status === 416) {
       await response.body?.cancel();
       await Deno.remove(part);
@@ -159,7 +207,10 @@ export async function downloadFile(
           { cause: error },
         );
       }
-      if (!(error instanceof NetworkError) && !(error instanceof TypeError)) throw error;
+      if (!(error instanceof NetworkError) && !(error instanceof TypeError)) {
+        await Deno.remove(part).catch(() => {});
+        throw error;
+      }
       continue;
     }
     file.close();
@@ -171,6 +222,18 @@ export async function downloadFile(
           redactUrl(url)
         }; the partial file was removed`,
       );
+    }
+    if (expectedHash !== undefined) {
+      const actual = await fileSha256(part);
+      if (actual !== expectedHash) {
+        await Deno.remove(part);
+        throw new DownloadError(
+          path,
+          `checksum mismatch: file:checksum says sha2-256 ${expectedHash}, the ${received} bytes from ${
+            redactUrl(url)
+          } hash to ${actual}; the file was removed`,
+        );
+      }
     }
     await Deno.rename(part, path);
     return { path, bytes: received, skipped: false, resumed };
@@ -185,6 +248,8 @@ export interface DownloadItem {
   path: string;
   /** Expected size. */
   size?: number;
+  /** STAC `file:checksum` (multihash hex). */
+  checksum?: string;
 }
 
 /** Options of {@linkcode downloadAll}. */
@@ -210,23 +275,17 @@ export async function downloadAll(
   items: DownloadItem[],
   options: DownloadAllOptions,
 ): Promise<DownloadResult[]> {
-  for (const item of items) {
-    if (item.path.split(/[\\/]/).some((p) => p === "..") || item.path.startsWith("/")) {
-      throw new DownloadError(
-        item.path,
-        "the path leaves the target folder; give a relative path without ..",
-      );
-    }
-  }
+  const paths = items.map((item) => pathInside(options.dir, item.path, "download path"));
   const results: DownloadResult[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
       const i = next++;
       const item = items[i];
-      results[i] = await downloadFile(item.url, `${options.dir}/${item.path}`, {
+      results[i] = await downloadFile(item.url, paths[i], {
         ...options,
         size: item.size,
+        checksum: item.checksum,
       });
     }
   };

@@ -31,6 +31,12 @@ export interface HttpClientOptions {
   baseUrl: string | URL;
   /** Bearer token or provider; omit for public APIs. */
   auth?: TokenSource;
+  /**
+   * Origins besides the base URL's that may receive the token (a platform's documented storage
+   * hosts). Every other origin, whether named by a server in an `href`, a `next` link or a
+   * redirect, is fetched without credentials.
+   */
+  trustedOrigins?: Array<string | URL>;
   /** Headers sent with every request. */
   headers?: HeadersInit;
   /** Retry policy. */
@@ -61,13 +67,15 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** Marks a POST or PATCH as safe to repeat (the server de-duplicates it). Default false. */
   retrySafe?: boolean;
-  /** Send the bearer token. Default true when the client has auth. */
+  /** Send the bearer token (only ever to a trusted origin). Default true when the client has auth. */
   auth?: boolean;
   /** Statuses that are not errors for this call (for example 404 on an existence check). */
   accept?: number[];
 }
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 10;
 
 /**
  * HTTP client over `fetch`.
@@ -83,6 +91,7 @@ export class HttpClient {
   /** The base URL, always ending in `/`. */
   readonly baseUrl: URL;
   readonly #auth?: TokenProvider;
+  readonly #trusted: Set<string>;
   readonly #headers: Headers;
   readonly #retry: Required<Omit<RetryOptions, keyof BackoffOptions>> & BackoffOptions;
   readonly #timeoutMs: number;
@@ -95,6 +104,10 @@ export class HttpClient {
     if (!base.pathname.endsWith("/")) base.pathname += "/";
     this.baseUrl = base;
     this.#auth = options.auth === undefined ? undefined : toTokenProvider(options.auth);
+    this.#trusted = new Set([
+      base.origin,
+      ...(options.trustedOrigins ?? []).map((o) => new URL(o).origin),
+    ]);
     this.#headers = new Headers(options.headers);
     this.#retry = {
       retries: 4,
@@ -110,6 +123,11 @@ export class HttpClient {
   /** The token provider, for clients that need the raw token (websockets). */
   get auth(): TokenProvider | undefined {
     return this.#auth;
+  }
+
+  /** True when `url` may receive this client's token: the base URL's origin or a trusted one. */
+  trusts(url: string | URL): boolean {
+    return this.#trusted.has(new URL(url).origin);
   }
 
   /**
@@ -147,21 +165,41 @@ export class HttpClient {
       options.signal?.throwIfAborted();
       const headers = new Headers(this.#headers);
       new Headers(options.headers).forEach((v, k) => headers.set(k, v));
+      headers.delete("authorization");
       let body = options.body;
       if (options.json !== undefined) {
         body = JSON.stringify(options.json);
         if (!headers.has("content-type")) headers.set("content-type", "application/json");
       }
       if (!headers.has("accept")) headers.set("accept", "application/json");
-      let token: string | undefined;
-      if (useAuth) {
-        token = await this.#auth!.getToken(options.signal);
-        headers.set("authorization", `Bearer ${token}`);
-      }
 
+      let token: string | undefined;
       let response: Response;
+      let at = url;
       try {
-        response = await this.#send(url, { method, headers, body }, options);
+        let hopMethod = method;
+        let hopBody = body;
+        for (let hop = 0;; hop++) {
+          if (useAuth && this.trusts(at)) {
+            token ??= await this.#auth!.getToken(options.signal);
+            headers.set("authorization", `Bearer ${token}`);
+          } else headers.delete("authorization");
+          response = await this.#send(at, { method: hopMethod, headers, body: hopBody }, options);
+          const location = response.headers.get("location");
+          if (!REDIRECTS.has(response.status) || location === null) break;
+          if (hop >= MAX_REDIRECTS) {
+            await response.body?.cancel();
+            throw new NetworkError(method, url, new Error(`more than ${MAX_REDIRECTS} redirects`));
+          }
+          await response.body?.cancel();
+          at = new URL(location, at);
+          // As fetch does: 303, and 301/302 after a POST, become a GET without a body.
+          if (response.status === 303 || (hopMethod === "POST" && response.status < 303)) {
+            hopMethod = hopMethod === "HEAD" ? "HEAD" : "GET";
+            hopBody = undefined;
+            headers.delete("content-type");
+          }
+        }
       } catch (error) {
         if (options.signal?.aborted) throw options.signal.reason;
         if (!mayRetry || attempt >= this.#retry.retries) throw error;
@@ -178,7 +216,7 @@ export class HttpClient {
         attempt--;
         continue;
       }
-      const error = await toHttpError(method, url, response);
+      const error = await toHttpError(method, at, response);
       const retryable = mayRetry && this.#retry.statuses.includes(response.status) &&
         attempt < this.#retry.retries;
       if (!retryable) throw error;
@@ -190,25 +228,28 @@ export class HttpClient {
     }
   }
 
-  /** Sends a request and parses the JSON answer (`undefined` for an empty body). */
+  /**
+   * Sends a request and parses the JSON answer (`undefined` for an empty body). A connection that
+   * drops while the body is read is as transient as one refused: an idempotent request is sent
+   * again, with backoff, within the same retry budget.
+   */
   async json<T = unknown>(path: string | URL, options: RequestOptions = {}): Promise<T> {
-    const method = options.method ?? (options.json !== undefined || options.body ? "POST" : "GET");
-    const readOnce = async () => {
+    const method = (options.method ?? (options.json !== undefined || options.body ? "POST" : "GET"))
+      .toUpperCase();
+    const mayRepeat = IDEMPOTENT.has(method) || options.retrySafe === true;
+    for (let attempt = 0;; attempt++) {
       const response = await this.request(path, options);
+      let text: string;
       try {
-        const text = await response.text();
-        return (text === "" ? undefined : JSON.parse(text)) as T;
+        text = await response.text();
       } catch (error) {
-        if (error instanceof SyntaxError) throw error;
-        throw new NetworkError(method, this.url(path, options.query), error);
+        const failure = new NetworkError(method, this.url(path, options.query), error);
+        if (options.signal?.aborted) throw options.signal.reason;
+        if (!mayRepeat || attempt >= this.#retry.retries) throw failure;
+        await this.#sleep(backoffDelay(attempt, this.#retry), options.signal);
+        continue;
       }
-    };
-    // A connection that drops mid-body is as transient as one refused; read again once.
-    try {
-      return await readOnce();
-    } catch (error) {
-      if (!(error instanceof NetworkError) || !IDEMPOTENT.has(method.toUpperCase())) throw error;
-      return await readOnce();
+      return (text === "" ? undefined : JSON.parse(text)) as T;
     }
   }
 
@@ -222,7 +263,8 @@ export class HttpClient {
       ? AbortSignal.any([options.signal, timeout.signal])
       : timeout.signal;
     try {
-      return await this.#fetch(url, { ...init, signal });
+      // Redirects are followed by hand so the token never follows one to a foreign origin.
+      return await this.#fetch(url, { ...init, signal, redirect: "manual" });
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
       throw new NetworkError(String(init.method), url, error, timeout.signal.aborted);

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { redactUrl } from "./redact.ts";
+import { redactError, redactText, redactUrl } from "./redact.ts";
 
 /** What {@linkcode parseErrorBody} finds in a platform's error body. */
 export interface ErrorBodyFacts {
@@ -70,13 +70,14 @@ export class HttpError extends Error {
     const requestId = init.requestId ?? facts.requestId;
     const what = [facts.code, facts.message].filter(Boolean).join(": ");
     super(
-      `${init.method} ${url} failed with HTTP ${init.status}` + (what ? ` (${what})` : "") +
+      `${init.method} ${url} failed with HTTP ${init.status}` +
+        (what ? ` (${redactText(what)})` : "") +
         (requestId ? ` [request id ${requestId}]` : ""),
     );
     this.status = init.status;
     this.code = facts.code;
     this.detail = facts.message;
-    this.body = init.body;
+    this.body = typeof init.body === "string" ? redactText(init.body) : init.body;
     this.method = init.method;
     this.url = url;
     this.requestId = requestId;
@@ -107,8 +108,11 @@ export class NetworkError extends Error {
   /** Wraps the low-level `cause`. */
   constructor(method: string, url: string | URL, cause: unknown, timedOut = false) {
     const shown = redactUrl(url);
-    const why = timedOut ? "timed out" : `failed: ${(cause as Error)?.message ?? cause}`;
-    super(`${method} ${shown} ${why}`, { cause });
+    const why = timedOut
+      ? "timed out"
+      : `failed: ${redactText(String((cause as Error)?.message ?? cause))}`;
+    // The low-level error names the full URL (signatures, tokens): keep only a redacted copy.
+    super(`${method} ${shown} ${why}`, { cause: redactError(cause) });
     this.method = method;
     this.url = shown;
     this.timedOut = timedOut;

@@ -86,6 +86,24 @@ export interface Sandbox extends AsyncDisposable {
 }
 
 /**
+ * Why a control request must be refused, if it must: any web page the user visits can send a
+ * `text/plain` POST to 127.0.0.1 without a preflight, and browsers name the page's origin on
+ * every such request: a foreign `Origin` (or a browser's cross-site mark) is refused. Scripts and
+ * curl send neither.
+ */
+function foreignControlRequest(request: Request, url: URL): string | undefined {
+  const origin = request.headers.get("origin");
+  if (origin !== null && origin !== url.origin) {
+    return `control requests from origin ${origin} are refused; send them from a script or curl`;
+  }
+  const site = request.headers.get("sec-fetch-site");
+  if (site !== null && site !== "same-origin" && site !== "none") {
+    return `control requests from a ${site} page are refused; send them from a script or curl`;
+  }
+  return undefined;
+}
+
+/**
  * The sandbox's own controls, for a sandbox started from the command line:
  * `POST /_sandbox/faults` with a {@linkcode FaultRule} as JSON adds a rule, `DELETE
  * /_sandbox/faults` removes them all, `POST /_sandbox/expire-tokens[?refresh=true]` expires every
@@ -98,6 +116,8 @@ async function control(
   oidc: OidcProvider,
 ): Promise<Response> {
   const route = `${request.method} ${url.pathname}`;
+  const refusal = foreignControlRequest(request, url);
+  if (refusal) return Response.json({ error: "forbidden", message: refusal }, { status: 403 });
   if (route === "POST /_sandbox/expire-tokens") {
     oidc.expireTokens({ refresh: url.searchParams.get("refresh") === "true" });
     return Response.json({ expired: true, refresh: url.searchParams.get("refresh") === "true" });
@@ -119,8 +139,8 @@ async function control(
   }
   return Response.json({
     detail:
-      "Sandbox controls: POST /_sandbox/faults {prefix, latencyMs, rate429, rate503, dropRate, " +
-      "lostAnswerRate, cutRate, retryAfterSeconds, times}, DELETE /_sandbox/faults, " +
+      "Sandbox controls: POST /_sandbox/faults {prefix, method, latencyMs, rate429, rate503, " +
+      "dropRate, lostAnswerRate, cutRate, retryAfterSeconds, times, forMs}, DELETE /_sandbox/faults, " +
       "POST /_sandbox/expire-tokens?refresh=true",
   }, { status: 404 });
 }
@@ -179,7 +199,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   handler = async (request) => {
     const url = new URL(request.url);
-    const decision = faults.decide(url.pathname);
+    const decision = faults.decide(url.pathname, request.method);
     if (decision.latencyMs > 0) await sleep(decision.latencyMs);
     if (decision.kind === "status") {
       return Response.json(

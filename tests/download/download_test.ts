@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { downloadAll, DownloadError, downloadFile } from "../../lib/download/download.ts";
 import { connectApex } from "../../lib/platforms/apex/mod.ts";
 import { ManualClock } from "../../lib/time/clock.ts";
-import { countingFetch, sandbox, tempDir } from "../helpers.ts";
+import { countingFetch, recordingServer, sandbox, tempDir } from "../helpers.ts";
+import { HttpError } from "../../lib/http/errors.ts";
 import { HttpClient } from "../../lib/http/client.ts";
 import { PV_UDP } from "../fixtures.ts";
 
@@ -123,6 +124,74 @@ Deno.test("download: several files in parallel keep their folders; paths may not
   }
   await assert.rejects(
     downloadAll([{ url: href, path: "../evil.tif" }], { dir: dir.path }),
-    /leaves the target folder/,
+    /download path "\.\.\/evil\.tif" has a "\.\." segment that leaves or skips its folder/,
+  );
+});
+
+Deno.test("download: a size learnt from a failed attempt is not held against the next one", async () => {
+  await using dir = await tempDir();
+  let n = 0;
+  await using server = await recordingServer(() => {
+    n++;
+    // The first answer promises 1024 bytes and breaks off; the file then changes to 5000 bytes
+    // and the server ignores Range.
+    if (n === 1) {
+      return new Response(
+        new ReadableStream({
+          pull(c) {
+            c.enqueue(new Uint8Array(100));
+            c.error(new Error("cut"));
+          },
+        }),
+        { headers: { "content-length": "1024" } },
+      );
+    }
+    return new Response(new Uint8Array(5000));
+  });
+  const r = await downloadFile(`${server.url}/f`, `${dir.path}/f.bin`);
+  assert.equal(r.bytes, 5000);
+  assert.equal((await Deno.stat(`${dir.path}/f.bin`)).size, 5000);
+});
+
+Deno.test("download: an HTTP error leaves no .part behind; a broken transfer keeps it to resume", async () => {
+  await using dir = await tempDir();
+  await Deno.writeFile(`${dir.path}/gone.tif.part`, new Uint8Array(10));
+  await using server = await recordingServer((r) =>
+    new URL(r.url).pathname === "/gone" ? new Response("gone", { status: 410 }) : new Response(
+      new ReadableStream({
+        pull(c) {
+          c.enqueue(new Uint8Array(10));
+          c.error(new Error("cut"));
+        },
+      }),
+      { headers: { "content-length": "100" } },
+    )
+  );
+  await assert.rejects(downloadFile(`${server.url}/gone`, `${dir.path}/gone.tif`), HttpError);
+  await assert.rejects(Deno.stat(`${dir.path}/gone.tif.part`), Deno.errors.NotFound);
+  await assert.rejects(
+    downloadFile(`${server.url}/cut`, `${dir.path}/cut.tif`, { resumes: 1 }),
+    DownloadError,
+  );
+  assert.ok((await Deno.stat(`${dir.path}/cut.tif.part`)).isFile, "kept for a later resume");
+});
+
+Deno.test("download: a checksum mismatch removes the file; a match keeps it", async () => {
+  await using dir = await tempDir();
+  const bytes = new TextEncoder().encode("hello");
+  await using server = await recordingServer(() => new Response(bytes));
+  const good = "1220" + "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+  assert.equal(
+    (await downloadFile(`${server.url}/x`, `${dir.path}/ok.txt`, { checksum: good })).bytes,
+    5,
+  );
+  await assert.rejects(
+    downloadFile(`${server.url}/x`, `${dir.path}/bad.txt`, { checksum: "1220" + "0".repeat(64) }),
+    /checksum mismatch/,
+  );
+  assert.deepEqual([...Deno.readDirSync(dir.path)].map((e) => e.name), ["ok.txt"]);
+  await assert.rejects(
+    downloadFile(`${server.url}/x`, `${dir.path}/c.txt`, { checksum: "md5:abc" }),
+    /not a sha2-256 multihash/,
   );
 });

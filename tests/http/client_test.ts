@@ -163,3 +163,14 @@ Deno.test("HttpError reads the platforms' error bodies", () => {
   });
   assert.match(up42.message, /InvalidSchema: Missing 'title'/);
 });
+
+Deno.test("a body that breaks off is read again within the retry budget, with backoff", async () => {
+  await using sb = await sandbox();
+  sb.faults.add({ prefix: "/health", dropRate: 1, times: 3 });
+  const sleep = sleepRecorder();
+  const http = new HttpClient({ baseUrl: sb.url, sleep, retry: { retries: 4, baseMs: 100 } });
+  assert.deepEqual(await http.json("/health"), { status: "ok" });
+  assert.equal(sleep.waits.length, 3, "three broken bodies, three waits");
+  sb.faults.add({ prefix: "/health", dropRate: 1, times: 10 });
+  await assert.rejects(http.json("/health"), NetworkError);
+});

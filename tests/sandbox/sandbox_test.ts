@@ -230,3 +230,31 @@ Deno.test("sandbox controls over HTTP: faults and expiring every token", async (
   });
   assert.equal((await refresh.json()).error, "invalid_grant");
 });
+
+Deno.test("sandbox controls refuse requests a foreign web page sends", async () => {
+  await using sb = await sandbox();
+  const attempts: Array<[string, RequestInit]> = [
+    ["/_sandbox/faults", {
+      method: "POST",
+      headers: { origin: "https://evil.example", "content-type": "text/plain" },
+      body: JSON.stringify({ prefix: "/", rate503: 1 }),
+    }],
+    ["/_sandbox/expire-tokens", { method: "POST", headers: { origin: "null" } }],
+    ["/_sandbox/faults", { method: "DELETE", headers: { "sec-fetch-site": "cross-site" } }],
+  ];
+  for (const [path, init] of attempts) {
+    const answer = await fetch(`${sb.url}${path}`, init);
+    assert.equal(answer.status, 403, `${init.method} ${path}`);
+    assert.match((await answer.json()).message, /refused/);
+  }
+  const health = await fetch(`${sb.url}/health`);
+  assert.equal(health.status, 200, "no fault was injected");
+  await health.body?.cancel();
+  const same = await fetch(`${sb.url}/_sandbox/faults`, {
+    method: "POST",
+    headers: { origin: sb.url },
+    body: JSON.stringify({ prefix: "/health", rate503: 1, times: 1 }),
+  });
+  assert.equal(same.status, 201, "the sandbox's own pages and scripts still may");
+  await same.body?.cancel();
+});

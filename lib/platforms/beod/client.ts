@@ -9,11 +9,13 @@ import { type AoiInput, parseAoi } from "../../geo/aoi.ts";
 import { AoiError } from "../../geo/errors.ts";
 import { toWkt } from "../../geo/wkt.ts";
 import { downloadFile, type DownloadResult } from "../../download/download.ts";
+import { pathInside } from "../../download/safe_path.ts";
 import { HttpClient, type HttpClientOptions } from "../../http/client.ts";
 import { HttpError } from "../../http/errors.ts";
 import type { TokenSource } from "../../http/token.ts";
 import type { StatusSnapshot } from "../../jobs/state.ts";
 import { watch, type WatchOptions } from "../../jobs/watch.ts";
+import { withPollFloor } from "../../jobs/poll_floor.ts";
 import type { Clock } from "../../time/clock.ts";
 import { BeodSession } from "./session.ts";
 import { beodState } from "./state.ts";
@@ -283,7 +285,7 @@ export class BeodScenario {
   watch(
     options: WatchOptions<Activity> = {},
   ): AsyncGenerator<StatusSnapshot<Activity>, void, undefined> {
-    return watch((signal) => this.status(signal), options);
+    return watch((signal) => this.status(signal), withPollFloor(options, this.#beod.http.baseUrl));
   }
 
   /**
@@ -302,7 +304,7 @@ export class BeodScenario {
         while (next < files.length) {
           const file = files[next++];
           try {
-            const r = await downloadFile(file.url, `${dir}/${file.path}`, {
+            const r = await downloadFile(file.url, pathInside(dir, file.path, "BEOD result path"), {
               signal: options.signal,
             });
             results.push(r);

@@ -8,10 +8,12 @@
 import type { OidcSession } from "../../auth/session.ts";
 import { accountSignIn, originOf, platformSession } from "../session.ts";
 import { downloadFile, type DownloadResult } from "../../download/download.ts";
+import { pathInside } from "../../download/safe_path.ts";
 import { type AoiInput, parseAoi } from "../../geo/aoi.ts";
 import { HttpClient, type HttpClientOptions } from "../../http/client.ts";
 import type { StatusSnapshot } from "../../jobs/state.ts";
 import { watch, type WatchOptions } from "../../jobs/watch.ts";
+import { withPollFloor } from "../../jobs/poll_floor.ts";
 import type { Clock } from "../../time/clock.ts";
 import { JsonApi, type JsonApiResource, type ListOptions } from "./jsonapi.ts";
 import { sen2cubeState } from "./state.ts";
@@ -222,7 +224,10 @@ export class Sen2CubeInference {
   watch(
     options: WatchOptions<JsonApiResource<InferenceAttributes>> = {},
   ): AsyncGenerator<StatusSnapshot<JsonApiResource<InferenceAttributes>>, void, undefined> {
-    return watch((signal) => this.status(signal), options);
+    return watch(
+      (signal) => this.status(signal),
+      withPollFloor(options, this.#s2c.api.http.baseUrl),
+    );
   }
 
   /** The outputs, parsed from the `output` string, with their download URLs. */
@@ -244,7 +249,8 @@ export class Sen2CubeInference {
     const results = [];
     for (const output of await this.outputs(signal)) {
       const file = output.data.split("/").pop()!;
-      const r = await downloadFile(output.url, `${dir}/${file}`, { size: output.bytes, signal });
+      const path = pathInside(dir, file, "inference output name");
+      const r = await downloadFile(output.url, path, { size: output.bytes, signal });
       results.push({ ...r, output });
     }
     return results;

@@ -9,10 +9,12 @@ import { clientCredentials } from "../../auth/grants.ts";
 import type { OidcSession } from "../../auth/session.ts";
 import { accountSignIn, originOf, platformSession } from "../session.ts";
 import { downloadFile, type DownloadResult } from "../../download/download.ts";
+import { pathInside } from "../../download/safe_path.ts";
 import { HttpClient, type HttpClientOptions } from "../../http/client.ts";
 import { HttpError } from "../../http/errors.ts";
 import type { StatusSnapshot } from "../../jobs/state.ts";
 import { watch, type WatchOptions } from "../../jobs/watch.ts";
+import { withPollFloor } from "../../jobs/poll_floor.ts";
 import type { Clock } from "../../time/clock.ts";
 import { up42State } from "./state.ts";
 import type {
@@ -358,7 +360,7 @@ export class Up42Job {
   watch(
     options: WatchOptions<JobMetadata> = {},
   ): AsyncGenerator<StatusSnapshot<JobMetadata>, void, undefined> {
-    return watch((signal) => this.status(signal), options);
+    return watch((signal) => this.status(signal), withPollFloor(options, this.#up42.http.baseUrl));
   }
 
   /** The result items, found by a STAC search on `job_id`. */
@@ -378,7 +380,7 @@ export class Up42Job {
     for (const item of await this.results(signal)) {
       for (const [name, asset] of Object.entries(item.assets)) {
         out.push(
-          await downloadFile(asset.href, `${dir}/${name}`, {
+          await downloadFile(asset.href, pathInside(dir, name, "STAC asset key"), {
             http: this.#up42.http,
             auth: true,
             signal,

@@ -1,0 +1,119 @@
+import assert from "node:assert/strict";
+import { HttpClient } from "../../lib/http/mod.ts";
+import { connectUp42, Up42 } from "../../lib/platforms/up42/mod.ts";
+import { ManualClock } from "../../lib/time/clock.ts";
+import { hostileProxy, recordingServer, sandbox, tempDir } from "../helpers.ts";
+
+const TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkZW1vIn0.c2lnbmF0dXJl";
+
+function authHeaders(requests: Request[]): Array<string | null> {
+  return requests.map((r) => r.headers.get("authorization"));
+}
+
+Deno.test("the token goes to the configured origin only, never to a host a server names", async () => {
+  await using home = await recordingServer();
+  await using foreign = await recordingServer();
+  const http = new HttpClient({ baseUrl: home.url, auth: TOKEN });
+  await (await http.request("/own")).text();
+  await (await http.request(`${foreign.url}/asset.tif`)).text();
+  await (await http.request(`${foreign.url}/asset.tif`, { auth: true })).text();
+  assert.deepEqual(authHeaders(home.requests), [`Bearer ${TOKEN}`]);
+  assert.deepEqual(authHeaders(foreign.requests), [null, null]);
+});
+
+Deno.test("a redirect to a foreign host drops the token; one back home carries it again", async () => {
+  await using foreign = await recordingServer((r) =>
+    new URL(r.url).pathname === "/bounce"
+      ? new Response(null, { status: 302, headers: { location: `${homeUrl}/back` } })
+      : new Response("bytes")
+  );
+  let homeUrl = "";
+  await using home = await recordingServer((r) => {
+    const path = new URL(r.url).pathname;
+    if (path === "/download") {
+      return new Response(null, { status: 302, headers: { location: `${foreign.url}/file` } });
+    }
+    if (path === "/away") {
+      return new Response(null, { status: 307, headers: { location: `${foreign.url}/bounce` } });
+    }
+    return new Response("home");
+  });
+  homeUrl = home.url;
+  const http = new HttpClient({ baseUrl: home.url, auth: TOKEN });
+  assert.equal(await (await http.request("/download")).text(), "bytes");
+  assert.equal(await (await http.request("/away")).text(), "home");
+  assert.deepEqual(authHeaders(foreign.requests), [null, null]);
+  assert.deepEqual(authHeaders(home.requests), [
+    `Bearer ${TOKEN}`,
+    `Bearer ${TOKEN}`,
+    `Bearer ${TOKEN}`,
+  ]);
+});
+
+Deno.test("a documented storage host may be trusted explicitly", async () => {
+  await using home = await recordingServer();
+  await using storage = await recordingServer();
+  const http = new HttpClient({ baseUrl: home.url, auth: TOKEN, trustedOrigins: [storage.url] });
+  await (await http.request(`${storage.url}/bucket/x.tif`)).text();
+  assert.deepEqual(authHeaders(storage.requests), [`Bearer ${TOKEN}`]);
+  assert.equal(http.trusts(`${storage.url}/y`), true);
+  assert.equal(http.trusts("http://127.0.0.1:1/"), false);
+});
+
+Deno.test("up42: asset hrefs, signed-URL requests and next links on a foreign host get no token", async () => {
+  const clock = new ManualClock();
+  await using sb = await sandbox({ clock });
+  await using dir = await tempDir();
+  await using foreign = await recordingServer((r) =>
+    new URL(r.url).pathname.endsWith("/download-url")
+      ? Response.json({ url: `${foreignUrl}/signed.tif` })
+      : new URL(r.url).pathname.startsWith("/jobs")
+      ? Response.json({ jobs: [], links: [] })
+      : new Response("tif bytes")
+  );
+  const foreignUrl = foreign.url;
+  await using proxy = await hostileProxy(sb.url, (path, body) => {
+    if (path.endsWith("/v2/assets/stac/search")) {
+      const page = body as {
+        features: Array<
+          { properties: { job_id?: string }; assets: Record<string, { href: string }> }
+        >;
+      };
+      for (const f of page.features.filter((f) => f.properties.job_id)) {
+        for (const a of Object.values(f.assets)) {
+          a.href = `${foreign.url}/steal${new URL(a.href).pathname}`;
+        }
+      }
+    }
+    if (path.endsWith("/v2/processing/jobs")) {
+      const page = body as { links: Array<{ rel: string; href: string }> };
+      page.links = [{ rel: "next", href: `${foreign.url}/jobs?page=1` }];
+    }
+    return body;
+  });
+  const direct = connectUp42({ sandbox: sb.url, clock });
+  const up42 = new Up42({ baseUrl: `${proxy.url}/up42`, session: direct.session });
+  const item = (await up42.search()).find((i) => "panchromatic.tiff" in i.assets)!.links[0].href;
+  await up42.acceptEula("up42-pansharpening");
+  const job = await up42.run("up42-pansharpening", { title: "hostile", item }, { confirm: true });
+  for await (
+    const _ of job.watch({
+      intervalMs: 1,
+      sleep: () => Promise.resolve(clock.advance(1_500)),
+    })
+  ) { /* until done */ }
+  const [file] = await job.download(dir.path);
+  assert.equal(await Deno.readTextFile(file.path), "tif bytes");
+  const href = Object.values((await job.results())[0].assets)[0].href;
+  assert.match(await up42.signedUrl(href), /signed\.tif$/);
+  for await (const _ of up42.jobs()) { /* every page */ }
+  assert.ok(
+    foreign.requests.length >= 3,
+    `${foreign.requests.length} requests reached the foreign host`,
+  );
+  assert.deepEqual(authHeaders(foreign.requests).filter((h) => h !== null), []);
+  assert.ok(
+    authHeaders(proxy.requests).some((h) => h?.startsWith("Bearer ")),
+    "the platform itself got the token",
+  );
+});
