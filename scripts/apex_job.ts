@@ -4,9 +4,16 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { apexFromCli } from "./apex_cli.ts";
-import { type BaseJobRequest, downloadFile, liveDisplay, mapFigure, readRaster } from "../mod.ts";
+import { parseCli, sandboxUrlArgument, usage as exitWith } from "./cli.ts";
+import {
+  type BaseJobRequest,
+  downloadFile,
+  liveDisplay,
+  mapFigure,
+  pathInside,
+  readRaster,
+} from "../mod.ts";
 
 const HELP = `Usage: deno run -A scripts/apex_job.ts [options]
 
@@ -14,6 +21,7 @@ Submits one processing job to the APEx Dispatch API, watches it, downloads the r
 draws it. Without credentials it runs against the embedded sandbox.
 
   --sandbox            run against the embedded sandbox even when credentials are set
+  --sandbox-url URL    run against a sandbox that is already running
   --token TOKEN        an APEx access token (or set APEX_ACCESS_TOKEN)
   --sign-in FLOW       sign in to the real service: browser or device
   --bbox W,S,E,N       area (default 12,41,13,42, the tutorial's)
@@ -21,26 +29,17 @@ draws it. Without credentials it runs against the embedded sandbox.
   --out DIR            where files go (default out/apex_job)
   -h, --help           this text`;
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    sandbox: { type: "boolean", default: false },
-    token: { type: "string" },
-    "sign-in": { type: "string" },
-    bbox: { type: "string", default: "12,41,13,42" },
-    format: { type: "string", default: "gtiff" },
-    out: { type: "string", default: "out/apex_job" },
-    help: { type: "boolean", short: "h" },
-  },
+const SCRIPT = { name: "apex_job", help: HELP };
+const usage = (message: string): never => exitWith(SCRIPT, message);
+const values = parseCli(SCRIPT, {
+  sandbox: { type: "boolean", default: false },
+  "sandbox-url": { type: "string" },
+  token: { type: "string" },
+  "sign-in": { type: "string" },
+  bbox: { type: "string", default: "12,41,13,42" },
+  format: { type: "string", default: "gtiff" },
+  out: { type: "string", default: "out/apex_job" },
 });
-if (values.help) {
-  console.log(HELP);
-  Deno.exit(0);
-}
-function usage(message: string): never {
-  console.error(`apex_job: ${message}\n\n${HELP}`);
-  Deno.exit(2);
-}
 const bbox = values.bbox.split(",").map(Number);
 if (
   bbox.length !== 4 || bbox.some((v) => !Number.isFinite(v)) || bbox[0] >= bbox[2] ||
@@ -48,6 +47,11 @@ if (
 ) {
   usage(
     `--bbox "${values.bbox}": give west,south,east,north in degrees, west < east and south < north`,
+  );
+}
+if (bbox[0] < -180 || bbox[2] > 180 || bbox[1] < -90 || bbox[3] > 90) {
+  usage(
+    `--bbox "${values.bbox}": longitudes go from -180 to 180 and latitudes from -90 to 90`,
   );
 }
 if (values.format !== "gtiff" && values.format !== "geojson") {
@@ -60,6 +64,9 @@ if (flow && flow !== "browser" && flow !== "device") {
 
 const { apex, embedded: sandbox, where } = await apexFromCli({
   sandbox: values.sandbox,
+  sandboxUrl: values["sandbox-url"] === undefined
+    ? undefined
+    : await sandboxUrlArgument(SCRIPT, values["sandbox-url"]),
   token: values.token,
   signIn: flow,
 });
@@ -86,7 +93,7 @@ try {
   line.done();
   const collection = await job.results();
   for (const [name, asset] of Object.entries(collection.assets ?? {})) {
-    const saved = await downloadFile(asset.href, `${values.out}/${name}`, {
+    const saved = await downloadFile(asset.href, pathInside(values.out, name, "STAC asset key"), {
       size: asset["file:size"] as number | undefined,
     });
     console.log(`Downloaded ${saved.path} (${saved.bytes} bytes).`);

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import {
   type BrightEarth,
   connectBeod,
@@ -17,56 +16,52 @@ import {
   unzipTo,
 } from "../mod.ts";
 
+import { aoiArgument, parseCli, sandboxUrlArgument, usage as exitWith } from "./cli.ts";
+
 const HELP = `Usage: deno run -A scripts/beod_extract.ts [options]
 
 Runs a BEOD extraction-mono scenario over an AOI and downloads the results.
 Without credentials it runs against the embedded sandbox.
 
-  --aoi FILE         the AOI: WKT or GeoJSON polygon (default: the tutorial's, near Sophia Antipolis)
+  --aoi AREA         the AOI: a WKT or GeoJSON file, or the text itself
+                     (default: the tutorial's, near Sophia Antipolis)
   --crs N            output CRS: 3857 (default) or 4326
   --formats LIST     vector formats (default shapefile,geopackage,geojson)
   --out DIR          where results go (default out/beod); each scenario gets its own folder
   --sandbox          run against the embedded sandbox even when credentials are set
+  --sandbox-url URL  run against a sandbox that is already running
   -h, --help         this text
 
 Credentials: BEOD_EMAIL and BEOD_PASSWORD in the environment.`;
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    aoi: { type: "string" },
-    crs: { type: "string", default: "3857" },
-    formats: { type: "string", default: "shapefile,geopackage,geojson" },
-    out: { type: "string", default: "out/beod" },
-    sandbox: { type: "boolean", default: false },
-    help: { type: "boolean", short: "h" },
-  },
+const SCRIPT = { name: "beod_extract", help: HELP };
+const usage = (message: string): never => exitWith(SCRIPT, message);
+const values = parseCli(SCRIPT, {
+  aoi: { type: "string" },
+  crs: { type: "string", default: "3857" },
+  formats: { type: "string", default: "shapefile,geopackage,geojson" },
+  out: { type: "string", default: "out/beod" },
+  sandbox: { type: "boolean", default: false },
+  "sandbox-url": { type: "string" },
 });
-if (values.help) {
-  console.log(HELP);
-  Deno.exit(0);
-}
-function usage(message: string): never {
-  console.error(`beod_extract: ${message}\nRun with --help for the options.`);
-  Deno.exit(2);
-}
 const SOPHIA = "POLYGON (( 6.9526850935291 43.6127384923652, 6.94943181004093 43.6123795674845, " +
   "6.94656582220611 43.611370079773, 6.95060918882712 43.6056268939605, 6.95587640971274 43.605649329347, " +
   "6.95759600241363 43.6079825638504, 6.95877338119982 43.6099231178373, 6.95855649563394 43.6117963099847, " +
   "6.9526850935291 43.6127384923652 ))";
 const crs = Number(values.crs);
 if (crs !== 3857 && crs !== 4326) usage(`--crs "${values.crs}": use 3857 or 4326`);
-let aoi;
-try {
-  aoi = parseAoi(values.aoi ? await Deno.readTextFile(values.aoi) : SOPHIA);
-} catch (error) {
-  usage(`--aoi: ${(error as Error).message}`);
-}
+const aoi = values.aoi ? await aoiArgument(SCRIPT, "aoi", values.aoi) : parseAoi(SOPHIA);
 
 const email = Deno.env.get("BEOD_EMAIL"), password = Deno.env.get("BEOD_PASSWORD");
-const sandbox = values.sandbox || !email ? await embeddedSandbox() : undefined;
-const beod: BrightEarth = sandbox
-  ? connectBeod({ sandbox: sandbox.url })
+const sandboxUrl = values["sandbox-url"] === undefined
+  ? undefined
+  : await sandboxUrlArgument(SCRIPT, values["sandbox-url"]);
+if (email && !password && !values.sandbox && !sandboxUrl) {
+  usage("BEOD_EMAIL is set but BEOD_PASSWORD is not; set both, or pass --sandbox");
+}
+const sandbox = !sandboxUrl && (values.sandbox || !email) ? await embeddedSandbox() : undefined;
+const beod: BrightEarth = sandbox || sandboxUrl
+  ? connectBeod({ sandbox: sandboxUrl ?? sandbox!.url })
   : connectBeod({ email, password });
 console.log(
   sandbox

@@ -6,8 +6,15 @@
  */
 import { AoiError } from "./errors.ts";
 import { type AreaGeometry, fromPolygons, type Ring } from "./types.ts";
+import { checkAntimeridian, checkHasArea, checkVertexCount, MAX_AOI_VERTICES } from "./limits.ts";
 import { checkRing, checkSimple } from "./validate.ts";
 import { parseWkt } from "./wkt.ts";
+
+/** Options of {@linkcode parseAoi}. */
+export interface ParseAoiOptions {
+  /** Most vertices, all rings together. Default {@linkcode MAX_AOI_VERTICES}. */
+  maxVertices?: number;
+}
 
 /** What {@linkcode parseAoi} accepts. */
 export type AoiInput = string | AreaGeometry | { type: string; [key: string]: unknown };
@@ -73,7 +80,7 @@ function polygonsFrom(value: unknown, field: string): unknown[][] {
  * console.assert(aoi.type === "Polygon");
  * ```
  */
-export function parseAoi(input: AoiInput): AreaGeometry {
+export function parseAoi(input: AoiInput, options: ParseAoiOptions = {}): AreaGeometry {
   let value: unknown = input;
   if (typeof input === "string") {
     const text = input.trim();
@@ -96,7 +103,17 @@ export function parseAoi(input: AoiInput): AreaGeometry {
       }
     } else value = parseWkt(text);
   }
+  const crs = (value as { crs?: { properties?: { name?: string } } } | null)?.crs;
+  const crsName = crs?.properties?.name;
+  if (crs !== undefined && crsName !== undefined && !/(CRS84|EPSG:?:?4326)$/i.test(crsName)) {
+    throw new AoiError(
+      "crs",
+      `the GeoJSON names the CRS "${crsName}"; GeoJSON areas are read as longitude/latitude (WGS 84)`,
+      "reproject the area to EPSG:4326 and drop the crs member",
+    );
+  }
   const raw = polygonsFrom(value, "");
+  checkVertexCount(raw, options.maxVertices ?? MAX_AOI_VERTICES);
   const base = (value as { type?: string }).type === "Polygon" ? "coordinates" : "";
   const polygons: Ring[][] = raw.map((rings, p) => {
     const field = base || `polygons[${p}]`;
@@ -108,7 +125,9 @@ export function parseAoi(input: AoiInput): AreaGeometry {
       );
     }
     const checked = rings.map((r, k) => checkRing(r, `${field}[${k}]`));
+    checked.forEach((r, k) => checkAntimeridian(r, `${field}[${k}]`));
     checkSimple(checked, field);
+    checkHasArea(checked[0], `${field}[0]`);
     return checked;
   });
   if (polygons.length === 0) {

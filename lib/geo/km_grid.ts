@@ -6,6 +6,7 @@
  * @module
  */
 import { type AoiInput, parseAoi } from "./aoi.ts";
+import { checkCellCount, MAX_GRID_CELLS } from "./limits.ts";
 import { clipToCells, touchesCell } from "./clip.ts";
 import { projectArea, projection, utmCrs } from "./projection.ts";
 import { type AreaGeometry, bboxOf, fromPolygons, type Position, type Ring } from "./types.ts";
@@ -14,6 +15,8 @@ import { type AreaGeometry, bboxOf, fromPolygons, type Position, type Ring } fro
 export interface KmGridOptions {
   /** Cell size in km on the ground. Default 20. */
   sizeKm?: number;
+  /** Most cells of the area's bounding box to examine. Default {@linkcode MAX_GRID_CELLS}. */
+  maxCells?: number;
   /** `"utm"` (the zone of the AOI's centre), `"EPSG:3035"` (Europe) or an EPSG code. Default `"utm"`. */
   crs?: string;
   /** Clip cells to the AOI (true) or return whole cells that touch it. Default true. */
@@ -61,7 +64,9 @@ function densify(ring: Ring, steps: number): Ring {
 export function kmGrid(aoi: AoiInput, options: KmGridOptions = {}): GridTile[] {
   const sizeKm = options.sizeKm ?? 20;
   if (!(sizeKm > 0 && Number.isFinite(sizeKm))) {
-    throw new RangeError(`sizeKm: ${sizeKm} is not a positive number of kilometres`);
+    throw new RangeError(
+      `sizeKm: ${sizeKm} is not a positive number of kilometres; give a cell size such as 20`,
+    );
   }
   const area = parseAoi(aoi);
   const [w, s, e, n] = bboxOf(area);
@@ -74,6 +79,7 @@ export function kmGrid(aoi: AoiInput, options: KmGridOptions = {}): GridTile[] {
   const [minX, minY, maxX, maxY] = bboxOf(fromPolygons(polygons));
   const c0 = Math.floor(minX / size), c1 = Math.ceil(maxX / size);
   const r0 = Math.floor(minY / size), r1 = Math.ceil(maxY / size);
+  checkCellCount(c1 - c0, r1 - r0, `${sizeKm} km`, options.maxCells ?? MAX_GRID_CELLS);
   const xs = Array.from({ length: c1 - c0 }, (_, i) => (c0 + i) * size);
   const ys = Array.from({ length: r1 - r0 }, (_, i) => (r0 + i) * size);
   const epsg = proj.crs.replace("EPSG:", "");

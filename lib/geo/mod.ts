@@ -13,3 +13,4 @@ export { type Projection, projection, utmCrs } from "./projection.ts";
 export * from "./types.ts";
 export * from "./wkt.ts";
 export * from "./features.ts";
+export { MAX_AOI_VERTICES, MAX_GRID_CELLS } from "./limits.ts";

@@ -9,6 +9,8 @@
  */
 import { type AoiInput, parseAoi } from "./aoi.ts";
 import { clipToCells } from "./clip.ts";
+import { AoiError } from "./errors.ts";
+import { checkCellCount, MAX_GRID_CELLS } from "./limits.ts";
 import { projectArea, projection } from "./projection.ts";
 import { type AreaGeometry, bboxOf, fromPolygons } from "./types.ts";
 
@@ -25,7 +27,12 @@ export const PLATFORM_GRID_METRES: Readonly<Record<PlatformGrid, number>> = {
 export interface PlatformTilesOptions {
   /** The grid. Default `"20x20km"`. */
   grid?: PlatformGrid;
+  /** Most cells of the area's bounding box to examine. Default {@linkcode MAX_GRID_CELLS}. */
+  maxCells?: number;
 }
+
+/** Web Mercator's latitude limit: the platform's grid is not defined beyond it. */
+const MERCATOR_LIMIT = 85.0511287798066;
 
 /**
  * Splits an AOI exactly as the platform's `/tiles` does.
@@ -49,8 +56,24 @@ export function platformTiles(aoi: AoiInput, options: PlatformTilesOptions = {})
     );
   }
   const merc = projection("EPSG:3857");
-  const polygons = projectArea(parseAoi(aoi), merc.forward);
+  const area = parseAoi(aoi);
+  const [, south, , north] = bboxOf(area);
+  if (south < -MERCATOR_LIMIT || north > MERCATOR_LIMIT) {
+    throw new AoiError(
+      "",
+      `the area reaches latitude ${south < -MERCATOR_LIMIT ? south : north}, beyond Web ` +
+        `Mercator's ±85.05° where the platform grid is not defined`,
+      "clip the area to ±85°",
+    );
+  }
+  const polygons = projectArea(area, merc.forward);
   const [minX, minY, maxX, maxY] = bboxOf(fromPolygons(polygons));
+  checkCellCount(
+    Math.ceil((maxX - minX) / size),
+    Math.ceil((maxY - minY) / size),
+    grid,
+    options.maxCells ?? MAX_GRID_CELLS,
+  );
   // Step exactly as the platform does (start + repeated addition), so cell edges match to the bit.
   const xs: number[] = [];
   for (let x = minX; x < maxX; x += size) xs.push(x);

@@ -12,10 +12,15 @@ function checkPosition(p: unknown, field: string): Position {
     !Array.isArray(p) || p.length < 2 ||
     !p.every((v) => typeof v === "number" && Number.isFinite(v))
   ) {
+    const shown = Array.isArray(p)
+      ? `[${p.map((v) => typeof v === "string" ? JSON.stringify(v) : String(v)).join(", ")}]`
+      : JSON.stringify(p);
+    const infinite = Array.isArray(p) &&
+      p.some((v) => typeof v === "number" && !Number.isFinite(v));
     throw new AoiError(
       field,
-      `${JSON.stringify(p)} is not a position`,
-      "write each position as [longitude, latitude]",
+      `${shown} is not a position` + (infinite ? " (a number too large to be a coordinate)" : ""),
+      "write each position as [longitude, latitude] in degrees",
     );
   }
   return [p[0], p[1]];

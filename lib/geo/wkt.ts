@@ -59,7 +59,16 @@ export function parseWkt(text: string): AreaGeometry {
     do {
       if (points.length > 0) i++;
       const x = number(), y = number();
-      while (peek() !== "," && peek() !== ")" && peek() !== undefined) number();
+      let extra = 0;
+      while (peek() !== "," && peek() !== ")" && peek() !== undefined) {
+        number();
+        if (++extra > 2) {
+          fail(
+            "a position has more than 4 numbers",
+            "write each position as lon lat, optionally followed by z and m",
+          );
+        }
+      }
       points.push([x, y]);
     } while (peek() === ",");
     expect(")");

@@ -247,7 +247,13 @@ export async function mapFigure(options: MapOptions): Promise<Figure> {
   if (boxes.length === 0) throw new RangeError("mapFigure: give an aoi, tiles or rasters to draw");
   const [w0, s0, e0, n0] = unionBBox(boxes);
   const padX = (e0 - w0) * 0.04, padY = (n0 - s0) * 0.04;
-  const [w, s, e, n] = [w0 - padX, s0 - padY, e0 + padX, n0 + padY];
+  // Mercator has no finite y at the poles: a map of the whole world stops at ±85°.
+  const [w, s, e, n] = [
+    Math.max(-180, w0 - padX),
+    Math.max(-85, s0 - padY),
+    Math.min(180, e0 + padX),
+    Math.min(85, n0 + padY),
+  ];
   const width = options.width ?? 640;
   const top = options.title ? 34 : 10;
   const frame = { type: "MultiPoint", coordinates: [[w, s], [e, s], [e, n], [w, n]] };

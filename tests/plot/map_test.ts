@@ -151,3 +151,18 @@ Deno.test("figures show in Jupyter and save as SVG or HTML", async () => {
   await assert.rejects(figure.save(`${dir.path}/aoi.png`), /must end in .svg or .html/);
   await assert.rejects(mapFigure({}), /give an aoi, tiles or rasters/);
 });
+
+Deno.test("a map of the whole world is drawn in time, clipped to ±85°", async () => {
+  const world = {
+    type: "Polygon" as const,
+    coordinates: [[[-180, -90], [180, -90], [180, 90], [-180, 90], [-180, -90]]] as [
+      number,
+      number,
+    ][][],
+  };
+  const started = performance.now();
+  const figure = await mapFigure({ title: "World", aoi: world });
+  const svg = svgOf(figure);
+  assert.ok(Number(svg.getAttribute("height")) > 0 && Number(svg.getAttribute("height")) < 2_000);
+  assert.ok(performance.now() - started < 10_000, "not a hang");
+});

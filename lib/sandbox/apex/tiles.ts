@@ -14,6 +14,23 @@ type Pt = [number, number];
 export const GRIDS: Record<string, number> = { "20x20km": 20_000, "250x250km": 250_000 };
 
 /** Splits a Polygon's rings (lon/lat) into clipped cells, as the APEx server does. */
+/** The most bounding-box cells one `/tiles` request may make the sandbox examine. */
+export const MAX_TILE_CELLS = 10_000;
+
+/**
+ * Cells the bounding box of `rings` spans in `grid`, the work a split would do: `Infinity` for
+ * an area that reaches a pole, where Web Mercator has no finite y.
+ */
+export function tileWork(rings: Pt[][], grid: string): number {
+  const cell = GRIDS[grid];
+  const projected = rings[0].map(toMercator);
+  const xs = projected.map((p) => p[0]), ys = projected.map((p) => p[1]);
+  const cols = Math.ceil((Math.max(...xs) - Math.min(...xs)) / cell);
+  const rows = Math.ceil((Math.max(...ys) - Math.min(...ys)) / cell);
+  const cells = cols * rows;
+  return Number.isFinite(cells) ? cells : Infinity;
+}
+
 export function splitPolygon(
   rings: Pt[][],
   grid: string,
