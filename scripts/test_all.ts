@@ -77,6 +77,7 @@ const demo = await run("demo", deno, [
   "--sandbox",
   "--out",
   "out/demo",
+  "--allow-failures",
 ]);
 const demoFiles = ["status.svg", "mosaic.svg", "mosaic.html", "jobs.csv"];
 if (demo && demoFiles.every((f) => Deno.statSync(`out/demo/${f}`).isFile)) passed++;

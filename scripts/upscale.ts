@@ -5,8 +5,14 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { apexFromCli } from "./apex_cli.ts";
+import {
+  aoiArgument,
+  parseCli,
+  sandboxUrlArgument,
+  usage as exitWith,
+  wholeNumber,
+} from "./cli.ts";
 import {
   apexBackend,
   type AreaGeometry,
@@ -21,6 +27,7 @@ import {
   platformTiles,
   progressLine,
   readRaster,
+  summaryText,
 } from "../mod.ts";
 
 const HELP = `Usage: deno run -A scripts/upscale.ts [options]
@@ -28,15 +35,27 @@ const HELP = `Usage: deno run -A scripts/upscale.ts [options]
 Runs PV farm detection over every tile of an area, with at most N jobs at a time.
 Without credentials it runs against the embedded sandbox.
 
-  --aoi FILE           the area: GeoJSON or WKT (default: the tutorial's Vienna box)
+  --aoi AREA           the area: a GeoJSON or WKT file, or the text itself
+                       (default: the tutorial's Vienna box)
   --grid G             20x20km (default) or 250x250km: the platform's grid;
                        km:SIZE or km:SIZE:EPSG:3035: true-km cells with stable ids
   --mode M             manager (default): client-side jobs, resumable with --resume;
                        task: one server-side APEx upscale task
-  --concurrency N      jobs at once, manager mode (default 4)
-  --attempts N         attempts per tile, manager mode (default 3)
+  --concurrency N      jobs at once, manager mode (default 4); fewer when the
+                       platform answers that your concurrent-job limit is reached
+  --downloads N        downloads at once, manager mode (default 4)
+  --attempts N         jobs per tile when the platform says a job failed (default 3)
+  --cancel-after S     cancel a job that runs longer than S seconds (manager mode)
+  --deadline S         stop after S seconds; --resume goes on later (manager mode)
   --out DIR            run folder: job table, results, maps (default out/upscale)
-  --resume             continue the run in --out after an interruption
+  --resume             continue the run in --out (after an interruption, or to
+                       retry failed downloads); the task mode follows its task again
+  --requeue WHAT       with --resume: run rows again: failed, canceled, or keys
+                       (tile-003,tile-007); failed downloads download again
+  --new-table          start a fresh job table in --out (the old one is kept)
+  --merge              with --resume: take tiles that changed, run them again
+  --allow-failures     exit 0 even when tiles failed
+  --yes                submit even when the area makes more than 500 tiles
   --poll-ms MS         status poll interval (default 2000; 300 on the sandbox)
   --sandbox            run against the embedded sandbox even when credentials are set
   --sandbox-url URL    run against a sandbox that is already running
@@ -44,39 +63,43 @@ Without credentials it runs against the embedded sandbox.
   --sign-in FLOW       sign in to the real service: browser or device
   -h, --help           this text`;
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    aoi: { type: "string" },
-    grid: { type: "string", default: "20x20km" },
-    mode: { type: "string", default: "manager" },
-    concurrency: { type: "string", default: "4" },
-    attempts: { type: "string", default: "3" },
-    out: { type: "string", default: "out/upscale" },
-    resume: { type: "boolean", default: false },
-    "poll-ms": { type: "string" },
-    sandbox: { type: "boolean", default: false },
-    "sandbox-url": { type: "string" },
-    token: { type: "string" },
-    "sign-in": { type: "string" },
-    help: { type: "boolean", short: "h" },
-  },
+const SCRIPT = { name: "upscale", help: HELP };
+const usage = (message: string): never => exitWith(SCRIPT, message);
+const values = parseCli(SCRIPT, {
+  aoi: { type: "string" },
+  grid: { type: "string", default: "20x20km" },
+  mode: { type: "string", default: "manager" },
+  concurrency: { type: "string", default: "4" },
+  downloads: { type: "string", default: "4" },
+  attempts: { type: "string", default: "3" },
+  "cancel-after": { type: "string" },
+  deadline: { type: "string" },
+  out: { type: "string", default: "out/upscale" },
+  resume: { type: "boolean", default: false },
+  requeue: { type: "string" },
+  "new-table": { type: "boolean", default: false },
+  merge: { type: "boolean", default: false },
+  "allow-failures": { type: "boolean", default: false },
+  yes: { type: "boolean", default: false },
+  "poll-ms": { type: "string" },
+  sandbox: { type: "boolean", default: false },
+  "sandbox-url": { type: "string" },
+  token: { type: "string" },
+  "sign-in": { type: "string" },
 });
-if (values.help) {
-  console.log(HELP);
-  Deno.exit(0);
-}
-function usage(message: string): never {
-  console.error(`upscale: ${message}\nRun with --help for the options.`);
-  Deno.exit(2);
-}
-const positive = (name: string, text: string) => {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) usage(`--${name} "${text}": give a whole number of 1 or more`);
-  return n;
-};
+const positive = (name: string, text: string) => wholeNumber(SCRIPT, name, text);
 const concurrency = positive("concurrency", values.concurrency);
 const attempts = positive("attempts", values.attempts);
+const downloads = positive("downloads", values.downloads);
+const seconds = (name: string) =>
+  values[name as "deadline"] === undefined
+    ? undefined
+    : positive(name, values[name as "deadline"]!) * 1000;
+const cancelAfterMs = seconds("cancel-after");
+const deadlineMs = seconds("deadline");
+if (values.requeue !== undefined && !values.resume) usage("--requeue goes with --resume");
+if (values.merge && !values.resume) usage("--merge goes with --resume");
+if (values["new-table"] && values.resume) usage("--new-table and --resume exclude each other");
 if (values.mode !== "manager" && values.mode !== "task") {
   usage(`--mode "${values.mode}": use manager or task`);
 }
@@ -88,31 +111,46 @@ if (flow && flow !== "browser" && flow !== "device") {
 const VIENNA =
   "POLYGON ((16.14820803974601 48.3081456959695, 16.14820803974601 48.0326396134746, " +
   "16.70922281740272 48.0326396134746, 16.70922281740272 48.3081456959695, 16.14820803974601 48.3081456959695))";
-let aoi: AreaGeometry;
-try {
-  aoi = parseAoi(values.aoi ? await Deno.readTextFile(values.aoi) : VIENNA);
-} catch (error) {
-  usage(`--aoi ${values.aoi ?? "(default)"}: ${(error as Error).message}`);
-}
+const aoi: AreaGeometry = values.aoi
+  ? await aoiArgument(SCRIPT, "aoi", values.aoi)
+  : parseAoi(VIENNA);
+const sandboxUrlGiven = values["sandbox-url"] === undefined
+  ? undefined
+  : await sandboxUrlArgument(SCRIPT, values["sandbox-url"]);
 
-let tiles: Array<{ key: string; geometry: AreaGeometry }>;
+let tiles: Array<{ key: string; geometry: AreaGeometry }> = [];
 const grid = values.grid;
 const km = grid.match(/^km:(\d+(?:\.\d+)?)(?::(EPSG:\d+))?$/);
-if (grid === "20x20km" || grid === "250x250km") {
-  tiles = platformTiles(aoi, { grid }).map((geometry, i) => ({
-    key: `tile-${String(i + 1).padStart(3, "0")}`,
-    geometry,
-  }));
-} else if (km) {
-  tiles = kmGrid(aoi, { sizeKm: Number(km[1]), crs: km[2] ?? "utm" }).map((t) => ({
-    key: t.id,
-    geometry: t.geometry,
-  }));
-} else usage(`--grid "${grid}": use 20x20km, 250x250km, km:20 or km:20:EPSG:3035`);
+try {
+  if (grid === "20x20km" || grid === "250x250km") {
+    tiles = platformTiles(aoi, { grid }).map((geometry, i) => ({
+      key: `tile-${String(i + 1).padStart(3, "0")}`,
+      geometry,
+    }));
+  } else if (km) {
+    tiles = kmGrid(aoi, { sizeKm: Number(km[1]), crs: km[2] ?? "utm" }).map((t) => ({
+      key: t.id,
+      geometry: t.geometry,
+    }));
+  } else usage(`--grid "${grid}": use 20x20km, 250x250km, km:20 or km:20:EPSG:3035`);
+} catch (error) {
+  usage(`--grid ${grid}: ${(error as Error).message}`);
+}
+if (tiles.length === 0) usage(`--aoi: the area covers no cell of the ${grid} grid; check the area`);
+const MANY_TILES = 500;
+if (tiles.length > MANY_TILES && !values.yes) {
+  const question = `${tiles.length} tiles (${grid}) would each become a job. Submit them all?`;
+  if (!Deno.stdin.isTerminal() || !confirm(question)) {
+    usage(
+      `the area makes ${tiles.length} tiles, more than ${MANY_TILES}; pass --yes to submit them ` +
+        `all, or use a smaller --aoi or a coarser --grid`,
+    );
+  }
+}
 
 const { apex, embedded, sandboxUrl, where } = await apexFromCli({
   sandbox: values.sandbox,
-  sandboxUrl: values["sandbox-url"],
+  sandboxUrl: sandboxUrlGiven,
   token: values.token,
   signIn: flow,
 });
@@ -148,6 +186,9 @@ let finalTiles: Array<
     geometry: AreaGeometry;
     status: string;
     label: string;
+    reason?: string;
+    seconds?: number;
+    attempts?: number;
     file?: string;
   }
 > = [];
@@ -155,9 +196,10 @@ try {
   if (values.mode === "manager") {
     const tablePath = `${values.out}/jobs.jsonl`;
     const exists = await Deno.stat(tablePath).then(() => true, () => false);
-    if (exists && !values.resume) {
+    if (exists && !values.resume && !values["new-table"]) {
       usage(
-        `${values.out} already holds a run; pass --resume to continue it, or choose another --out`,
+        `${values.out} already holds a run; pass --resume to continue it, --new-table to start ` +
+          `afresh, or choose another --out`,
       );
     }
     const manager = await JobManager.open(
@@ -166,34 +208,88 @@ try {
         backend: apexBackend(apex, { request, dimension: "spatial_extent" }),
         dir: values.out,
         concurrency,
+        downloadConcurrency: downloads,
         maxAttempts: attempts,
         pollIntervalMs: pollMs,
         retryDelayMs: sandboxUrl ? 200 : 5_000,
+        cancelAfterMs,
+        deadlineMs,
+        mode: values["new-table"] ? "new" : values.merge ? "merge" : "resume",
       },
     );
-    for await (const event of manager.run(controller.signal)) {
-      await line.update(progressLine(event.counts, event.total, event.etaMs));
+    if (manager.previousTable) {
+      console.log(`The old job table was kept as ${manager.previousTable}.`);
     }
-    line.done();
-    const { JobTable } = await import("../lib/upscale/table.ts");
-    const table = await JobTable.open(tablePath);
-    finalTiles = table.rows().map((r) => ({
+    if (manager.changedKeys.length > 0) {
+      console.log(
+        `${manager.changedKeys.length} tile(s) changed and run again: ${
+          manager.changedKeys.join(", ")
+        }`,
+      );
+    }
+    if (values.requeue !== undefined) {
+      const what = values.requeue;
+      const keys = what === "failed" || what === "canceled" ? undefined : what.split(",");
+      const requeued = await manager.requeue(
+        keys ? { keys } : { phase: what as "failed" | "canceled" },
+      ).catch((error) => usage(`--requeue ${what}: ${error.message}`));
+      console.log(`Requeued ${requeued.length} tile(s).`);
+    }
+    for await (const event of manager.run(controller.signal)) {
+      if (event.kind === "platform") {
+        line.done();
+        console.log(event.message);
+      }
+      await line.update(
+        progressLine(event.counts, event.total, event.etaMs, { unreachable: event.unreachable }),
+      );
+      if (event.kind === "end") {
+        line.done();
+        console.log(summaryText(event.summary));
+      }
+    }
+    finalTiles = manager.table.rows().map((r) => ({
       key: r.key,
       jobId: r.attempts.at(-1)?.jobId,
       geometry: r.item as AreaGeometry,
-      status: r.phase === "done" ? "finished" : r.phase === "failed" ? "failed" : "running",
+      status: r.phase === "done"
+        ? "finished"
+        : r.phase === "failed"
+        ? "failed"
+        : r.phase === "canceled"
+        ? "canceled"
+        : "running",
       label: `${r.key}: ${r.phase}${
-        r.attempts.length > 1 ? ` after ${r.attempts.length} attempts` : ""
-      }`,
+        r.attempts.length > 1 ? ` after ${r.attempts.length} jobs` : ""
+      }${r.phase === "failed" ? ` (${r.reason ?? r.error})` : ""}`,
+      reason: r.phase === "failed" ? r.reason ?? r.error : undefined,
+      seconds: r.durationMs === undefined ? undefined : Math.round(r.durationMs / 100) / 10,
+      attempts: r.attempts.length,
       file: r.files?.find((f) => f.endsWith(".tif")),
     }));
-    table.close();
   } else {
-    const task = await apex.submitUpscaleTask({
+    // The task's id is written before anything else, so a re-run with --resume follows the same
+    // task instead of submitting a second one.
+    const taskFile = `${values.out}/task.json`;
+    const known = values.resume
+      ? await Deno.readTextFile(taskFile).then((t) => JSON.parse(t).id as number, () => undefined)
+      : undefined;
+    if (known === undefined && await Deno.stat(taskFile).then(() => true, () => false)) {
+      usage(
+        `${values.out} already holds task ${
+          JSON.parse(await Deno.readTextFile(taskFile)).id
+        }; pass --resume to follow it, or choose another --out`,
+      );
+    }
+    const task = known !== undefined ? apex.upscaleTask(known) : await apex.submitUpscaleTask({
       ...request,
       dimension: { name: "spatial_extent", values: tiles.map((t) => t.geometry) },
     });
-    console.log(`Upscale task ${task.id} submitted.`);
+    if (known === undefined) {
+      await Deno.mkdir(values.out, { recursive: true });
+      await Deno.writeTextFile(taskFile, JSON.stringify({ id: task.id }));
+      console.log(`Upscale task ${task.id} submitted.`);
+    } else console.log(`Following upscale task ${task.id} again.`);
     const files = new Map<number, string>();
     const started = Date.now();
     let last;
@@ -230,7 +326,8 @@ try {
             active: u.counts.running,
             downloading: 0,
             done: u.counts.succeeded,
-            failed: u.counts.failed + u.counts.canceled,
+            failed: u.counts.failed,
+            canceled: u.counts.canceled,
           },
           tiles.length,
           eta,
@@ -240,21 +337,36 @@ try {
       last = u;
     }
     line.done();
-    finalTiles = (last?.task.jobs ?? []).map((job, i) => ({
+    const jobs = last?.task.jobs ?? [];
+    const reasons = await Promise.all(
+      jobs.map((job) =>
+        job.status === "failed" ? apex.unitJob(job.id).failureReason(controller.signal) : undefined
+      ),
+    );
+    finalTiles = jobs.map((job, i) => ({
       geometry: tiles[i].geometry,
       status: job.status,
-      label: `${tiles[i].key}: job ${job.id} ${job.status}`,
+      label: `${tiles[i].key}: job ${job.id} ${job.status}${reasons[i] ? ` (${reasons[i]})` : ""}`,
+      reason: reasons[i],
       file: files.get(job.id),
       key: tiles[i].key,
       jobId: String(job.id),
     }));
+    for (const t of finalTiles.filter((t) => t.status === "failed")) {
+      console.log(
+        `  ${t.key}: job ${t.jobId} failed: ${t.reason ?? "the platform gives no reason"}`,
+      );
+    }
   }
   const status = await mapFigure({ title: "Tile status", aoi, tiles: finalTiles });
-  const rasters = await Promise.all(
-    finalTiles.filter((t) => t.file).map((t) =>
-      readRaster(`${values.out}/${t.file}`, { maxSide: 300 })
-    ),
+  // A fixed pixel budget for the whole mosaic: memory stays flat however many tiles there are.
+  const withFiles = finalTiles.filter((t) => t.file);
+  const maxSide = Math.max(
+    16,
+    Math.min(300, Math.floor(Math.sqrt(8e6 / Math.max(1, withFiles.length)))),
   );
+  const rasters = [];
+  for (const t of withFiles) rasters.push(await readRaster(`${values.out}/${t.file}`, { maxSide }));
   const mosaic = await mapFigure({ title: "PV farm mosaic", aoi, tiles: finalTiles, rasters });
   console.log(`Status map: ${await status.save(`${values.out}/status.svg`)}`);
   console.log(
@@ -262,9 +374,14 @@ try {
       `${values.out}/mosaic.html`,
     )}`,
   );
-  const csv = ["tile,job_id,status,file,west,south,east,north"].concat(
+  const cell = (v: unknown) => {
+    const text = v === undefined ? "" : String(v);
+    return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  };
+  const csv = ["tile,job_id,status,reason,seconds,attempts,file,west,south,east,north"].concat(
     finalTiles.map((t) =>
-      [t.key, t.jobId ?? "", t.status, t.file ?? "", ...bboxOf(t.geometry)].join(",")
+      [t.key, t.jobId, t.status, t.reason, t.seconds, t.attempts, t.file, ...bboxOf(t.geometry)]
+        .map(cell).join(",")
     ),
   ).join("\n") + "\n";
   await Deno.writeTextFile(`${values.out}/jobs.csv`, csv);
@@ -275,6 +392,15 @@ try {
   );
   const failed = finalTiles.filter((t) => t.status === "failed").length;
   console.log(`${finalTiles.length - failed} tiles finished, ${failed} failed.`);
+  if (failed > 0 && !values["allow-failures"]) {
+    console.log(
+      `Exit code 1: ${failed} tile(s) failed (--allow-failures to exit 0; ` +
+        (values.mode === "manager"
+          ? `--resume --requeue failed to run them again).`
+          : `see the reasons above).`),
+    );
+    Deno.exitCode = 1;
+  }
 } catch (error) {
   line.done();
   console.error(`upscale: ${(error as Error).message}`);

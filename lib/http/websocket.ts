@@ -22,6 +22,16 @@ export class SocketClosedError extends Error {
   }
 }
 
+/** Options of {@linkcode socketMessages}. */
+export interface SocketOptions {
+  /**
+   * Keep only the newest message while the consumer is busy: for status streams, where each
+   * message replaces the last (APEx pushes a whole task, up to megabytes, every interval), so a
+   * slow consumer never makes messages pile up. Default false.
+   */
+  latestOnly?: boolean;
+}
+
 /**
  * Opens `url` and yields every message parsed as JSON until the server closes. A close with a
  * code other than 1000 throws {@linkcode SocketClosedError}; so does a refused handshake.
@@ -36,6 +46,7 @@ export class SocketClosedError extends Error {
 export async function* socketMessages<T = unknown>(
   url: string | URL,
   signal?: AbortSignal,
+  options: SocketOptions = {},
 ): AsyncGenerator<T, void, undefined> {
   signal?.throwIfAborted();
   const ws = new WebSocket(url);
@@ -47,6 +58,7 @@ export async function* socketMessages<T = unknown>(
     wake = undefined;
   };
   ws.onmessage = (e) => {
+    if (options.latestOnly) queue.length = 0;
     try {
       queue.push(JSON.parse(String(e.data)));
     } catch {

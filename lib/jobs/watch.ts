@@ -21,6 +21,11 @@ export type PushSource<T> = (signal: AbortSignal) => AsyncIterable<StatusSnapsho
 export interface WatchOptions<T> {
   /** First polling interval in ms. Default 2 000. */
   intervalMs?: number;
+  /**
+   * No interval is shorter than this, in ms: platform clients set their poll floor here (see
+   * `pollFloorMs`), and a smaller `intervalMs` is raised to it. Default 0.
+   */
+  minIntervalMs?: number;
   /** Longest polling interval in ms. Default 30 000. */
   maxIntervalMs?: number;
   /** Interval growth while nothing changes. Default 1.5. */
@@ -67,9 +72,10 @@ export async function* watch<T>(
   poll: Poll<T>,
   options: WatchOptions<T> = {},
 ): AsyncGenerator<StatusSnapshot<T>, void, undefined> {
+  const floor = Math.max(0, options.minIntervalMs ?? 0);
   const {
-    intervalMs = 2_000,
-    maxIntervalMs = 30_000,
+    intervalMs: firstMs = 2_000,
+    maxIntervalMs: longestMs = 30_000,
     factor = 1.5,
     jitter = 0.1,
     maxErrors = 5,
@@ -78,6 +84,8 @@ export async function* watch<T>(
     clock = systemClock,
     random = Math.random,
   } = options;
+  const intervalMs = Math.max(firstMs, floor);
+  const maxIntervalMs = Math.max(longestMs, intervalMs);
   const controller = new AbortController();
   const signals = [controller.signal];
   if (options.signal) signals.push(options.signal);
@@ -138,7 +146,7 @@ export async function* watch<T>(
         interval = Math.min(maxIntervalMs, interval * factor);
       }
       if (isTerminal(snapshot.state)) return;
-      await sleep(withJitter(interval, jitter, random), signal);
+      await sleep(Math.max(floor, withJitter(interval, jitter, random)), signal);
     }
   } finally {
     clearTimeout(timer);

@@ -27,6 +27,10 @@ export interface FaultRule {
   retryAfterSeconds?: number;
   /** Stop after this many injected failures (latency does not count). Default unlimited. */
   times?: number;
+  /** Only requests with this method (`POST`); default every method. */
+  method?: string;
+  /** The rule ends by itself this many ms after it was added: an outage of a set length. */
+  forMs?: number;
 }
 
 /** What the fault layer decided for one request. */
@@ -50,7 +54,7 @@ export type FaultDecision =
  * ```
  */
 export class Faults {
-  readonly #rules = new Set<FaultRule & { used: number }>();
+  readonly #rules = new Set<FaultRule & { used: number; until: number }>();
   readonly #random: () => number;
 
   /** Draws shares from a generator seeded with `seed`. */
@@ -69,7 +73,14 @@ export class Faults {
     if (!rule.prefix.startsWith("/")) {
       throw new RangeError(`fault prefix: "${rule.prefix}" must start with "/", like "/apex"`);
     }
-    const entry = { ...rule, used: 0 };
+    if (rule.forMs !== undefined && !(rule.forMs > 0)) {
+      throw new RangeError(`fault forMs: ${rule.forMs} must be a positive number of ms`);
+    }
+    const entry = {
+      ...rule,
+      used: 0,
+      until: rule.forMs === undefined ? Infinity : Date.now() + rule.forMs,
+    };
     this.#rules.add(entry);
     return () => this.#rules.delete(entry);
   }
@@ -79,11 +90,17 @@ export class Faults {
     this.#rules.clear();
   }
 
-  /** Decides what happens to a request for `path`. */
-  decide(path: string): FaultDecision {
+  /** Decides what happens to a `method` request for `path`. */
+  decide(path: string, method = "GET"): FaultDecision {
     let latencyMs = 0;
+    const now = Date.now();
     for (const rule of this.#rules) {
+      if (now >= rule.until) {
+        this.#rules.delete(rule);
+        continue;
+      }
       if (!path.startsWith(rule.prefix)) continue;
+      if (rule.method !== undefined && rule.method.toUpperCase() !== method.toUpperCase()) continue;
       latencyMs += rule.latencyMs ?? 0;
       if (rule.times !== undefined && rule.used >= rule.times) continue;
       const draw = this.#random();

@@ -6,7 +6,7 @@
 import { parseArgs } from "node:util";
 import type { FaultRule } from "./faults.ts";
 import { startSandbox } from "./server.ts";
-import { allPlatforms } from "./platforms.ts";
+import { allPlatforms, platformsWith } from "./platforms.ts";
 
 const HELP = `Usage: deno task sandbox [options]
 
@@ -17,10 +17,12 @@ Serves every platform twin and the OIDC provider on 127.0.0.1.
   --refresh-ttl S     refresh token lifetime in seconds (default 1800)
   --time-scale X      multiply simulated job durations by X (default 1)
   --seed N            seed for durations, failures and faults (default 42)
+  --apex-job-limit N  jobs a user may run at once on the APEx twin (default: no limit)
   --fault SPEC        inject faults, repeatable. SPEC is PREFIX:key=value,...
                       keys: latency (ms), 429, 503, drop, lost cut (shares 0..1; lost:
                       carried out, answer lost; cut: body breaks off halfway),
-                      retry-after (s), times
+                      retry-after (s), times, for (ms: the rule then ends),
+                      method=POST (only that method)
                       e.g. --fault /apex:503=0.2,latency=150
   -h, --help          this text
 
@@ -36,6 +38,10 @@ export function parseFault(spec: string): FaultRule {
   const rule: FaultRule = { prefix: spec.slice(0, colon) };
   for (const part of spec.slice(colon + 1).split(",").filter(Boolean)) {
     const [key, raw] = part.split("=");
+    if (key === "method") {
+      rule.method = raw.toUpperCase();
+      continue;
+    }
     const value = Number(raw);
     if (!Number.isFinite(value)) {
       throw new Error(`--fault "${spec}": ${key} needs a number, got "${raw}"`);
@@ -49,6 +55,7 @@ export function parseFault(spec: string): FaultRule {
       cut: "cutRate",
       "retry-after": "retryAfterSeconds",
       times: "times",
+      for: "forMs",
     };
     const field = keys[key];
     if (!field) {
@@ -71,6 +78,7 @@ if (import.meta.main) {
       "time-scale": { type: "string" },
       seed: { type: "string" },
       fault: { type: "string", multiple: true },
+      "apex-job-limit": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -99,7 +107,9 @@ if (import.meta.main) {
       timeScale: num("time-scale", values["time-scale"]),
       seed: num("seed", values.seed),
       faults: (values.fault ?? []).map(parseFault),
-      mounts: allPlatforms,
+      mounts: values["apex-job-limit"] === undefined
+        ? allPlatforms
+        : platformsWith({ concurrentJobLimit: num("apex-job-limit", values["apex-job-limit"]) }),
     });
     console.log(`sandbox listening on ${sandbox.url}`);
     Deno.addSignalListener("SIGINT", () => sandbox.close().then(() => Deno.exit(0)));

@@ -1,6 +1,7 @@
 /**
  * What the job manager needs from a platform: submit one job, read statuses, find jobs again
- * by tag after a crash, and list a finished job's files.
+ * by tag after a crash, and list a finished job's files; optionally cancel a job, say who it
+ * talks to, and explain a failure.
  *
  * @module
  */
@@ -10,25 +11,51 @@ import type { StatusSnapshot } from "../jobs/state.ts";
 export interface ResultFile {
   /** Where to get it. */
   url: string;
-  /** Name below the work item's folder. */
+  /** Name below the work item's folder (checked before anything is written). */
   path: string;
   /** Size, when the platform says. */
   size?: number;
+  /** STAC `file:checksum`: a multihash in hex (`1220` + SHA-256), checked after the download. */
+  checksum?: string;
 }
+
+/** A job's status as the manager reads it: the snapshot, and its cost where the platform says. */
+export interface BackendStatus extends StatusSnapshot {
+  /** Credits (or the platform's unit) the job cost. */
+  cost?: number;
+}
+
+/** What {@linkcode JobBackend.cancel} achieved. */
+export type CancelOutcome =
+  /** The platform stopped the job. */
+  | "stopped"
+  /** The platform forgot the job's record; the job itself may run on (APEx Dispatch). */
+  | "forgotten";
 
 /** A platform, as the manager sees it. */
 export interface JobBackend<Item> {
   /** Short name for messages. */
   readonly name: string;
   /**
+   * The least time between two status reads of this platform, in ms: the manager never polls
+   * faster. Default 2 000.
+   */
+  readonly minPollIntervalMs?: number;
+  /**
    * Submits one job for `item`, tagged with `tag` (put it where {@linkcode JobBackend.findByTag}
    * can see it, such as the title). Must not retry by itself.
    */
   submit(item: Item, tag: string, signal?: AbortSignal): Promise<string>;
   /** Statuses of jobs by id (one request for all where the platform allows). */
-  statuses(ids: string[], signal?: AbortSignal): Promise<Map<string, StatusSnapshot>>;
+  statuses(ids: string[], signal?: AbortSignal): Promise<Map<string, BackendStatus>>;
   /** Job ids by tag, among the user's jobs: how a crash between submit and record is healed. */
   findByTag(tags: string[], signal?: AbortSignal): Promise<Map<string, string>>;
   /** Files of a finished job. */
   results(id: string, signal?: AbortSignal): Promise<ResultFile[]>;
+  /** The platform's explanation of a failed job, where it gives one. */
+  failureReason?(id: string, signal?: AbortSignal): Promise<string | undefined>;
+  /** Stops a job where the platform can; see {@linkcode CancelOutcome}. */
+  cancel?(id: string, signal?: AbortSignal): Promise<CancelOutcome>;
+  /** The platform's URL and the signed-in user, recorded in the job table. */
+  identity?(signal?: AbortSignal): Promise<{ url: string; user?: string }>;
 }

@@ -1,21 +1,28 @@
 /**
- * A client-side job manager, in the spirit of openEO's MultiBackendJobManager: it takes work
- * items, keeps at most N jobs running, retries failed ones with backoff, downloads results, and
- * writes its table after every change. Killed at any moment and started again on the same
- * folder, it goes on: the intent is written before each submission and reconciled with the
- * platform's job list on start, so no job is submitted twice and none is lost, and finished
- * downloads are not repeated.
+ * A client-side job manager for unattended runs, in the spirit of openEO's
+ * MultiBackendJobManager: it takes work items, keeps each backend's jobs within its slots and the
+ * platform's concurrent-job limit, downloads results in a pool of their own, and writes its table
+ * after every change. It rides out outages of any length (backing off, reporting since when the
+ * platform is unreachable), treats limit answers as backpressure, retries each kind of failure
+ * the way it needs (a failed job: a new job; a failed download: the download; a dropped
+ * connection: no attempt spent), and stops only on the user's deadline or abort, or on an error
+ * no retry can fix. Killed at any moment and started again on the same folder, it goes on: the
+ * intent is written before each submission and reconciled with the platform's job list, so no
+ * job is submitted twice and none is lost, and finished downloads are not repeated.
  *
  * @module
  */
 import { downloadAll } from "../download/download.ts";
 import { HttpError } from "../http/errors.ts";
 import { isTerminal } from "../jobs/state.ts";
-import { backoffDelay } from "../time/backoff.ts";
+import { backoffDelay, type BackoffOptions } from "../time/backoff.ts";
 import { type Clock, systemClock } from "../time/clock.ts";
 import { type Sleep, sleep as realSleep } from "../time/sleep.ts";
 import type { JobBackend } from "./backend.ts";
-import { type JobRow, JobTable, type Phase } from "./table.ts";
+import { Channel } from "./channel.ts";
+import { classifyError } from "./failures.ts";
+import { Lane } from "./lane.ts";
+import { type JobRow, JobTable, type Phase, type TableMeta } from "./table.ts";
 
 /** One unit of work. */
 export interface WorkItem<Item> {
@@ -23,22 +30,56 @@ export interface WorkItem<Item> {
   key: string;
   /** What the backend submits. */
   item: Item;
+  /** The backend (by name in `backends`) that must run it; default: whichever has room. */
+  backend?: string;
 }
+
+/** A backend with slots of its own. */
+export interface BackendConfig<Item> {
+  /** The platform. */
+  backend: JobBackend<Item>;
+  /** Jobs at once on it. Default the manager's `concurrency`. */
+  concurrency?: number;
+}
+
+/**
+ * How {@linkcode JobManager.open} treats a table already in the folder: `resume` goes on with it
+ * (its platform must be this run's, and an item changed under an existing key is an error);
+ * `merge` goes on too but takes changed items and runs them again; `new` puts the old table
+ * aside (renamed `jobs.<time>.jsonl`) and starts afresh.
+ */
+export type OpenMode = "resume" | "merge" | "new";
 
 /** Options of {@linkcode JobManager.open}. */
 export interface JobManagerOptions<Item> {
-  /** The platform. */
-  backend: JobBackend<Item>;
+  /** The platform (one backend, named by its `name`). */
+  backend?: JobBackend<Item>;
+  /** Several platforms by name, each with its own slots; a row keeps its backend on resume. */
+  backends?: Record<string, JobBackend<Item> | BackendConfig<Item>>;
   /** Run folder: the table (`jobs.jsonl`) and one folder of results per item. */
   dir: string;
-  /** Jobs running at once. Default 4. */
+  /** Jobs running at once per backend. Default 4. */
   concurrency?: number;
-  /** Attempts per item, the first included. Default 3. */
+  /** Downloads at once, all backends together; they never hold a job slot. Default 4. */
+  downloadConcurrency?: number;
+  /** Jobs per item, the first included, when the platform says a job failed. Default 3. */
   maxAttempts?: number;
-  /** First retry delay in ms (grows with each attempt). Default 5 000. */
+  /** Downloads of a finished job that may fail for good (size or checksum wrong, 404) before the row fails. Default 5. */
+  maxDownloadTries?: number;
+  /** First delay before a failed job is submitted again, ms (doubles with each attempt). Default 5 000. */
   retryDelayMs?: number;
-  /** Time between status polls in ms. Default 2 000. */
+  /** Time between status reads, ms; never below the backend's `minPollIntervalMs`. Default 2 000. */
   pollIntervalMs?: number;
+  /** After a limit answer, the quiet time before one more slot is tried, ms. Default 60 000. */
+  limitProbeMs?: number;
+  /** Backoff while a platform is unreachable. Default 0.5 s growing to 5 s, full jitter. */
+  outageBackoff?: BackoffOptions;
+  /** Stop `run()` after this long, ms ({@linkcode RunStoppedError} `deadline`); rows stay resumable. */
+  deadlineMs?: number;
+  /** Cancel a job that runs longer than this, ms; its row fails with `timeout`. */
+  cancelAfterMs?: number;
+  /** What to do with a table already there. Default `resume`. */
+  mode?: OpenMode;
   /** Download each finished job's files. Default true. */
   download?: boolean;
   /** Prefix of job tags, to tell this run's jobs from others. Default `"eojobs"`. */
@@ -47,23 +88,116 @@ export interface JobManagerOptions<Item> {
   durable?: boolean;
   /** Clock. */
   clock?: Clock;
-  /** Sleep between polls. */
+  /** Sleep between rounds. */
   sleep?: Sleep;
 }
 
 /** Counts by phase. */
 export type PhaseCounts = Record<Phase, number>;
 
-/** One change, with the totals after it. */
-export interface ManagerEvent<Item> {
-  /** The row that changed. */
-  row: JobRow<Item>;
+/** What every event carries. */
+export interface ManagerTotals {
   /** Rows by phase. */
   counts: PhaseCounts;
   /** Rows in all. */
   total: number;
   /** Estimated ms until all rows are done, once something finished in this run. */
   etaMs?: number;
+  /** Backends that do not answer now, with the time (ms) since when. */
+  unreachable: Record<string, number>;
+}
+
+/** A row changed. */
+export interface RowEvent<Item> extends ManagerTotals {
+  /** Always `"row"`. */
+  kind: "row";
+  /** The row after the change (a copy). */
+  row: JobRow<Item>;
+}
+
+/** A platform stopped or started answering. */
+export interface PlatformEvent extends ManagerTotals {
+  /** Always `"platform"`. */
+  kind: "platform";
+  /** The backend's name. */
+  backend: string;
+  /** For people: "unreachable since 14:02 (...)" or "reachable again after 61 s". */
+  message: string;
+}
+
+/** The run ended: every row is done, failed or canceled. Always the last event. */
+export interface EndEvent extends ManagerTotals {
+  /** Always `"end"`. */
+  kind: "end";
+  /** What the run achieved. */
+  summary: RunSummary;
+}
+
+/** One change, with the totals after it. */
+export type ManagerEvent<Item> = RowEvent<Item> | PlatformEvent | EndEvent;
+
+/** A failed row in a {@linkcode RunSummary}. */
+export interface FailedRow {
+  /** Its key. */
+  key: string;
+  /** Why, for people: the platform's message where it gave one. */
+  reason: string;
+  /** The failure class. */
+  failure?: string;
+  /** Jobs it took. */
+  attempts: number;
+}
+
+/** What a run achieved, from the table. */
+export interface RunSummary {
+  /** Rows by phase. */
+  counts: PhaseCounts;
+  /** Rows in all. */
+  total: number;
+  /** Every failed row with its reason. */
+  failed: FailedRow[];
+  /** Jobs submitted in all (every attempt of every row). */
+  jobs: number;
+  /** Sum of the rows' last job durations, ms. */
+  jobMs: number;
+  /** Sum of reported costs. */
+  cost?: number;
+  /** Limit answers received in this run (none cost an attempt). */
+  limitAnswers: number;
+}
+
+/** `run()` stopped before every row ended; the table is intact and a later run goes on. */
+export class RunStoppedError extends Error {
+  /** Always `"RunStoppedError"`. */
+  override name = "RunStoppedError";
+  /** Why: the user's deadline, credentials the platform refuses, or a request it will never accept. */
+  readonly reason: "deadline" | "auth" | "refused";
+  /** Describes the stop. */
+  constructor(reason: "deadline" | "auth" | "refused", message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.reason = reason;
+  }
+}
+
+/** The table in the folder belongs to another platform or holds other items. */
+export class TableMismatchError extends Error {
+  /** Always `"TableMismatchError"`. */
+  override name = "TableMismatchError";
+}
+
+const FINISHED: ReadonlySet<Phase> = new Set(["done", "failed", "canceled"]);
+const RUNNING: ReadonlySet<Phase> = new Set(["active", "submitting"]);
+
+function clockTime(ms: number): string {
+  return new Date(ms).toTimeString().slice(0, 5);
+}
+
+function message(error: unknown): string {
+  return (error as Error)?.message ?? String(error);
+}
+
+function retryAfter(error: unknown): number {
+  return error instanceof HttpError ? error.retryAfterMs ?? 0 : 0;
 }
 
 /**
@@ -73,26 +207,53 @@ export interface ManagerEvent<Item> {
  * ```ts ignore
  * import { JobManager } from "./manager.ts";
  * const manager = await JobManager.open(tiles.map((t, i) => ({ key: `tile-${i}`, item: t })), { backend, dir: "out/run" });
- * for await (const e of manager.run()) console.log(e.row.key, e.row.phase, e.counts.done, "/", e.total);
+ * for await (const e of manager.run()) if (e.kind === "row") console.log(e.row.key, e.row.phase, e.counts.done, "/", e.total);
  * ```
  */
 export class JobManager<Item> {
   /** The table. */
   readonly table: JobTable<Item>;
-  readonly #o: Required<Omit<JobManagerOptions<Item>, "clock" | "sleep">> & {
-    clock: Clock;
-    sleep: Sleep;
-  };
+  /** The old table's new name, when `mode: "new"` put one aside. */
+  readonly previousTable?: string;
+  /** Keys whose item changed since the table was written (taken and requeued in `merge` mode). */
+  readonly changedKeys: string[];
+  readonly #lanes: Map<string, Lane<Item>>;
+  readonly #pinned: Map<string, string>;
+  readonly #o:
+    & Required<
+      Omit<
+        JobManagerOptions<Item>,
+        "backend" | "backends" | "deadlineMs" | "cancelAfterMs" | "outageBackoff"
+      >
+    >
+    & Pick<JobManagerOptions<Item>, "deadlineMs" | "cancelAfterMs">;
   #startedAt = 0;
   #finishedThisRun = 0;
+  #running = false;
+  #emit: (event: ManagerEvent<Item>) => void = () => {};
+  readonly #waiters = new Set<() => void>();
 
-  private constructor(table: JobTable<Item>, options: JobManagerOptions<Item>) {
+  private constructor(
+    table: JobTable<Item>,
+    lanes: Map<string, Lane<Item>>,
+    pinned: Map<string, string>,
+    options: JobManagerOptions<Item>,
+    extra: { previousTable?: string; changedKeys: string[] },
+  ) {
     this.table = table;
+    this.#lanes = lanes;
+    this.#pinned = pinned;
+    this.previousTable = extra.previousTable;
+    this.changedKeys = extra.changedKeys;
     this.#o = {
       concurrency: 4,
+      downloadConcurrency: 4,
       maxAttempts: 3,
+      maxDownloadTries: 5,
       retryDelayMs: 5_000,
       pollIntervalMs: 2_000,
+      limitProbeMs: 60_000,
+      mode: "resume",
       download: true,
       tagPrefix: "eojobs",
       durable: false,
@@ -102,14 +263,18 @@ export class JobManager<Item> {
     };
   }
 
-  /** Opens the run folder, adding rows for items not yet in its table. */
+  /** Opens the run folder, adding rows for items not yet in its table; see {@linkcode OpenMode}. */
   static async open<Item>(
     items: WorkItem<Item>[],
     options: JobManagerOptions<Item>,
   ): Promise<JobManager<Item>> {
+    const lanes = makeLanes(options);
+    const pinned = new Map<string, string>();
     const keys = new Set<string>();
-    for (const { key } of items) {
-      if (!/^[A-Za-z0-9._-]+$/.test(key)) {
+    for (const { key, backend } of items) {
+      if (
+        typeof key !== "string" || !/^[A-Za-z0-9._-]+$/.test(key) || key === "." || key === ".."
+      ) {
         throw new RangeError(
           `work item key "${key}": use letters, digits, '.', '_' and '-' only (it names a folder)`,
         );
@@ -118,23 +283,42 @@ export class JobManager<Item> {
         throw new RangeError(`work item key "${key}" appears twice; keys must be unique`);
       }
       keys.add(key);
-    }
-    const table = await JobTable.open<Item>(`${options.dir}/jobs.jsonl`, {
-      durable: options.durable,
-    });
-    const manager = new JobManager(table, options);
-    for (const { key, item } of items) {
-      if (!table.get(key)) {
-        await table.put({
-          key,
-          item,
-          phase: "pending",
-          attempts: [],
-          updated: manager.#o.clock.now(),
-        });
+      if (backend !== undefined) {
+        if (!lanes.has(backend)) {
+          throw new RangeError(
+            `work item "${key}": backend "${backend}" is not one of ${
+              [...lanes.keys()].join(", ")
+            }`,
+          );
+        }
+        pinned.set(key, backend);
       }
     }
-    return manager;
+    const path = `${options.dir}/jobs.jsonl`;
+    let previousTable: string | undefined;
+    if (options.mode === "new" && await exists(path)) {
+      previousTable = `${options.dir}/jobs.${new Date().toISOString().replace(/[:.]/g, "-")}.jsonl`;
+      await Deno.rename(path, previousTable);
+    }
+    const table = await JobTable.open<Item>(path, { durable: options.durable });
+    try {
+      const meta: TableMeta = { backends: {} };
+      for (const [name, lane] of lanes) {
+        meta.backends[name] = await lane.backend.identity?.() ?? { url: lane.backend.name };
+      }
+      checkPlatform(table.meta, meta, path);
+      const changedKeys = await addItems(table, items, pinned, options);
+      const recorded = table.meta?.backends ?? {};
+      if (Object.keys(meta.backends).some((name) => !(name in recorded))) {
+        await table.setMeta({ backends: { ...recorded, ...meta.backends } });
+      }
+      const manager = new JobManager(table, lanes, pinned, options, { previousTable, changedKeys });
+      await manager.#retryDownloadsOnResume();
+      return manager;
+    } catch (error) {
+      table.close();
+      throw error;
+    }
   }
 
   /** Rows by phase. */
@@ -142,179 +326,701 @@ export class JobManager<Item> {
     return this.table.counts();
   }
 
-  /** Runs until every item is done or has failed for good, yielding every change. */
-  async *run(signal?: AbortSignal): AsyncGenerator<ManagerEvent<Item>, void, undefined> {
-    const { backend, clock } = this.#o;
-    this.#startedAt = clock.now();
-    this.#finishedThisRun = 0;
-    const changes: JobRow<Item>[] = [];
-    const save = async (row: JobRow<Item>) => {
-      row.updated = clock.now();
-      await this.table.put(row);
-      changes.push(structuredClone(row));
-    };
-    const flush = function* (this: JobManager<Item>) {
-      while (changes.length) yield this.#event(changes.shift()!);
-    }.bind(this);
-
-    try {
-      while (true) {
-        signal?.throwIfAborted();
-        await this.#reconcile(save, signal);
-        yield* flush();
-
-        for (
-          const row of this.counts().downloading > 0
-            ? this.table.rows().filter((r) => r.phase === "downloading")
-            : []
-        ) {
-          await this.#download(row, save, signal);
-          yield* flush();
-        }
-
-        const now = clock.now();
-        const counted = this.counts();
-        let active = counted.active + counted.submitting;
-        for (const row of counted.pending > 0 ? this.table.rows() : []) {
-          if (active >= this.#o.concurrency) break;
-          if (row.phase !== "pending" || (row.notBefore ?? 0) > now) continue;
-          await this.#submit(row, save, signal);
-          active++;
-          yield* flush();
-        }
-
-        const running = this.table.rows().filter((r) => r.phase === "active");
-        if (running.length > 0) {
-          const statuses = await backend.statuses(
-            running.map((r) => r.attempts.at(-1)!.jobId!),
-            signal,
-          );
-          for (const row of running) {
-            const attempt = row.attempts.at(-1)!;
-            const s = statuses.get(attempt.jobId!);
-            if (!s || (s.raw === attempt.raw && s.state === attempt.state)) continue;
-            attempt.state = s.state;
-            attempt.raw = s.raw;
-            if (s.state === "succeeded") {
-              row.phase = this.#o.download ? "downloading" : "done";
-              if (!this.#o.download) this.#finishedThisRun++;
-            } else if (isTerminal(s.state)) {
-              if (row.attempts.length < this.#o.maxAttempts) {
-                row.phase = "pending";
-                row.notBefore = clock.now() + this.#o.retryDelayMs * 2 ** (row.attempts.length - 1);
-                row.error = `attempt ${attempt.n} ended ${s.raw}; retrying`;
-              } else {
-                row.phase = "failed";
-                row.error = `gave up after ${row.attempts.length} attempts (last: ${s.raw})`;
-              }
-            }
-            await save(row);
-          }
-          yield* flush();
-        }
-
-        const counts = this.counts();
-        if (counts.done + counts.failed === this.table.size) return;
-        if (counts.downloading > 0) continue;
-        await this.#o.sleep(this.#o.pollIntervalMs, signal);
+  /**
+   * Puts rows back to work: failed downloads are downloaded again (the job is not resubmitted);
+   * other failed, canceled or done rows get a new job with a fresh attempt budget. Rows still on
+   * their way are left alone. Returns the keys requeued.
+   *
+   * @example
+   * ```ts ignore
+   * await manager.requeue({ phase: "failed" });
+   * await manager.requeue({ keys: ["tile-007"] });
+   * await manager.requeue({ where: (row) => row.reason?.includes("memory") ?? false });
+   * ```
+   */
+  async requeue(
+    which: { keys?: string[]; phase?: Phase | Phase[]; where?: (row: JobRow<Item>) => boolean },
+  ): Promise<string[]> {
+    const keys = which.keys ? new Set(which.keys) : undefined;
+    const phases = which.phase === undefined
+      ? undefined
+      : new Set(Array.isArray(which.phase) ? which.phase : [which.phase]);
+    for (const key of keys ?? []) {
+      if (!this.table.get(key)) {
+        throw new RangeError(`requeue: no row "${key}" in ${this.table.path}`);
       }
+    }
+    const requeued: string[] = [];
+    for (const row of this.table.rows()) {
+      if (!FINISHED.has(row.phase)) continue;
+      if (keys && !keys.has(row.key)) continue;
+      if (phases && !phases.has(row.phase)) continue;
+      if (which.where && !which.where(row)) continue;
+      const succeeded = row.attempts.at(-1)?.state === "succeeded";
+      if (row.phase === "failed" && row.failure === "download" && succeeded) {
+        row.phase = "downloading";
+        row.downloadTries = 0;
+      } else {
+        row.phase = "pending";
+        row.requeuedAt = row.attempts.length;
+        row.files = undefined;
+        if (!this.#pinned.has(row.key)) row.backend = undefined;
+      }
+      row.failure = undefined;
+      row.reason = undefined;
+      row.error = undefined;
+      row.notBefore = undefined;
+      await this.#save(row);
+      requeued.push(row.key);
+    }
+    this.#afterOutsideWrite();
+    return requeued;
+  }
+
+  /**
+   * Cancels a row: a running job is stopped where its platform can (see
+   * {@linkcode JobBackend.cancel}; the APEx Dispatch API only forgets the record while the job
+   * runs on, and says so in the row), a waiting row is not submitted. Either way the row is
+   * `canceled` and no new job is made for it until it is requeued.
+   */
+  async cancel(key: string, signal?: AbortSignal): Promise<JobRow<Item>> {
+    const row = this.table.get(key);
+    if (!row) throw new RangeError(`cancel: no row "${key}" in ${this.table.path}`);
+    if (!FINISHED.has(row.phase)) {
+      await this.#cancelRow(row, "canceled", "canceled by the user", signal);
+    }
+    this.#afterOutsideWrite();
+    return row;
+  }
+
+  /** What the run achieved so far, from the table. */
+  summary(): RunSummary {
+    const rows = this.table.rows();
+    const costs = rows.map((r) => r.cost).filter((c): c is number => typeof c === "number");
+    return {
+      counts: this.counts(),
+      total: rows.length,
+      failed: rows.filter((r) => r.phase === "failed").map((r) => ({
+        key: r.key,
+        reason: r.reason ?? r.error ?? "unknown",
+        failure: r.failure,
+        attempts: r.attempts.length,
+      })),
+      jobs: rows.reduce((n, r) => n + r.attempts.length, 0),
+      jobMs: rows.reduce((n, r) => n + (r.durationMs ?? 0), 0),
+      cost: costs.length > 0 ? costs.reduce((a, b) => a + b, 0) : undefined,
+      limitAnswers: [...this.#lanes.values()].reduce((n, l) => n + l.limitAnswers, 0),
+    };
+  }
+
+  /**
+   * Runs until every row is done, failed or canceled, yielding every change, every platform
+   * outage and its end, and a last `end` event with the summary (also when there was nothing to
+   * do). Throws {@linkcode RunStoppedError} on the deadline or an error no retry fixes, and the
+   * signal's reason on abort; the table stays consistent for a later run either way.
+   */
+  async *run(signal?: AbortSignal): AsyncGenerator<ManagerEvent<Item>, void, undefined> {
+    const stop = new AbortController();
+    const inner = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+    const channel = new Channel<ManagerEvent<Item>>();
+    this.#emit = (e) => channel.push(e);
+    this.#running = true;
+    const loop = this.#loop(inner).then(
+      () => channel.close(),
+      (error) => channel.fail(error),
+    );
+    try {
+      yield* channel;
     } finally {
+      stop.abort(new Error("the run's consumer stopped"));
+      await loop;
+      this.#running = false;
+      this.#emit = () => {};
       this.table.close();
     }
   }
 
-  #event(row: JobRow<Item>): ManagerEvent<Item> {
-    const counts = this.counts();
-    const remaining = this.table.size - counts.done - counts.failed;
-    const elapsed = this.#o.clock.now() - this.#startedAt;
-    return {
-      row,
-      counts,
-      total: this.table.size,
-      etaMs: this.#finishedThisRun > 0 ? (elapsed / this.#finishedThisRun) * remaining : undefined,
+  /**
+   * Each backend runs a loop of its own, so one that is down (its requests sleeping through
+   * retries) never holds up another; downloads are started from whichever loop is awake.
+   */
+  async #loop(signal: AbortSignal): Promise<void> {
+    const { clock } = this.#o;
+    this.#startedAt = clock.now();
+    this.#finishedThisRun = 0;
+    const deadline = this.#o.deadlineMs === undefined
+      ? undefined
+      : this.#startedAt + this.#o.deadlineMs;
+    const downloads = new Map<string, Promise<void>>();
+    const stop = new AbortController();
+    const inner = AbortSignal.any([signal, stop.signal]);
+    const over = () => this.#allFinished() && downloads.size === 0;
+    const laneLoop = async (lane: Lane<Item>) => {
+      while (!over()) {
+        inner.throwIfAborted();
+        if (deadline !== undefined && clock.now() >= deadline) {
+          const c = this.counts();
+          const left = this.table.size - c.done - c.failed - c.canceled;
+          throw new RunStoppedError(
+            "deadline",
+            `stopped at the deadline (${
+              Math.round(this.#o.deadlineMs! / 1000)
+            } s) with ${left} of ${this.table.size} rows unfinished; run again to go on`,
+          );
+        }
+        await this.#serve(lane, inner);
+        this.#startDownloads(downloads, inner);
+        if (over()) break;
+        await this.#wait(this.#nextAt(lane, deadline), inner);
+      }
+      // The others may be waiting for work this loop will no longer hand out.
+      this.#wakeAll();
     };
+    try {
+      await Promise.all(
+        [...this.#lanes.values()].map((lane) =>
+          laneLoop(lane).catch((error) => {
+            stop.abort(error);
+            throw error;
+          })
+        ),
+      );
+      signal.throwIfAborted();
+      this.#emit({ kind: "end", summary: this.summary(), ...this.#totals() });
+    } catch (error) {
+      // The first loop's error, not the abort it caused in the others.
+      throw stop.signal.aborted && !signal.aborted ? stop.signal.reason : error;
+    } finally {
+      await Promise.allSettled(downloads.values());
+    }
+  }
+
+  #allFinished(): boolean {
+    const c = this.counts();
+    return c.done + c.failed + c.canceled === this.table.size;
+  }
+
+  /**
+   * When `lane` has something due next: a status read, a retry, a submission, a waiting row's
+   * time, the deadline. Work blocked only by full slots or a full download pool waits for a status
+   * read or for a wake-up (a finished download, a row put back to pending), never for a timer
+   * that is already due.
+   */
+  #nextAt(lane: Lane<Item>, deadline?: number): number {
+    const now = this.#o.clock.now();
+    if (lane.downSince !== undefined) return Math.min(lane.retryAt, deadline ?? Infinity);
+    let next = deadline ?? Infinity;
+    let running = false, unclear = false, waiting = false;
+    for (const row of this.table.rows()) {
+      const mine = row.backend === lane.name;
+      if (mine && RUNNING.has(row.phase)) running = true;
+      if (mine && row.phase === "submitting") unclear = true;
+      const open = row.phase === "pending" && (mine || row.backend === undefined);
+      if (open) waiting = true;
+      if ((open || (mine && row.phase === "downloading")) && (row.notBefore ?? 0) > now) {
+        next = Math.min(next, row.notBefore!);
+      }
+    }
+    if (running) next = Math.min(next, lane.pollAt);
+    // An unclear submission holds a slot until the platform's job list says what happened.
+    if (unclear || (waiting && lane.submitAt > now)) next = Math.min(next, lane.submitAt);
+    // A round that found nothing to do must not spin: HTTP answers need the event loop.
+    return Math.max(next, now + 5);
+  }
+
+  async #wait(until: number, signal: AbortSignal): Promise<void> {
+    const ms = until - this.#o.clock.now();
+    if (ms <= 0) return;
+    const woken = Promise.withResolvers<void>();
+    this.#waiters.add(woken.resolve);
+    const timer = new AbortController();
+    const sleeping = Number.isFinite(ms)
+      ? this.#o.sleep(ms, AbortSignal.any([signal, timer.signal])).catch(() => {})
+      : new Promise<void>((resolve) =>
+        signal.addEventListener("abort", () => resolve(), { once: true })
+      );
+    await Promise.race([sleeping, woken.promise]);
+    timer.abort();
+    this.#waiters.delete(woken.resolve);
+    signal.throwIfAborted();
+  }
+
+  #wakeAll(): void {
+    for (const wake of this.#waiters) wake();
+    this.#waiters.clear();
+  }
+
+  /** One round of a backend: heal unclear submissions, read statuses, submit what fits. */
+  async #serve(lane: Lane<Item>, signal: AbortSignal): Promise<void> {
+    const now = this.#o.clock.now();
+    if (lane.downSince !== undefined && now < lane.retryAt) return;
+    try {
+      await this.#reconcile(lane, signal);
+      if (now >= lane.pollAt) {
+        await this.#poll(lane, signal);
+        lane.pollAt = this.#o.clock.now() + lane.pollIntervalMs;
+      }
+      const down = lane.reachable(this.#o.clock.now());
+      if (down !== undefined) {
+        this.#platform(lane, `${lane.name}: reachable again after ${Math.round(down / 1000)} s`);
+      }
+      await this.#submitSome(lane, signal);
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      const kind = classifyError(error);
+      if (kind === "transient" || kind === "limit") {
+        if (lane.unreachable(this.#o.clock.now(), retryAfter(error))) {
+          this.#platform(
+            lane,
+            `${lane.name}: platform unreachable since ${clockTime(lane.downSince!)} (${
+              message(error)
+            }); retrying`,
+          );
+        }
+        return;
+      }
+      throw new RunStoppedError(
+        kind === "auth" ? "auth" : "refused",
+        kind === "auth"
+          ? `${lane.name} refuses the credentials even after signing in again (${
+            message(error)
+          }); sign in again or check the account, then run again to go on`
+          : `${lane.name} refused a request that will not succeed when repeated (${
+            message(error)
+          })`,
+        { cause: error },
+      );
+    }
+  }
+
+  #platform(lane: Lane<Item>, text: string): void {
+    this.#emit({ kind: "platform", backend: lane.name, message: text, ...this.#totals() });
+  }
+
+  #rowsOf(lane: Lane<Item>, phase: Phase): JobRow<Item>[] {
+    return this.table.rows().filter((r) => r.backend === lane.name && r.phase === phase);
+  }
+
+  #runningOn(lane: Lane<Item>): number {
+    return this.table.rows().filter((r) => r.backend === lane.name && RUNNING.has(r.phase)).length;
   }
 
   /** Rows whose submission may or may not have reached the platform: look for their tags. */
-  async #reconcile(save: (row: JobRow<Item>) => Promise<void>, signal?: AbortSignal) {
-    if (this.counts().submitting === 0) return;
-    const unsure = this.table.rows().filter((r) => r.phase === "submitting");
-    const found = await this.#o.backend.findByTag(
-      unsure.map((r) => r.attempts.at(-1)!.tag),
-      signal,
-    );
+  async #reconcile(lane: Lane<Item>, signal: AbortSignal): Promise<void> {
+    const unsure = this.#rowsOf(lane, "submitting");
+    if (unsure.length === 0) return;
+    const found = await lane.backend.findByTag(unsure.map((r) => r.attempts.at(-1)!.tag), signal);
     for (const row of unsure) {
+      if (row.phase !== "submitting") continue;
       const attempt = row.attempts.at(-1)!;
       const id = found.get(attempt.tag);
       if (id) {
         attempt.jobId = id;
         row.phase = "active";
       } else {
-        // Never created: submit again under the same tag.
+        // Never created: submit again under the same tag, and no attempt was spent.
         row.attempts.pop();
         row.phase = "pending";
+        if (row.attempts.length === 0 && !this.#pinned.has(row.key)) row.backend = undefined;
       }
-      await save(row);
+      await this.#save(row);
     }
   }
 
-  async #submit(
-    row: JobRow<Item>,
-    save: (row: JobRow<Item>) => Promise<void>,
-    signal?: AbortSignal,
-  ) {
+  async #poll(lane: Lane<Item>, signal: AbortSignal): Promise<void> {
+    const running = this.#rowsOf(lane, "active");
+    if (running.length === 0) return;
+    const statuses = await lane.backend.statuses(
+      running.map((r) => r.attempts.at(-1)!.jobId!),
+      signal,
+    );
+    for (const row of running) {
+      if (row.phase !== "active") continue;
+      const attempt = row.attempts.at(-1)!;
+      const s = statuses.get(attempt.jobId!);
+      const now = this.#o.clock.now();
+      if (!s) continue;
+      if (s.raw !== attempt.raw || s.state !== attempt.state) {
+        attempt.state = s.state;
+        attempt.raw = s.raw;
+        if (isTerminal(s.state)) {
+          attempt.endedAt = now;
+          row.durationMs = now - (attempt.submittedAt ?? now);
+          if (s.cost !== undefined) row.cost = s.cost;
+        }
+        if (s.state === "succeeded") {
+          row.phase = this.#o.download ? "downloading" : "done";
+          row.downloadTries = 0;
+          if (!this.#o.download) this.#finishedThisRun++;
+        } else if (isTerminal(s.state)) {
+          const reason = s.message ??
+            await lane.backend.failureReason?.(attempt.jobId!, signal).catch(() => undefined);
+          this.#jobFailed(row, `job ${attempt.jobId} ended ${s.raw}`, reason);
+        }
+        await this.#save(row);
+      }
+      const limit = this.#o.cancelAfterMs;
+      if (
+        row.phase === "active" && limit !== undefined && attempt.submittedAt !== undefined &&
+        now - attempt.submittedAt > limit
+      ) {
+        await this.#cancelRow(
+          row,
+          "timeout",
+          `ran longer than cancelAfterMs (${Math.round(limit / 1000)} s)`,
+          signal,
+        );
+      }
+    }
+  }
+
+  /** A job ended without results: a new job while attempts are left, else the row fails. */
+  #jobFailed(row: JobRow<Item>, what: string, reason?: string): void {
+    const used = row.attempts.length - (row.requeuedAt ?? 0);
+    row.reason = reason;
+    if (used < this.#o.maxAttempts) {
+      row.phase = "pending";
+      row.notBefore = this.#o.clock.now() + this.#o.retryDelayMs * 2 ** (used - 1);
+      row.error = `${what}${reason ? `: ${reason}` : ""}; retrying (attempt ${
+        used + 1
+      } of ${this.#o.maxAttempts})`;
+    } else {
+      row.phase = "failed";
+      row.failure = "job";
+      row.error = `${what}${reason ? `: ${reason}` : ""}; gave up after ${used} attempts`;
+    }
+  }
+
+  async #submitSome(lane: Lane<Item>, signal: AbortSignal): Promise<void> {
+    let running = this.#runningOn(lane);
+    let room = lane.capacity(running, this.#o.clock.now());
+    if (room <= 0) return;
+    const now = this.#o.clock.now();
+    for (const row of this.table.rows()) {
+      if (room <= 0) break;
+      if (row.phase !== "pending" || (row.notBefore ?? 0) > now) continue;
+      if (row.backend !== undefined && row.backend !== lane.name) continue;
+      const outcome = await this.#submit(lane, row, signal);
+      if (outcome === "stop") break;
+      if (RUNNING.has(row.phase)) running++;
+      room = lane.capacity(running, this.#o.clock.now());
+    }
+  }
+
+  async #submit(lane: Lane<Item>, row: JobRow<Item>, signal: AbortSignal): Promise<"ok" | "stop"> {
     const n = row.attempts.length + 1;
     const tag = `${this.#o.tagPrefix}:${row.key}#${n}`;
-    row.attempts.push({ n, tag });
+    const now = this.#o.clock.now();
+    row.attempts.push({ n, tag, submittedAt: now });
+    row.backend = lane.name;
     row.phase = "submitting";
     row.notBefore = undefined;
-    await save(row);
+    await this.#save(row);
+    const attempt = row.attempts.at(-1)!;
     try {
-      row.attempts.at(-1)!.jobId = await this.#o.backend.submit(row.item, tag, signal);
+      attempt.jobId = await lane.backend.submit(row.item, tag, signal);
+      // cancel() may have run while the request was out.
+      if ((row.phase as Phase) === "canceled") {
+        await this.#stopJob(lane, row, attempt.jobId, signal);
+        await this.#save(row);
+        return "ok";
+      }
       row.phase = "active";
       row.error = undefined;
+      lane.submitted();
+      await this.#save(row);
+      return "ok";
     } catch (error) {
-      if (signal?.aborted) throw signal.reason;
-      if (
-        error instanceof HttpError && error.status >= 400 && error.status < 500 &&
-        error.status !== 429
-      ) {
-        // Refused outright: nothing was created, and the same request would be refused again.
-        row.phase = "failed";
-        row.error = error.message;
-      } else {
-        // The request may have created the job before failing: reconcile finds out next round.
-        row.error = `submission unclear (${(error as Error).message}); checking with the platform`;
-        row.notBefore = this.#o.clock.now() + backoffDelay(n, { baseMs: 1_000 });
+      if (signal.aborted) throw signal.reason;
+      const kind = classifyError(error);
+      if (kind === "limit") {
+        // Backpressure, not failure: nothing was created and no attempt is spent.
+        row.attempts.pop();
+        row.phase = "pending";
+        if (row.attempts.length === 0 && !this.#pinned.has(row.key)) row.backend = undefined;
+        row.error = `waiting: ${lane.name}'s concurrent-job limit is reached`;
+        lane.limitReached(this.#o.clock.now(), this.#runningOn(lane), retryAfter(error));
+        await this.#save(row);
+        return "stop";
       }
+      if (kind === "refused") {
+        row.phase = "failed";
+        row.failure = "refused";
+        row.reason = message(error);
+        row.error = `the platform refused the job: ${message(error)}`;
+        await this.#save(row);
+        return "ok";
+      }
+      if (kind === "auth") {
+        row.attempts.pop();
+        row.phase = "pending";
+        await this.#save(row);
+        throw error;
+      }
+      // The request may have created the job before failing: reconcile finds out next round.
+      row.error = `submission unclear (${message(error)}); checking with the platform`;
+      lane.submissionUnclear(this.#o.clock.now(), retryAfter(error));
+      await this.#save(row);
+      return "stop";
     }
-    await save(row);
   }
 
-  async #download(
+  /** Stops following a row: `canceled` by the user, or failed for running out of time. */
+  async #cancelRow(
     row: JobRow<Item>,
-    save: (row: JobRow<Item>) => Promise<void>,
+    as: "canceled" | "timeout",
+    why: string,
     signal?: AbortSignal,
-  ) {
+  ): Promise<void> {
+    const lane = row.backend === undefined ? undefined : this.#lanes.get(row.backend);
+    const jobId = row.attempts.at(-1)?.jobId;
+    const wasActive = row.phase === "active";
+    row.phase = as === "canceled" ? "canceled" : "failed";
+    if (as === "timeout") {
+      row.failure = "timeout";
+      row.reason = why;
+    }
+    row.error = why;
+    if (wasActive && lane && jobId) await this.#stopJob(lane, row, jobId, signal);
+    await this.#save(row);
+  }
+
+  async #stopJob(
+    lane: Lane<Item>,
+    row: JobRow<Item>,
+    jobId: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    if (!lane.backend.cancel) {
+      row.error +=
+        `; ${lane.name} cannot stop jobs, so job ${jobId} runs on and is no longer followed`;
+      return;
+    }
+    try {
+      const outcome = await lane.backend.cancel(jobId, signal);
+      row.error += outcome === "stopped"
+        ? `; job ${jobId} was stopped`
+        : `; ${lane.name} forgot job ${jobId}, but the job itself may run on (the platform has no cancel)`;
+    } catch (error) {
+      row.error += `; stopping job ${jobId} failed (${message(error)}), it is no longer followed`;
+    }
+  }
+
+  #startDownloads(downloads: Map<string, Promise<void>>, signal: AbortSignal): void {
+    const now = this.#o.clock.now();
+    for (const row of this.table.rows()) {
+      if (downloads.size >= this.#o.downloadConcurrency) return;
+      if (row.phase !== "downloading" || downloads.has(row.key) || (row.notBefore ?? 0) > now) {
+        continue;
+      }
+      const lane = this.#lanes.get(row.backend ?? "");
+      if (!lane || (lane.downSince !== undefined && now < lane.retryAt)) continue;
+      downloads.set(
+        row.key,
+        this.#download(lane, row, signal).finally(() => {
+          downloads.delete(row.key);
+          this.#wakeAll();
+        }),
+      );
+    }
+  }
+
+  async #download(lane: Lane<Item>, row: JobRow<Item>, signal: AbortSignal): Promise<void> {
     const id = row.attempts.at(-1)!.jobId!;
     try {
-      const files = await this.#o.backend.results(id, signal);
+      const files = await lane.backend.results(id, signal);
       await downloadAll(
-        files.map((f) => ({ url: f.url, path: `${row.key}/${f.path}`, size: f.size })),
-        {
-          dir: this.#o.dir,
-          signal,
-        },
+        files.map((f) => ({
+          url: f.url,
+          path: `${row.key}/${f.path}`,
+          size: f.size,
+          checksum: f.checksum,
+        })),
+        { dir: this.#o.dir, signal },
       );
+      if (row.phase !== "downloading") return;
       row.files = files.map((f) => `${row.key}/${f.path}`);
       row.phase = "done";
       row.error = undefined;
+      row.notBefore = undefined;
       this.#finishedThisRun++;
     } catch (error) {
-      if (signal?.aborted) throw signal.reason;
-      row.error = `download failed: ${(error as Error).message}`;
-      row.phase = "failed";
+      if (signal.aborted || row.phase !== "downloading") return;
+      const kind = classifyError(error);
+      if (kind === "transient" || kind === "limit") {
+        // The transfer broke or the storage is down: try again later, no try spent.
+        row.notBefore = this.#o.clock.now() +
+          Math.max(retryAfter(error), backoffDelay(2, { baseMs: 1_000 }));
+        row.error = `download interrupted (${message(error)}); retrying`;
+      } else {
+        row.downloadTries = (row.downloadTries ?? 0) + 1;
+        if (row.downloadTries < this.#o.maxDownloadTries) {
+          row.notBefore = this.#o.clock.now() + backoffDelay(row.downloadTries, { baseMs: 1_000 });
+          row.error = `download failed (${
+            message(error)
+          }); trying again (${row.downloadTries} of ${this.#o.maxDownloadTries})`;
+        } else {
+          row.phase = "failed";
+          row.failure = "download";
+          row.reason = message(error);
+          row.error = `download failed ${row.downloadTries} times: ${
+            message(error)
+          }; requeue it to download again`;
+        }
+      }
     }
-    await save(row);
+    await this.#save(row);
+  }
+
+  /** Failed downloads of finished jobs are tried again when a run folder is opened. */
+  async #retryDownloadsOnResume(): Promise<void> {
+    if (!this.#o.download) return;
+    for (const row of this.table.rows()) {
+      if (
+        row.phase === "failed" && row.failure === "download" &&
+        row.attempts.at(-1)?.state === "succeeded"
+      ) {
+        row.phase = "downloading";
+        row.downloadTries = 0;
+        row.failure = undefined;
+        row.notBefore = undefined;
+        await this.#save(row);
+      }
+    }
+  }
+
+  async #save(row: JobRow<Item>): Promise<void> {
+    row.updated = this.#o.clock.now();
+    await this.table.put(row);
+    // Another backend with room may take a row put back without one.
+    if (row.phase === "pending" && row.backend === undefined) this.#wakeAll();
+    this.#emit({ kind: "row", row: structuredClone(row), ...this.#totals() });
+  }
+
+  /** Writes outside `run()` reopen the table's file; close it again so nothing leaks. */
+  #afterOutsideWrite(): void {
+    if (this.#running) this.#wakeAll();
+    else this.table.close();
+  }
+
+  #totals(): ManagerTotals {
+    const counts = this.counts();
+    const remaining = this.table.size - counts.done - counts.failed - counts.canceled;
+    const elapsed = this.#o.clock.now() - this.#startedAt;
+    const unreachable: Record<string, number> = {};
+    for (const lane of this.#lanes.values()) {
+      if (lane.downSince !== undefined) unreachable[lane.name] = lane.downSince;
+    }
+    return {
+      counts,
+      total: this.table.size,
+      etaMs: this.#finishedThisRun > 0 ? (elapsed / this.#finishedThisRun) * remaining : undefined,
+      unreachable,
+    };
+  }
+}
+
+function makeLanes<Item>(options: JobManagerOptions<Item>): Map<string, Lane<Item>> {
+  const configs: Record<string, BackendConfig<Item>> = {};
+  if (options.backend) configs[options.backend.name] = { backend: options.backend };
+  for (const [name, value] of Object.entries(options.backends ?? {})) {
+    configs[name] = typeof (value as JobBackend<Item>).submit === "function"
+      ? { backend: value as JobBackend<Item> }
+      : value as BackendConfig<Item>;
+  }
+  if (Object.keys(configs).length === 0) {
+    throw new RangeError("JobManager.open: give a backend, or backends by name");
+  }
+  const lanes = new Map<string, Lane<Item>>();
+  for (const [name, config] of Object.entries(configs)) {
+    const slots = config.concurrency ?? options.concurrency ?? 4;
+    if (!Number.isInteger(slots) || slots < 1) {
+      throw new RangeError(
+        `backend "${name}": concurrency ${slots}; give a whole number of 1 or more`,
+      );
+    }
+    lanes.set(
+      name,
+      new Lane(name, config.backend, {
+        slots,
+        pollIntervalMs: options.pollIntervalMs ?? 2_000,
+        limitProbeMs: options.limitProbeMs ?? 60_000,
+        outage: options.outageBackoff ?? {},
+      }),
+    );
+  }
+  return lanes;
+}
+
+function checkPlatform(recorded: TableMeta | undefined, now: TableMeta, path: string): void {
+  for (const [name, was] of Object.entries(recorded?.backends ?? {})) {
+    const is = now.backends[name];
+    if (!is) continue;
+    if (
+      is.url !== was.url ||
+      (was.user !== undefined && is.user !== undefined && is.user !== was.user)
+    ) {
+      throw new TableMismatchError(
+        `${path} belongs to ${was.url}${
+          was.user ? ` as ${was.user}` : ""
+        }, but backend "${name}" ` +
+          `now talks to ${is.url}${
+            is.user ? ` as ${is.user}` : ""
+          }: its jobs do not exist there. ` +
+          `Open it with mode "new" to start a fresh table (the old one is kept), or choose another folder`,
+      );
+    }
+  }
+}
+
+async function addItems<Item>(
+  table: JobTable<Item>,
+  items: WorkItem<Item>[],
+  pinned: Map<string, string>,
+  options: JobManagerOptions<Item>,
+): Promise<string[]> {
+  const changed: string[] = [];
+  for (const { key, item } of items) {
+    const row = table.get(key);
+    if (row && JSON.stringify(row.item) !== JSON.stringify(item)) changed.push(key);
+  }
+  if (changed.length > 0 && (options.mode ?? "resume") === "resume") {
+    throw new TableMismatchError(
+      `${table.path}: ${changed.length} item(s) changed under an existing key (${
+        changed.slice(0, 5).join(", ")
+      }${
+        changed.length > 5 ? ", ..." : ""
+      }); open with mode "merge" to run them again, or "new" to start afresh`,
+    );
+  }
+  const now = (options.clock ?? systemClock).now();
+  for (const { key, item } of items) {
+    const row = table.get(key);
+    if (row && !changed.includes(key)) continue;
+    if (row && RUNNING.has(row.phase)) {
+      throw new TableMismatchError(
+        `${table.path}: item "${key}" changed while its job is running; wait for it or cancel it first`,
+      );
+    }
+    await table.put({
+      key,
+      item,
+      phase: "pending",
+      attempts: row?.attempts ?? [],
+      requeuedAt: row?.attempts.length,
+      backend: pinned.get(key),
+      updated: now,
+    });
+  }
+  return changed;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
   }
 }

@@ -5,6 +5,7 @@
  * @module
  */
 export * from "./backend.ts";
+export * from "./failures.ts";
 export * from "./manager.ts";
 export * from "./progress.ts";
 export * from "./table.ts";

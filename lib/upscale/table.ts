@@ -8,7 +8,33 @@
 import type { JobState } from "../jobs/state.ts";
 
 /** Where a work item is in the manager's life cycle. */
-export type Phase = "pending" | "submitting" | "active" | "downloading" | "done" | "failed";
+export type Phase =
+  | "pending"
+  | "submitting"
+  | "active"
+  | "downloading"
+  | "done"
+  | "failed"
+  | "canceled";
+
+/** Every {@linkcode Phase}, in life-cycle order. */
+export const PHASES: readonly Phase[] = [
+  "pending",
+  "submitting",
+  "active",
+  "downloading",
+  "done",
+  "failed",
+  "canceled",
+];
+
+/**
+ * Why a row failed, which decides what a retry does: `job` (the platform says the job failed:
+ * a new job), `download` (the job succeeded, its files did not arrive: download again, never
+ * resubmit), `refused` (the platform refused the request itself: fix the item first),
+ * `timeout` (ran longer than `cancelAfterMs`).
+ */
+export type FailureClass = "job" | "download" | "refused" | "timeout";
 
 /** One job attempt of a work item. */
 export interface Attempt {
@@ -22,6 +48,10 @@ export interface Attempt {
   state?: JobState;
   /** Last raw status seen. */
   raw?: string;
+  /** When it was submitted (ms since the epoch). */
+  submittedAt?: number;
+  /** When it was seen to end (ms since the epoch). */
+  endedAt?: number;
 }
 
 /** A row of the table. */
@@ -32,6 +62,8 @@ export interface JobRow<Item = unknown> {
   item: Item;
   /** Where it is. */
   phase: Phase;
+  /** The backend that runs it (kept on resume). */
+  backend?: string;
   /** Every attempt, the current one last. */
   attempts: Attempt[];
   /** Do not submit again before this time (ms), after a failure. */
@@ -40,8 +72,26 @@ export interface JobRow<Item = unknown> {
   files?: string[];
   /** Last error, for people. */
   error?: string;
+  /** Why it failed, when it did. */
+  failure?: FailureClass;
+  /** The platform's own failure message, when it gives one. */
+  reason?: string;
+  /** Run time of the last job, submission to end, in ms. */
+  durationMs?: number;
+  /** What the last job cost, where the platform reports it (credits). */
+  cost?: number;
+  /** Download tries of the current job's files. */
+  downloadTries?: number;
+  /** Attempts made before the last requeue: the attempt limit counts from here. */
+  requeuedAt?: number;
   /** Last change (ms since the epoch). */
   updated: number;
+}
+
+/** Which platform (URL, user) a table's jobs belong to, per backend name. */
+export interface TableMeta {
+  /** Backend name to its platform. */
+  backends: Record<string, { url: string; user?: string }>;
 }
 
 /** Options of {@linkcode JobTable.open}. */
@@ -77,7 +127,11 @@ export class JobTable<Item = unknown> {
     downloading: 0,
     done: 0,
     failed: 0,
+    canceled: 0,
   };
+  #meta?: TableMeta;
+  #writes: Promise<void> = Promise.resolve();
+  #ignored = 0;
   #file?: Deno.FsFile;
   readonly #durable: boolean;
   readonly #encoder = new TextEncoder();
@@ -101,14 +155,21 @@ export class JobTable<Item = unknown> {
     }
     for (const line of text.split("\n")) {
       if (!line.trim()) continue;
+      let value: unknown;
       try {
-        const row = JSON.parse(line) as JobRow<Item>;
-        table.#track(row);
+        value = JSON.parse(line);
       } catch {
         // A line torn by a kill mid-write; the row before it is still in the log.
+        table.#ignored++;
+        continue;
       }
+      if (isMeta(value)) table.#meta = value.meta;
+      else if (isRow(value)) table.#track(value as JobRow<Item>);
+      else table.#ignored++;
     }
-    const compact = [...table.#rows.values()].map((r) => JSON.stringify(r) + "\n").join("");
+    const lines = [...table.#rows.values()].map((r) => JSON.stringify(r) + "\n");
+    if (table.#meta) lines.unshift(JSON.stringify({ meta: table.#meta }) + "\n");
+    const compact = lines.join("");
     const dir = path.replace(/[\\/][^\\/]*$/, "");
     if (dir !== path) await Deno.mkdir(dir, { recursive: true });
     const temp = `${path}.${crypto.randomUUID()}.tmp`;
@@ -116,6 +177,22 @@ export class JobTable<Item = unknown> {
     await Deno.rename(temp, path);
     table.#file = await Deno.open(path, { append: true, create: true });
     return table;
+  }
+
+  /** The platforms the rows belong to, once recorded. */
+  get meta(): TableMeta | undefined {
+    return this.#meta;
+  }
+
+  /** Lines of the log that were neither a row nor the meta line (torn or foreign), skipped. */
+  get ignoredLines(): number {
+    return this.#ignored;
+  }
+
+  /** Records which platforms the rows belong to. */
+  async setMeta(meta: TableMeta): Promise<void> {
+    this.#meta = meta;
+    await this.#append({ meta });
   }
 
   /** A row by key. */
@@ -149,9 +226,21 @@ export class JobTable<Item = unknown> {
   /** Stores a row and appends it to the log before returning. */
   async put(row: JobRow<Item>): Promise<void> {
     this.#track(row);
-    const bytes = this.#encoder.encode(JSON.stringify(row) + "\n");
-    for (let off = 0; off < bytes.length;) off += await this.#file!.write(bytes.subarray(off));
-    if (this.#durable) await this.#file!.syncData();
+    await this.#append(row);
+  }
+
+  /** Appends one line; lines written by concurrent callers never interleave. */
+  #append(value: unknown): Promise<void> {
+    const bytes = this.#encoder.encode(JSON.stringify(value) + "\n");
+    const write = this.#writes.then(async () => {
+      // Reopened after close(): a manager may requeue or cancel between runs.
+      this.#file ??= await Deno.open(this.path, { append: true, create: true });
+      for (let off = 0; off < bytes.length;) off += await this.#file.write(bytes.subarray(off));
+      if (this.#durable) await this.#file.syncData();
+    });
+    // A failed write fails its caller; the next write still gets its turn.
+    this.#writes = write.catch(() => {});
+    return write;
   }
 
   /** Closes the log file. */
@@ -159,4 +248,16 @@ export class JobTable<Item = unknown> {
     this.#file?.close();
     this.#file = undefined;
   }
+}
+
+function isMeta(value: unknown): value is { meta: TableMeta } {
+  const meta = (value as { meta?: TableMeta } | null)?.meta;
+  return typeof meta === "object" && meta !== null && typeof meta.backends === "object";
+}
+
+function isRow(value: unknown): boolean {
+  const row = value as Partial<JobRow> | null;
+  return typeof row === "object" && row !== null && typeof row.key === "string" &&
+    PHASES.includes(row.phase as Phase) && Array.isArray(row.attempts) &&
+    row.attempts.every((a) => typeof a?.n === "number" && typeof a?.tag === "string");
 }

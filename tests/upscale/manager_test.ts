@@ -33,6 +33,7 @@ Deno.test("manager: an answer lost after the job was created is healed without a
   });
   const phases = new Map<string, string[]>();
   for await (const e of manager.run()) {
+    if (e.kind !== "row") continue;
     phases.set(e.row.key, [...(phases.get(e.row.key) ?? []), e.row.phase]);
   }
   const jobs = [...sb.twin<ApexTwin>("/apex").store.jobs.values()];

@@ -1,11 +1,14 @@
 /**
  * APEx unit jobs as a backend of the client-side job manager: one unit job per work item, the
- * tag in the title, statuses from one `/jobs_status` call for all jobs.
+ * tag in the title, statuses from one `/jobs_status` call for all jobs, the failure reason from
+ * the results endpoint's error, checksums from the STAC assets. The Dispatch API has no cancel:
+ * `cancel` deletes the record, and the platform job runs on.
  *
  * @module
  */
+import { pollFloorMs } from "../../jobs/poll_floor.ts";
 import type { StatusSnapshot } from "../../jobs/state.ts";
-import type { JobBackend, ResultFile } from "../../upscale/backend.ts";
+import type { BackendStatus, JobBackend, ResultFile } from "../../upscale/backend.ts";
 import type { ApexDispatch } from "./client.ts";
 import type { BaseJobRequest } from "./types.ts";
 import { jobSnapshot } from "./unit_job.ts";
@@ -16,6 +19,19 @@ export interface ApexBackendOptions {
   request: BaseJobRequest;
   /** The parameter set to the item's value, such as `spatial_extent`. */
   dimension: string;
+  /** Name in messages and the job table. Default `"APEx Dispatch API"`. */
+  name?: string;
+}
+
+/** The user a JWT names (`preferred_username`, else `sub`), without checking it. */
+function tokenUser(token: string): string | undefined {
+  try {
+    const payload = token.split(".")[1].replaceAll("-", "+").replaceAll("_", "/");
+    const claims = JSON.parse(atob(payload.padEnd(Math.ceil(payload.length / 4) * 4, "=")));
+    return claims.preferred_username ?? claims.sub;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -29,8 +45,11 @@ export interface ApexBackendOptions {
  */
 export function apexBackend(apex: ApexDispatch, options: ApexBackendOptions): JobBackend<unknown> {
   const titled = (tag: string) => `${options.request.title} [${tag}]`;
+  const jobs = async (signal?: AbortSignal) =>
+    (await apex.jobsStatus(["processing"], signal)).processing_jobs;
   return {
-    name: "APEx Dispatch API",
+    name: options.name ?? "APEx Dispatch API",
+    minPollIntervalMs: pollFloorMs(apex.http.baseUrl),
     async submit(item, tag, signal) {
       const job = await apex.submitUnitJob({
         ...options.request,
@@ -41,19 +60,18 @@ export function apexBackend(apex: ApexDispatch, options: ApexBackendOptions): Jo
     },
     async statuses(ids, signal) {
       const wanted = new Set(ids);
-      const { processing_jobs } = await apex.jobsStatus(["processing"], signal);
-      const out = new Map<string, StatusSnapshot>();
-      for (const job of processing_jobs) {
-        if (wanted.has(String(job.id))) out.set(String(job.id), jobSnapshot(job));
+      const out = new Map<string, BackendStatus>();
+      for (const job of await jobs(signal)) {
+        if (wanted.has(String(job.id))) out.set(String(job.id), jobSnapshot(job) as StatusSnapshot);
       }
       return out;
     },
     async findByTag(tags, signal) {
-      const { processing_jobs } = await apex.jobsStatus(["processing"], signal);
+      const byTitle = new Map((await jobs(signal)).map((j) => [j.title, String(j.id)]));
       const out = new Map<string, string>();
       for (const tag of tags) {
-        const job = processing_jobs.find((j) => j.title === titled(tag));
-        if (job) out.set(tag, String(job.id));
+        const id = byTitle.get(titled(tag));
+        if (id) out.set(tag, id);
       }
       return out;
     },
@@ -63,7 +81,19 @@ export function apexBackend(apex: ApexDispatch, options: ApexBackendOptions): Jo
         url: asset.href,
         path: name,
         size: typeof asset["file:size"] === "number" ? asset["file:size"] : undefined,
+        checksum: typeof asset["file:checksum"] === "string" ? asset["file:checksum"] : undefined,
       }));
+    },
+    failureReason(id, signal) {
+      return apex.unitJob(Number(id)).failureReason(signal).catch(() => undefined);
+    },
+    async cancel(id, signal) {
+      await apex.deleteUnitJob(Number(id), signal);
+      return "forgotten";
+    },
+    async identity(signal) {
+      const token = await apex.http.auth?.getToken(signal);
+      return { url: apex.http.baseUrl.href, user: token ? tokenUser(token) : undefined };
     },
   };
 }

@@ -124,7 +124,12 @@ export class ApexDispatch {
     return this.http.json(`unit_jobs/${id}/results`, { signal });
   }
 
-  /** `DELETE /unit_jobs/{id}`: removes the record (the platform job is not stopped). */
+  /**
+   * `DELETE /unit_jobs/{id}`: removes the record only. The Dispatch API has no cancel: the job
+   * on the processing platform runs on to its end (the server's code marks platform cancel as a
+   * TODO), still counts against the user's concurrent-job limit there, and can no longer be
+   * followed or its results fetched through the API.
+   */
   async deleteUnitJob(id: number, signal?: AbortSignal): Promise<void> {
     await this.http.json(`unit_jobs/${id}`, { method: "DELETE", signal });
   }

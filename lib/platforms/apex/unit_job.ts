@@ -5,6 +5,8 @@
  */
 import type { StatusSnapshot } from "../../jobs/state.ts";
 import { watch, type WatchOptions } from "../../jobs/watch.ts";
+import { withPollFloor } from "../../jobs/poll_floor.ts";
+import { HttpError } from "../../http/errors.ts";
 import type { ApexDispatch } from "./client.ts";
 import { apexState } from "./state.ts";
 import type { ProcessingJob, ProcessingJobSummary, StacAsset, StacCollection } from "./types.ts";
@@ -47,7 +49,7 @@ export class UnitJob {
   watch(
     options: WatchOptions<ProcessingJob> = {},
   ): AsyncGenerator<StatusSnapshot<ProcessingJob>, void, undefined> {
-    return watch((signal) => this.status(signal), options);
+    return watch((signal) => this.status(signal), withPollFloor(options, this.#apex.http.baseUrl));
   }
 
   /** The result collection. Throws when the job has not finished. */
@@ -68,7 +70,25 @@ export class UnitJob {
     return (await this.results(signal)).assets ?? {};
   }
 
-  /** Removes the job's record. */
+  /**
+   * Why the job failed, as the platform says: the API reports no reason with the status, but
+   * asking for a failed job's results quotes the platform's error. `undefined` when it gives none.
+   */
+  async failureReason(signal?: AbortSignal): Promise<string | undefined> {
+    try {
+      await this.#apex.unitJobResults(this.id, signal);
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      const details = (error.body as { details?: { error?: unknown } } | undefined)?.details;
+      return typeof details?.error === "string" ? details.error : error.detail;
+    }
+  }
+
+  /**
+   * Removes the job's record. The API has no cancel: the platform job runs on (see
+   * `ApexDispatch.deleteUnitJob`).
+   */
   delete(signal?: AbortSignal): Promise<void> {
     return this.#apex.deleteUnitJob(this.id, signal);
   }

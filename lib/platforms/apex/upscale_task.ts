@@ -10,6 +10,7 @@ import { SocketClosedError, socketMessages } from "../../http/websocket.ts";
 import type { JobState, StatusSnapshot } from "../../jobs/state.ts";
 import { JOB_STATES } from "../../jobs/state.ts";
 import { type PushSource, watch, type WatchOptions } from "../../jobs/watch.ts";
+import { withPollFloor } from "../../jobs/poll_floor.ts";
 import { backoffDelay } from "../../time/backoff.ts";
 import { sleep as realSleep } from "../../time/sleep.ts";
 import type { ApexDispatch } from "./client.ts";
@@ -105,7 +106,11 @@ export class UpscaleTask {
         });
         let refused: string | undefined;
         try {
-          for await (const message of socketMessages<StatusMessage<UpscalingTask>>(url, signal)) {
+          for await (
+            const message of socketMessages<StatusMessage<UpscalingTask>>(url, signal, {
+              latestOnly: true,
+            })
+          ) {
             if (message.type === "status" && message.data) {
               failures = 0;
               yield snapshotOf(message.data);
@@ -150,7 +155,7 @@ export class UpscaleTask {
       };
     const previous = new Map<number, string>();
     const stream = watch((signal) => this.status(signal), {
-      ...options,
+      ...withPollFloor(options, this.#apex.http.baseUrl),
       push: tagged,
       key: (s) => `${s.raw}|${s.data.jobs.map((j) => `${j.id}:${j.status}`).join(",")}`,
     });

@@ -106,6 +106,8 @@ export class ApexStore {
   readonly jobs: Map<number, JobRecord> = new Map();
   /** Every task by id. */
   readonly tasks: Map<number, TaskRecord> = new Map();
+  /** Jobs whose record was deleted while the platform job runs on. */
+  readonly #forgotten: JobRecord[] = [];
   #nextJob = 1;
   #nextTask = 1;
   readonly #seed: number;
@@ -164,6 +166,33 @@ export class ApexStore {
     });
     this.tasks.set(task.id, task);
     return task;
+  }
+
+  /** Drops a job's record; the platform job runs on (it still counts as running). */
+  forget(job: JobRecord): void {
+    this.jobs.delete(job.id);
+    this.#forgotten.push(job);
+  }
+
+  /** Jobs of `user` not yet ended at `now`, forgotten ones included: what a platform limit counts. */
+  running(user: string, now: number): number {
+    let n = 0;
+    for (const job of [...this.jobs.values(), ...this.#forgotten]) {
+      if (job.user === user && now < job.endAt) n++;
+    }
+    return n;
+  }
+
+  /** Why a failed job failed, as the platform's log would say; seeded per job. */
+  failureReason(job: JobRecord): string {
+    const reasons = [
+      "Your batch job failed because workers used too much memory for the same task.",
+      "No Sentinel-2 observations found in the requested spatial and temporal extent.",
+      "Executor lost: the worker was pre-empted and retries were exhausted.",
+    ];
+    return `openEO batch job j-${String(job.id).padStart(6, "0")}${
+      job.assetKey.slice(0, 8)
+    } failed: ${reasons[job.id % reasons.length]}`;
   }
 
   /** The status of a job at time `now`. */

@@ -53,6 +53,12 @@ export interface ResultFile {
   bytes: Uint8Array;
 }
 
+/** STAC `file:checksum` of `bytes`: the sha2-256 multihash in hex. */
+export async function multihash(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new Uint8Array(bytes)));
+  return "1220" + [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 /** Makes the file of a job's format. */
 export async function makeResult(job: JobRecord): Promise<ResultFile> {
   const bbox = extentOf(job.parameters);
@@ -91,11 +97,11 @@ export async function makeResult(job: JobRecord): Promise<ResultFile> {
 }
 
 /** The STAC Collection of a finished job. */
-export function collectionOf(
+export async function collectionOf(
   job: JobRecord,
   file: ResultFile,
   href: string,
-): Record<string, unknown> {
+): Promise<Record<string, unknown>> {
   const bbox = extentOf(job.parameters);
   const [start, end] = temporalOf(job.parameters);
   return {
@@ -116,6 +122,7 @@ export function collectionOf(
         title: file.name,
         roles: ["data"],
         "file:size": file.bytes.length,
+        "file:checksum": await multihash(file.bytes),
         "proj:epsg": 4326,
         "proj:bbox": bbox,
       },

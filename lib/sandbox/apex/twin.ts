@@ -16,7 +16,7 @@ import {
   type TaskRecord,
 } from "./jobs.ts";
 import { collectionOf, makeResult, type ResultFile } from "./results.ts";
-import { GRIDS, splitPolygon } from "./tiles.ts";
+import { GRIDS, MAX_TILE_CELLS, splitPolygon, tileWork } from "./tiles.ts";
 import { checkJobRequest, checkTileRequest, type Issue } from "./validation.ts";
 import { PARAMETER_SETS } from "./params.ts";
 
@@ -43,6 +43,17 @@ function naive(ms: number): string {
 export interface ApexTwinOptions {
   /** Override the job life cycle (durations, failure share). */
   lifeCycle?: Partial<LifeCycle>;
+  /**
+   * Jobs a user may have running at once on the processing platform (openEO's per-user limit;
+   * the Copernicus federation allows 2). Default: no limit.
+   */
+  concurrentJobLimit?: number;
+  /**
+   * How a submission over the limit is refused: `dispatch` (default) as the Dispatch API passes
+   * openEO's refusal on, a 500 `INTERNAL_ERROR` whose `details.error` quotes openEO's
+   * `[400] ConcurrentJobLimit`; `openeo` as openEO itself answers, a 400 with that code.
+   */
+  limitAnswer?: "dispatch" | "openeo";
 }
 
 /**
@@ -60,10 +71,11 @@ export function apexTwin(options: ApexTwinOptions = {}): (ctx: SandboxContext) =
     makeTwin(
       ctx,
       new ApexStore(ctx.seed, ctx.timeScale, { ...DEFAULT_LIFECYCLE, ...options.lifeCycle }),
+      options,
     );
 }
 
-function makeTwin(ctx: SandboxContext, store: ApexStore): ApexTwin {
+function makeTwin(ctx: SandboxContext, store: ApexStore, options: ApexTwinOptions): ApexTwin {
   const files = new Map<number, Promise<ResultFile>>();
   const sockets = new Set<WebSocket>();
   const now = () => ctx.clock.now();
@@ -218,6 +230,22 @@ function makeTwin(ctx: SandboxContext, store: ApexStore): ApexTwin {
       const issues = checkTileRequest(b.value, Object.keys(GRIDS));
       if (issues.length) return invalid(issues);
       const req = b.value as { aoi: { coordinates: [number, number][][] }; grid: string };
+      // The server would compute for minutes (or forever at a pole); the sandbox bounds one
+      // request's work so that nobody can wedge it, and says why in the server's error shape.
+      const work = tileWork(req.aoi.coordinates, req.grid);
+      if (work > MAX_TILE_CELLS) {
+        return fail(
+          500,
+          "INTERNAL_ERROR",
+          `An error occurred while calculating tiles for ${req.grid}`,
+          {
+            error:
+              `the sandbox splits at most ${MAX_TILE_CELLS} cells per request; this area spans ${
+                Number.isFinite(work) ? work : "unboundedly many (it reaches a pole)"
+              }`,
+          },
+        );
+      }
       return json({
         type: "GeometryCollection",
         geometries: splitPolygon(req.aoi.coordinates, req.grid),
@@ -228,6 +256,19 @@ function makeTwin(ctx: SandboxContext, store: ApexStore): ApexTwin {
       const checked = await jobRequest(false);
       if (checked instanceof Response) return checked;
       const { who, r } = checked;
+      const limit = options.concurrentJobLimit;
+      if (limit !== undefined && store.running(who, now()) >= limit) {
+        const openeo = `Job was not started because concurrent job limit (${limit}) is reached.`;
+        if (options.limitAnswer === "openeo") {
+          return json(
+            { id: crypto.randomUUID(), code: "ConcurrentJobLimit", message: openeo },
+            400,
+          );
+        }
+        return fail(500, "INTERNAL_ERROR", "An error occurred while creating the processing job.", {
+          error: `[400] ConcurrentJobLimit: ${openeo}`,
+        });
+      }
       const job = store.addJob({
         user: who,
         ...requestFields(r),
@@ -248,7 +289,9 @@ function makeTwin(ctx: SandboxContext, store: ApexStore): ApexTwin {
             "INTERNAL_ERROR",
             "An error occurred while retrieving processing job results.",
             {
-              error: `Job ${id} has status "${status}"; results exist once it is "finished".`,
+              error: status === "failed"
+                ? store.failureReason(job)
+                : `Job ${id} has status "${status}"; results exist once it is "finished".`,
             },
           );
         }
@@ -256,12 +299,18 @@ function makeTwin(ctx: SandboxContext, store: ApexStore): ApexTwin {
         if (!file) files.set(id, file = makeResult(job));
         const f = await file;
         return json(
-          collectionOf(job, f, `${ctx.origin}${PREFIX}/assets/${id}-${job.assetKey}/${f.name}`),
+          await collectionOf(
+            job,
+            f,
+            `${ctx.origin}${PREFIX}/assets/${id}-${job.assetKey}/${f.name}`,
+          ),
         );
       }
       if (!m[2] && method === "GET") return json(full(job));
       if (!m[2] && method === "DELETE") {
-        store.jobs.delete(id);
+        // The server drops the record only (a TODO in its code): the platform job runs on and
+        // still counts against the user's concurrent-job limit until it ends.
+        store.forget(job);
         files.delete(id);
         return json(null);
       }

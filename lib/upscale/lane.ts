@@ -1,0 +1,137 @@
+/**
+ * One backend's share of an unattended run: its slots, the cap that adapts to the platform's
+ * concurrent-job limit (down at once on a limit answer, up by one slot after a quiet spell), the
+ * earliest time of its next submission, status read and retry, and how long it has been
+ * unreachable.
+ *
+ * @module
+ */
+import { backoffDelay, type BackoffOptions } from "../time/backoff.ts";
+import type { JobBackend } from "./backend.ts";
+
+/** Tuning of a {@linkcode Lane}. */
+export interface LaneOptions {
+  /** Slots: jobs at once at most. */
+  slots: number;
+  /** Time between status reads (raised to the backend's floor), ms. */
+  pollIntervalMs: number;
+  /** After a limit answer, the quiet time before one more slot is tried, ms. */
+  limitProbeMs: number;
+  /** Backoff while the platform is unreachable. */
+  outage: BackoffOptions;
+}
+
+/**
+ * The scheduling state of one backend.
+ *
+ * @example
+ * ```ts
+ * import { Lane } from "./lane.ts";
+ * const lane = new Lane("a", { name: "a" } as never, { slots: 4, pollIntervalMs: 1000, limitProbeMs: 60_000, outage: {} });
+ * lane.limitReached(0, 2);
+ * console.assert(lane.cap === 2 && lane.capacity(2, 1) === 0);
+ * console.assert(lane.capacity(2, 60_001) === 1 && lane.cap === 3);
+ * ```
+ */
+export class Lane<Item = unknown> {
+  /** The backend's name in the table. */
+  readonly name: string;
+  /** The platform. */
+  readonly backend: JobBackend<Item>;
+  /** Configured slots. */
+  readonly slots: number;
+  /** Status read interval after the floor, ms. */
+  readonly pollIntervalMs: number;
+  /** Jobs at once the platform accepts now, as far as is known. */
+  cap: number;
+  /** Earliest next status read (ms). */
+  pollAt = 0;
+  /** No submission before this (ms): `Retry-After`, a limit answer, an unclear submission. */
+  submitAt = 0;
+  /** When the platform last stopped answering (ms), while it does not. */
+  downSince?: number;
+  /** Nothing is asked of the platform before this (ms) while it is down. */
+  retryAt = 0;
+  /** Limit answers received (each cost a request, never an attempt). */
+  limitAnswers = 0;
+  #probeAt = 0;
+  #outageTries = 0;
+  #unclearStreak = 0;
+  readonly #options: LaneOptions;
+
+  /** A lane for `backend`, named `name` in the table. */
+  constructor(name: string, backend: JobBackend<Item>, options: LaneOptions) {
+    this.name = name;
+    this.backend = backend;
+    this.slots = options.slots;
+    this.cap = options.slots;
+    this.pollIntervalMs = Math.max(options.pollIntervalMs, backend.minPollIntervalMs ?? 2_000);
+    this.#options = options;
+  }
+
+  /**
+   * How many more jobs may be submitted now, with `running` on the platform. After a quiet
+   * spell since the last limit answer, one more slot is tried.
+   */
+  capacity(running: number, now: number): number {
+    if (now < this.submitAt || now < this.retryAt) return 0;
+    if (this.cap < this.slots && now >= this.#probeAt && running >= this.cap) {
+      this.cap++;
+      this.#probeAt = now + this.#options.limitProbeMs;
+    }
+    return Math.max(0, this.cap - running);
+  }
+
+  /** The platform refused a job because the user's limit is reached, with `running` jobs on it. */
+  limitReached(now: number, running: number, retryAfterMs = 0): void {
+    this.limitAnswers++;
+    this.cap = Math.max(1, Math.min(this.cap, running));
+    this.#probeAt = now + this.#options.limitProbeMs;
+    // With nothing of ours running, only time frees a slot (jobs of other clients).
+    const wait = running > 0 ? retryAfterMs : Math.max(retryAfterMs, 1_000);
+    this.submitAt = Math.max(this.submitAt, now + wait);
+  }
+
+  /**
+   * A submission failed in a way that leaves unclear whether the job exists. The first one is
+   * reconciled at once; a run of them backs off, so a platform that keeps failing submissions is
+   * not flooded.
+   */
+  submissionUnclear(now: number, retryAfterMs = 0): void {
+    const wait = this.#unclearStreak++ === 0
+      ? 0
+      : backoffDelay(this.#unclearStreak - 2, { baseMs: 250, capMs: 5_000 });
+    this.submitAt = Math.max(this.submitAt, now + Math.max(retryAfterMs, wait));
+  }
+
+  /** A submission went through. */
+  submitted(): void {
+    this.#unclearStreak = 0;
+  }
+
+  /** The platform did not answer; returns true when this starts an outage. */
+  unreachable(now: number, retryAfterMs = 0): boolean {
+    const starts = this.downSince === undefined;
+    this.downSince ??= now;
+    this.retryAt = now +
+      Math.max(
+        retryAfterMs,
+        backoffDelay(this.#outageTries++, {
+          baseMs: 500,
+          capMs: 5_000,
+          ...this.#options.outage,
+        }),
+      );
+    return starts;
+  }
+
+  /** The platform answered; returns how long it had been down (ms), if it had. */
+  reachable(now: number): number | undefined {
+    if (this.downSince === undefined) return undefined;
+    const down = now - this.downSince;
+    this.downSince = undefined;
+    this.#outageTries = 0;
+    this.retryAt = 0;
+    return down;
+  }
+}

@@ -1,0 +1,471 @@
+import assert from "node:assert/strict";
+import { apexBackend, ApexDispatch, connectApex } from "../../lib/platforms/apex/mod.ts";
+import { type ApexTwin, apexTwin, type ApexTwinOptions } from "../../lib/sandbox/apex/twin.ts";
+import type { Sandbox } from "../../lib/sandbox/server.ts";
+import {
+  JobManager,
+  type JobManagerOptions,
+  type ManagerEvent,
+  RunStoppedError,
+  TableMismatchError,
+} from "../../lib/upscale/mod.ts";
+import { countingFetch, hostileProxy, sandbox, tempDir } from "../helpers.ts";
+import { PV_UDP } from "../fixtures.ts";
+
+const request = {
+  title: "PV",
+  label: "openeo" as const,
+  service: { endpoint: "https://openeofed.dataspace.copernicus.eu", application: PV_UDP },
+  format: "gtiff" as const,
+  parameters: {},
+};
+
+function items(n: number, shift = 0) {
+  return Array.from({ length: n }, (_, i) => ({
+    key: `cell-${i}`,
+    item: {
+      west: 16 + i * 0.02 + shift,
+      south: 48,
+      east: 16.02 + i * 0.02 + shift,
+      north: 48.02,
+    } as unknown,
+  }));
+}
+
+function twinSandbox(options: ApexTwinOptions & { timeScale?: number } = {}) {
+  return sandbox({ timeScale: options.timeScale ?? 0.002, mounts: [apexTwin(options)] });
+}
+
+function options(sb: Sandbox, dir: string, extra: Partial<JobManagerOptions<unknown>> = {}) {
+  const apex = connectApex({ sandbox: sb.url });
+  return {
+    backend: apexBackend(apex, { request, dimension: "spatial_extent" }),
+    dir,
+    concurrency: 4,
+    pollIntervalMs: 20,
+    retryDelayMs: 10,
+    outageBackoff: { baseMs: 100, capMs: 400 },
+    ...extra,
+  } satisfies JobManagerOptions<unknown>;
+}
+
+async function drain(manager: JobManager<unknown>, signal?: AbortSignal) {
+  const events: ManagerEvent<unknown>[] = [];
+  for await (const e of manager.run(signal)) events.push(e);
+  return events;
+}
+
+const finished = (m: JobManager<unknown>) => {
+  const c = m.counts();
+  return c.done + c.failed + c.canceled;
+};
+
+Deno.test("unattended: a status outage longer than every retry is ridden out and reported", async () => {
+  await using sb = await twinSandbox({ lifeCycle: { failShare: 0 } });
+  await using dir = await tempDir();
+  const manager = await JobManager.open(items(6), options(sb, dir.path));
+  // Starts once the first jobs run, and outlasts the HTTP core's own retries.
+  let armed = false;
+  const events: ManagerEvent<unknown>[] = [];
+  for await (const e of manager.run()) {
+    events.push(e);
+    if (!armed && e.kind === "row" && e.row.phase === "active") {
+      armed = true;
+      sb.faults.add({
+        prefix: "/apex/jobs_status",
+        rate503: 1,
+        retryAfterSeconds: 0,
+        forMs: 6_000,
+      });
+    }
+  }
+  const platform = events.filter((e) => e.kind === "platform").map((e) =>
+    e.kind === "platform" ? e.message : ""
+  );
+  assert.match(platform[0], /unreachable since \d\d:\d\d .*503/);
+  assert.match(platform.at(-1)!, /reachable again after \d+ s/);
+  assert.ok(events.some((e) => Object.keys(e.unreachable).length > 0), "progress knows the outage");
+  assert.equal(manager.counts().done, 6);
+  assert.equal(events.at(-1)!.kind, "end");
+});
+
+Deno.test("unattended: bad credentials stop the run with a message that says so", async () => {
+  await using sb = await twinSandbox();
+  await using dir = await tempDir();
+  const apex = new ApexDispatch({ baseUrl: `${sb.url}/apex`, auth: "not-a-token" });
+  const manager = await JobManager.open(items(2), {
+    ...options(sb, dir.path),
+    backend: apexBackend(apex, { request, dimension: "spatial_extent" }),
+  });
+  await assert.rejects(
+    drain(manager),
+    (e: Error) =>
+      e instanceof RunStoppedError && e.reason === "auth" &&
+      /refuses the credentials/.test(e.message),
+  );
+  assert.equal(
+    manager.table.rows().every((r) => r.phase === "pending" && r.attempts.length === 0),
+    true,
+  );
+});
+
+Deno.test("unattended: the user's deadline stops a run that a later run finishes", async () => {
+  await using sb = await twinSandbox({ timeScale: 0.01 });
+  await using dir = await tempDir();
+  const first = await JobManager.open(items(4), options(sb, dir.path, { deadlineMs: 300 }));
+  await assert.rejects(
+    drain(first),
+    (e: Error) =>
+      e instanceof RunStoppedError && e.reason === "deadline" &&
+      /run again to go on/.test(e.message),
+  );
+  const jobsBefore = sb.twin<ApexTwin>("/apex").store.jobs.size;
+  const second = await JobManager.open(items(4), options(sb, dir.path));
+  await drain(second);
+  assert.equal(finished(second), 4);
+  const jobs = [...sb.twin<ApexTwin>("/apex").store.jobs.values()];
+  assert.ok(jobsBefore >= 1);
+  for (const { key } of items(4)) {
+    const row = second.table.get(key)!;
+    assert.equal(
+      jobs.filter((j) => j.title.includes(`[eojobs:${key}#`)).length,
+      row.attempts.length,
+    );
+  }
+});
+
+for (const limitAnswer of ["openeo", "dispatch"] as const) {
+  Deno.test(`unattended: a ${limitAnswer === "openeo" ? "400 ConcurrentJobLimit" : "500-wrapped limit"} answer is backpressure, not failure`, async () => {
+    await using sb = await twinSandbox({
+      concurrentJobLimit: 2,
+      limitAnswer,
+      lifeCycle: { failShare: 0 },
+    });
+    await using dir = await tempDir();
+    const manager = await JobManager.open(items(8), options(sb, dir.path, { limitProbeMs: 200 }));
+    const events = await drain(manager);
+    assert.equal(manager.counts().done, 8, JSON.stringify(manager.summary().failed));
+    const store = sb.twin<ApexTwin>("/apex").store;
+    const attempts = manager.table.rows().reduce((n, r) => n + r.attempts.length, 0);
+    assert.equal(attempts, store.jobs.size, "every attempt is a job the platform made");
+    assert.equal(attempts, 8, "no attempt was spent on a limit answer");
+    const end = events.at(-1)!;
+    assert.ok(
+      end.kind === "end" && end.summary.limitAnswers > 0,
+      "the limit was hit and waited out",
+    );
+    const maxActive = Math.max(...events.map((e) => e.counts.active + e.counts.submitting));
+    assert.ok(maxActive <= 4);
+  });
+}
+
+Deno.test("unattended: downloads run in their own pool and never hold a job slot", async () => {
+  await using sb = await twinSandbox({ lifeCycle: { failShare: 0 } });
+  await using dir = await tempDir();
+  sb.faults.add({ prefix: "/apex/assets", latencyMs: 600 });
+  const manager = await JobManager.open(items(4), options(sb, dir.path, { concurrency: 1 }));
+  const events = await drain(manager);
+  assert.ok(
+    events.some((e) => e.counts.downloading >= 1 && e.counts.active + e.counts.submitting >= 1),
+    "a job ran while another's files were downloading",
+  );
+  assert.equal(manager.counts().done, 4);
+});
+
+Deno.test("unattended: failed rows are requeued by phase with a fresh attempt budget", async () => {
+  await using sb = await twinSandbox({ lifeCycle: { failShare: 0.5 } });
+  await using dir = await tempDir();
+  const first = await JobManager.open(
+    items(8),
+    options(sb, dir.path, { maxAttempts: 1, download: false }),
+  );
+  await drain(first);
+  const failed = first.table.rows().filter((r) => r.phase === "failed");
+  assert.ok(failed.length > 0);
+  for (const row of failed) {
+    assert.equal(row.failure, "job");
+    assert.match(row.reason!, /openEO batch job .* failed: /, "the platform's reason is kept");
+  }
+  const again = await JobManager.open(
+    items(8),
+    options(sb, dir.path, { maxAttempts: 1, download: false }),
+  );
+  assert.deepEqual(
+    (await again.requeue({ phase: "failed" })).sort(),
+    failed.map((r) => r.key).sort(),
+  );
+  await drain(again);
+  for (const row of failed) assert.equal(again.table.get(row.key)!.attempts.length, 2);
+  assert.deepEqual(
+    again.summary().failed.map((f) => f.key).every((k) => failed.some((r) => r.key === k)),
+    true,
+  );
+});
+
+Deno.test("unattended: downloads that failed for good are retried on resume without a new job", async () => {
+  await using sb = await twinSandbox({ lifeCycle: { failShare: 0 } });
+  await using dir = await tempDir();
+  // A storage that serves every file with a wrong checksum, until it is mended.
+  let broken = true;
+  await using proxy = await hostileProxy(sb.url, (path, body) => {
+    if (!broken || !path.endsWith("/results")) return body;
+    const c = body as { assets: Record<string, Record<string, unknown>> };
+    for (const a of Object.values(c.assets)) a["file:checksum"] = "1220" + "0".repeat(64);
+    return body;
+  });
+  const apex = new ApexDispatch({
+    baseUrl: `${proxy.url}/apex`,
+    auth: connectApex({ sandbox: sb.url }).http.auth!,
+  });
+  const open = (extra: Partial<JobManagerOptions<unknown>> = {}) =>
+    JobManager.open(items(3), {
+      ...options(sb, dir.path, extra),
+      backend: apexBackend(apex, { request, dimension: "spatial_extent" }),
+    });
+  const first = await open({ maxDownloadTries: 2 });
+  await drain(first);
+  for (const row of first.table.rows()) {
+    assert.equal(row.phase, "failed");
+    assert.equal(row.failure, "download");
+    assert.match(row.reason!, /checksum mismatch/);
+  }
+  const leftovers = [...Deno.readDirSync(dir.path)].filter((e) => e.isDirectory)
+    .flatMap((d) => [...Deno.readDirSync(`${dir.path}/${d.name}`)]);
+  assert.deepEqual(leftovers, [], "no half or corrupt file");
+  const jobs = sb.twin<ApexTwin>("/apex").store.jobs.size;
+  broken = false;
+  const second = await open();
+  assert.equal(second.counts().downloading, 3, "failed downloads are back in line on resume");
+  await drain(second);
+  assert.equal(second.counts().done, 3);
+  assert.equal(sb.twin<ApexTwin>("/apex").store.jobs.size, jobs, "no job was submitted again");
+});
+
+Deno.test("unattended: a table knows its platform, and changed items are reported", async () => {
+  await using a = await twinSandbox({ lifeCycle: { failShare: 0 } });
+  await using b = await twinSandbox();
+  await using dir = await tempDir();
+  await drain(await JobManager.open(items(2), options(a, dir.path, { download: false })));
+  await assert.rejects(
+    JobManager.open(items(2), options(b, dir.path)),
+    (e: Error) =>
+      e instanceof TableMismatchError && e.message.includes(a.url) && e.message.includes(b.url) &&
+      /mode "new"/.test(e.message),
+  );
+  const fresh = await JobManager.open(
+    items(2),
+    options(b, dir.path, { mode: "new", download: false }),
+  );
+  assert.ok(
+    fresh.previousTable && (await Deno.stat(fresh.previousTable)).isFile,
+    "the old table is kept",
+  );
+  assert.equal(fresh.counts().pending, 2);
+  const events = await drain(fresh);
+  const end = events.at(-1)!;
+  assert.ok(end.kind === "end" && end.counts.done === 2);
+
+  const nothing = await drain(
+    await JobManager.open(items(2), options(b, dir.path, { download: false })),
+  );
+  assert.equal(nothing.length, 1, "a finished table still reports its final counts");
+  assert.ok(nothing[0].kind === "end" && nothing[0].summary.counts.done === 2);
+
+  await assert.rejects(
+    JobManager.open(items(2, 0.5), options(b, dir.path)),
+    (e: Error) =>
+      e instanceof TableMismatchError &&
+      /2 item\(s\) changed under an existing key \(cell-0, cell-1\)/.test(e.message),
+  );
+  const merged = await JobManager.open(
+    items(2, 0.5),
+    options(b, dir.path, { mode: "merge", download: false }),
+  );
+  assert.deepEqual(merged.changedKeys, ["cell-0", "cell-1"]);
+  await drain(merged);
+  assert.ok(merged.table.rows().every((r) => r.attempts.length === 2 && r.phase === "done"));
+});
+
+Deno.test("unattended: cancel stops following a job; the APEx record is dropped and nothing is resubmitted", async () => {
+  await using sb = await twinSandbox({ timeScale: 0.05 });
+  await using dir = await tempDir();
+  const manager = await JobManager.open(items(2), options(sb, dir.path));
+  const store = sb.twin<ApexTwin>("/apex").store;
+  let user = "";
+  for await (const e of manager.run()) {
+    if (e.kind === "row" && e.row.phase === "active" && e.row.key === "cell-0") {
+      user = store.jobs.get(Number(e.row.attempts[0].jobId))!.user;
+      await manager.cancel("cell-0");
+      await manager.cancel("cell-1");
+    }
+  }
+  const row = manager.table.get("cell-0")!;
+  assert.equal(row.phase, "canceled");
+  assert.match(row.error!, /forgot job \d+, but the job itself may run on/);
+  assert.equal(store.jobs.has(Number(row.attempts[0].jobId)), false, "the record is gone");
+  assert.equal(store.running(user, Date.now()) >= 1, true, "the platform job runs on and counts");
+  assert.equal(manager.table.get("cell-1")!.phase, "canceled");
+  assert.ok(manager.table.rows().every((r) => r.attempts.length <= 1), "nothing resubmitted");
+});
+
+Deno.test("unattended: jobs that run longer than cancelAfterMs are canceled and fail with the reason", async () => {
+  await using sb = await twinSandbox({ timeScale: 0.05 });
+  await using dir = await tempDir();
+  const manager = await JobManager.open(items(2), options(sb, dir.path, { cancelAfterMs: 300 }));
+  await drain(manager);
+  for (const row of manager.table.rows()) {
+    assert.equal(row.phase, "failed");
+    assert.equal(row.failure, "timeout");
+    assert.match(row.reason!, /ran longer than cancelAfterMs/);
+  }
+});
+
+Deno.test("unattended: Retry-After on a refused submission is honoured", async () => {
+  await using sb = await twinSandbox({ lifeCycle: { failShare: 0 } });
+  await using dir = await tempDir();
+  sb.faults.add({
+    prefix: "/apex/unit_jobs",
+    method: "POST",
+    rate429: 1,
+    retryAfterSeconds: 1,
+    times: 1,
+  });
+  const counted = countingFetch();
+  const apex = new ApexDispatch({
+    baseUrl: `${sb.url}/apex`,
+    auth: connectApex({ sandbox: sb.url }).http.auth!,
+    http: { fetch: counted },
+  });
+  const times: number[] = [];
+  const timed = ((input: RequestInfo | URL, init?: RequestInit) => {
+    if ((init?.method ?? "GET") === "POST") times.push(Date.now());
+    return counted(input, init);
+  }) as typeof fetch;
+  const manager = await JobManager.open(items(2), {
+    ...options(sb, dir.path, { download: false }),
+    backend: apexBackend(
+      new ApexDispatch({
+        baseUrl: `${sb.url}/apex`,
+        auth: apex.http.auth!,
+        http: { fetch: timed },
+      }),
+      { request, dimension: "spatial_extent" },
+    ),
+  });
+  await drain(manager);
+  assert.ok(times.length >= 3);
+  assert.ok(
+    times[1] - times[0] >= 950,
+    `the second POST waited ${times[1] - times[0]} ms, not the 1 s asked`,
+  );
+  assert.equal(manager.counts().done, 2);
+});
+
+Deno.test("unattended: no poll interval goes below the platform's floor", async () => {
+  await using sb = await twinSandbox({ timeScale: 0.01 });
+  const apex = connectApex({ sandbox: sb.url });
+  const job = await apex.submitUnitJob({
+    ...request,
+    parameters: { spatial_extent: items(1)[0].item },
+  });
+  const counted = countingFetch();
+  const watched = new ApexDispatch({
+    baseUrl: `${sb.url}/apex`,
+    auth: apex.http.auth!,
+    http: { fetch: counted },
+  });
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 500);
+  await (async () => {
+    for await (
+      const _ of watched.unitJob(job.id).watch({ intervalMs: 0, signal: controller.signal })
+    ) { /* follow */ }
+  })().catch(() => {});
+  assert.ok(
+    counted.calls.length <= 12,
+    `${counted.calls.length} polls in 0.5 s at a 50 ms sandbox floor`,
+  );
+});
+
+Deno.test("unattended: a checksum mismatch is caught and leaves no file", async () => {
+  await using sb = await twinSandbox({ lifeCycle: { failShare: 0 } });
+  await using dir = await tempDir();
+  await using proxy = await hostileProxy(sb.url, (path, body) => {
+    if (!path.endsWith("/results")) return body;
+    const c = body as { assets: Record<string, Record<string, unknown>> };
+    for (const a of Object.values(c.assets)) a["file:checksum"] = "1220" + "ab".repeat(32);
+    return body;
+  });
+  const apex = new ApexDispatch({
+    baseUrl: `${proxy.url}/apex`,
+    auth: connectApex({ sandbox: sb.url }).http.auth!,
+  });
+  const manager = await JobManager.open(items(1), {
+    ...options(sb, dir.path, { maxDownloadTries: 1 }),
+    backend: apexBackend(apex, { request, dimension: "spatial_extent" }),
+  });
+  await drain(manager);
+  const row = manager.table.get("cell-0")!;
+  assert.equal(row.failure, "download");
+  assert.match(row.reason!, /checksum mismatch: file:checksum says sha2-256 a?b/);
+  assert.deepEqual([...Deno.readDirSync(`${dir.path}/cell-0`)], []);
+});
+
+Deno.test("unattended: one manager drives two backends, each with its own slots; rows keep theirs", async () => {
+  await using a = await twinSandbox({ lifeCycle: { failShare: 0 }, concurrentJobLimit: 1 });
+  await using b = await twinSandbox({ lifeCycle: { failShare: 0 }, concurrentJobLimit: 1 });
+  await using dir = await tempDir();
+  const backends = () => ({
+    a: {
+      backend: apexBackend(connectApex({ sandbox: a.url }), {
+        request,
+        dimension: "spatial_extent",
+      }),
+      concurrency: 1,
+    },
+    b: {
+      backend: apexBackend(connectApex({ sandbox: b.url }), {
+        request,
+        dimension: "spatial_extent",
+      }),
+      concurrency: 1,
+    },
+  });
+  const work = [...items(5), { ...items(6)[5], backend: "b" }];
+  const manager = await JobManager.open(work, {
+    ...options(a, dir.path, { download: false }),
+    backend: undefined,
+    backends: backends(),
+  });
+  const events = await drain(manager);
+  assert.equal(manager.counts().done, 6);
+  const rows = manager.table.rows();
+  assert.equal(manager.table.get("cell-5")!.backend, "b", "a pinned item runs where it is pinned");
+  assert.ok(
+    rows.some((r) => r.backend === "a") && rows.some((r) => r.backend === "b"),
+    "both were used",
+  );
+  for (const [name, sb] of [["a", a], ["b", b]] as const) {
+    const jobs = sb.twin<ApexTwin>("/apex").store.jobs.size;
+    assert.equal(jobs, rows.filter((r) => r.backend === name).length, `${name} ran its own rows`);
+  }
+  // Replay the events: never more than one job at once on either backend.
+  const phase = new Map<string, { backend?: string; phase: string }>();
+  for (const e of events) {
+    if (e.kind !== "row") continue;
+    phase.set(e.row.key, { backend: e.row.backend, phase: e.row.phase });
+    for (const name of ["a", "b"]) {
+      const running = [...phase.values()].filter((r) =>
+        r.backend === name && (r.phase === "active" || r.phase === "submitting")
+      ).length;
+      assert.ok(running <= 1, `${running} jobs at once on ${name}`);
+    }
+  }
+  const reopened = await JobManager.open(work, {
+    ...options(a, dir.path, { download: false }),
+    backend: undefined,
+    backends: backends(),
+  });
+  assert.deepEqual(reopened.table.rows().map((r) => r.backend), rows.map((r) => r.backend));
+  reopened.table.close();
+});
