@@ -10,19 +10,11 @@
  * const tiles = await apex.tiles(aoi, "20x20km");
  * ```
  *
+ * The same as `core.ts`, `plot.ts` and `sandbox.ts` together; a script that needs only the
+ * core imports `core.ts` and loads neither plotting nor the sandbox.
+ *
  * @module
  */
-export * from "./lib/time/mod.ts";
-export * from "./lib/http/mod.ts";
-export * from "./lib/auth/mod.ts";
-export * from "./lib/geo/mod.ts";
-export * from "./lib/jobs/mod.ts";
-export * from "./lib/download/mod.ts";
-export * from "./lib/plot/mod.ts";
-export * from "./lib/display/mod.ts";
-export * from "./lib/upscale/mod.ts";
-export * from "./lib/platforms/apex/mod.ts";
-export * from "./lib/platforms/beod/mod.ts";
-export * from "./lib/platforms/sen2cube/mod.ts";
-export * from "./lib/platforms/up42/mod.ts";
-export * from "./lib/sandbox/mod.ts";
+export * from "./core.ts";
+export * from "./plot.ts";
+export * from "./sandbox.ts";

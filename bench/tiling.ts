@@ -7,9 +7,9 @@
  *
  * @module
  */
-import countries from "world-atlas/countries-50m.json" with { type: "json" };
-import land from "world-atlas/land-50m.json" with { type: "json" };
-import { feature } from "topojson-client";
+import countries from "../lib/deps/world_countries_50m.ts";
+import land from "../lib/deps/world_land.ts";
+import { feature } from "../lib/deps/topojson.ts";
 import { type AreaGeometry, kmGrid, platformTiles, type Position } from "../mod.ts";
 
 type Topology = { objects: Record<string, never> };

@@ -8,6 +8,7 @@ import { apexFromCli } from "./apex_cli.ts";
 import { parseCli, sandboxUrlArgument, usage as exitWith } from "./cli.ts";
 import {
   type BaseJobRequest,
+  describePlace,
   downloadFile,
   liveDisplay,
   mapFigure,
@@ -54,6 +55,12 @@ if (bbox[0] < -180 || bbox[2] > 180 || bbox[1] < -90 || bbox[3] > 90) {
     `--bbox "${values.bbox}": longitudes go from -180 to 180 and latitudes from -90 to 90`,
   );
 }
+const [w0, s0, e0, n0] = bbox;
+const place = describePlace({
+  type: "Polygon",
+  coordinates: [[[w0, s0], [e0, s0], [e0, n0], [w0, n0], [w0, s0]]],
+});
+if (place.warning) console.error(`warning: --bbox: ${place.warning}`);
 if (values.format !== "gtiff" && values.format !== "geojson") {
   usage(`--format "${values.format}": use gtiff or geojson`);
 }

@@ -7,6 +7,7 @@
 import {
   type BrightEarth,
   connectBeod,
+  describePlace,
   embeddedSandbox,
   liveDisplay,
   mapFigure,
@@ -51,6 +52,8 @@ const SOPHIA = "POLYGON (( 6.9526850935291 43.6127384923652, 6.94943181004093 43
 const crs = Number(values.crs);
 if (crs !== 3857 && crs !== 4326) usage(`--crs "${values.crs}": use 3857 or 4326`);
 const aoi = values.aoi ? await aoiArgument(SCRIPT, "aoi", values.aoi) : parseAoi(SOPHIA);
+const place = describePlace(aoi);
+if (place.warning) console.error(`warning: --aoi: ${place.warning}`);
 
 const email = Deno.env.get("BEOD_EMAIL"), password = Deno.env.get("BEOD_PASSWORD");
 const sandboxUrl = values["sandbox-url"] === undefined

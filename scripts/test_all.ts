@@ -97,19 +97,15 @@ if (notebooks.length > 0) {
       failed += notebooks.length;
     } else console.log(`\n== notebooks: skipped, ${hint} to run them`);
   } else {
-    await run("deno kernel", deno, ["jupyter", "--install", "--force"]);
     for (const name of notebooks) {
-      const ok = await run(`notebook ${name}`, "jupyter", [
-        "nbconvert",
-        "--to",
-        "notebook",
-        "--execute",
-        "--ExecutePreprocessor.kernel_name=deno",
-        "--ExecutePreprocessor.timeout=600",
+      const ok = await run(`notebook ${name}`, deno, [
+        "run",
+        "-A",
+        "scripts/notebooks.ts",
         "--output-dir",
         "out/notebooks",
         `notebooks/${name}`,
-      ], { EOJOBS_TOKEN_CACHE: "0" });
+      ]);
       if (ok) passed++;
       else {
         failed++;

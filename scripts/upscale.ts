@@ -18,6 +18,7 @@ import {
   type AreaGeometry,
   type BaseJobRequest,
   bboxOf,
+  describePlace,
   downloadFile,
   JobManager,
   kmGrid,
@@ -114,6 +115,8 @@ const VIENNA =
 const aoi: AreaGeometry = values.aoi
   ? await aoiArgument(SCRIPT, "aoi", values.aoi)
   : parseAoi(VIENNA);
+const place = describePlace(aoi);
+if (place.warning) console.error(`warning: --aoi: ${place.warning}`);
 const sandboxUrlGiven = values["sandbox-url"] === undefined
   ? undefined
   : await sandboxUrlArgument(SCRIPT, values["sandbox-url"]);
@@ -159,7 +162,9 @@ const pollMs = values["poll-ms"]
   : sandboxUrl
   ? 300
   : 2_000;
-console.log(`${tiles.length} tiles (${grid}); ${where}; results in ${values.out}`);
+console.log(
+  `${tiles.length} tiles (${grid}) around ${place.text}; ${where}; results in ${values.out}`,
+);
 
 const request: BaseJobRequest = {
   title: "PV farm detection",

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { kmGrid, parseAoi, platformTiles } from "../lib/geo/mod.ts";
+import { describePlace } from "../lib/plot/place.ts";
 import type { ApexTwin } from "../lib/sandbox/apex/twin.ts";
 import { JobTable } from "../lib/upscale/table.ts";
 import { sandbox, tempDir } from "./helpers.ts";
@@ -346,4 +347,23 @@ Deno.test("bad flags and files: one line, exit 2, no stack trace, nothing submit
   const twin = sb.twin<ApexTwin>("/apex");
   assert.equal(twin.store.jobs.size + twin.store.tasks.size, 0, "nothing was submitted");
   assert.ok(AREAS.length + GRIDS.length + cases.length + 1 >= 100, "the catalogue has 100 entries");
+});
+
+Deno.test("swapped coordinates get a warning that names the likely place; right ones do not", async () => {
+  const edinburgh = "POLYGON ((-3.3 55.9, -3.1 55.9, -3.1 56.0, -3.3 56.0, -3.3 55.9))";
+  const swapped = edinburgh.replace(/(-?[\d.]+) (-?[\d.]+)/g, "$2 $1");
+  assert.equal(describePlace(edinburgh).warning, undefined);
+  assert.equal(describePlace(edinburgh).country, "United Kingdom");
+  assert.match(describePlace(swapped).warning ?? "", /at sea; .*United Kingdom.*swap/);
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "scripts/upscale.ts", "--aoi", swapped, "--grid", "km:0"],
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(stderr);
+  assert.equal(code, 2, text);
+  assert.match(text, /^warning: --aoi: .*United Kingdom/m);
+  assert.match(text, /--grid km:0/);
 });

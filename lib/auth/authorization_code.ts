@@ -4,7 +4,7 @@
  *
  * @module
  */
-import * as oauth from "oauth4webapi";
+import * as oauth from "../deps/oauth4webapi.ts";
 import { AuthError, toAuthError } from "./errors.ts";
 import { defineSignIn, type SignIn } from "./grants.ts";
 import { showLink } from "./show_link.ts";

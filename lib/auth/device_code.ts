@@ -4,7 +4,7 @@
  *
  * @module
  */
-import * as oauth from "oauth4webapi";
+import * as oauth from "../deps/oauth4webapi.ts";
 import { type Sleep, sleep as realSleep } from "../time/sleep.ts";
 import { AuthError, toAuthError } from "./errors.ts";
 import { defineSignIn, type SignIn } from "./grants.ts";

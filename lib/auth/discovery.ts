@@ -3,7 +3,7 @@
  *
  * @module
  */
-import * as oauth from "oauth4webapi";
+import * as oauth from "../deps/oauth4webapi.ts";
 import type { Clock } from "../time/clock.ts";
 import { systemClock } from "../time/clock.ts";
 import { AuthError, toAuthError } from "./errors.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import * as oauth from "oauth4webapi";
+import * as oauth from "../deps/oauth4webapi.ts";
 import { redactError, redactText } from "../http/redact.ts";
 
 /**

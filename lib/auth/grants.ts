@@ -4,7 +4,7 @@
  *
  * @module
  */
-import * as oauth from "oauth4webapi";
+import * as oauth from "../deps/oauth4webapi.ts";
 import type { OidcContext } from "./discovery.ts";
 import { toAuthError } from "./errors.ts";
 import { type TokenSet, toTokenSet } from "./tokens.ts";

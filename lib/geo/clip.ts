@@ -8,7 +8,7 @@
 import polygonClipping, {
   type MultiPolygon as PcMulti,
   type Polygon as PcPolygon,
-} from "polygon-clipping";
+} from "../deps/polygon_clipping.ts";
 import type { Ring } from "./types.ts";
 
 /** One non-empty piece of the area inside one cell. */

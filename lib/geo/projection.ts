@@ -4,7 +4,7 @@
  *
  * @module
  */
-import proj4 from "proj4";
+import proj4 from "../deps/proj4.ts";
 import { type AreaGeometry, polygonsOf, type Position, type Ring } from "./types.ts";
 
 const DEFS: Record<string, string> = {

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { parseHTML } from "linkedom";
+import { parseHTML } from "../deps/linkedom.ts";
 
 let doc: Document | undefined;
 

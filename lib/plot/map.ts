@@ -5,10 +5,10 @@
  *
  * @module
  */
-import * as Plot from "@observablehq/plot";
-import { geoMercator } from "d3-geo";
-import countries from "world-atlas/countries-10m.json" with { type: "json" };
-import { feature } from "topojson-client";
+import * as Plot from "../deps/plot.ts";
+import { geoMercator } from "../deps/d3_geo.ts";
+import countries from "../deps/world_countries_10m.ts";
+import { feature } from "../deps/topojson.ts";
 import {
   type AreaGeometry,
   type BBox,

@@ -10,3 +10,4 @@ export * from "./map.ts";
 export * from "./png.ts";
 export * from "./raster.ts";
 export * from "./timeseries.ts";
+export * from "./place.ts";

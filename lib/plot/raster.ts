@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { fromArrayBuffer, fromUrl, type GeoTIFF } from "geotiff";
+import { fromArrayBuffer, fromUrl, type GeoTIFF } from "../deps/geotiff.ts";
 
 /** One band of a raster in EPSG:4326 (or the file's CRS). */
 export interface RasterData {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import * as Plot from "@observablehq/plot";
+import * as Plot from "../deps/plot.ts";
 import { plotDocument } from "./dom.ts";
 import { Figure } from "./figure.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { zipSync } from "fflate";
+import { zipSync } from "../../lib/deps/fflate.ts";
 import { UnsafePathError, UnzipError, unzipTo } from "../../lib/download/mod.ts";
 import { tempDir } from "../helpers.ts";
 

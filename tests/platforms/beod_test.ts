@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { unzipSync } from "fflate";
+import { unzipSync } from "../../lib/deps/fflate.ts";
 import { AoiError } from "../../lib/geo/errors.ts";
 import type { HttpError } from "../../lib/http/errors.ts";
 import { connectBeod, type ScenarioRequest } from "../../lib/platforms/beod/mod.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseHTML } from "linkedom";
+import { parseHTML } from "../../lib/deps/linkedom.ts";
 import { type Figure, mapFigure, type RasterData, STATUS_COLORS } from "../../lib/plot/mod.ts";
 import { platformTiles } from "../../lib/geo/mod.ts";
 import { tempDir } from "../helpers.ts";

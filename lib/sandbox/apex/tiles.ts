@@ -5,7 +5,7 @@
  *
  * @module
  */
-import * as martinez from "martinez-polygon-clipping";
+import * as martinez from "../../deps/martinez.ts";
 import { fromMercator, toMercator } from "../files/mercator.ts";
 
 type Pt = [number, number];

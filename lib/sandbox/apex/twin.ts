@@ -22,6 +22,8 @@ import { PARAMETER_SETS } from "./params.ts";
 
 type Json = Record<string, unknown>;
 const PREFIX = "/apex";
+/** Result files kept in memory; older ones are made again when asked for. */
+const RESULT_FILES_KEPT = 64;
 
 /** The APEx twin, with controls for tests. */
 export interface ApexTwin extends SandboxMount {
@@ -76,7 +78,18 @@ export function apexTwin(options: ApexTwinOptions = {}): (ctx: SandboxContext) =
 }
 
 function makeTwin(ctx: SandboxContext, store: ApexStore, options: ApexTwinOptions): ApexTwin {
+  // Result files are made again on demand (they are a pure function of the job), so only the
+  // most recent stay in memory: a twin that serves thousands of jobs stays small.
   const files = new Map<number, Promise<ResultFile>>();
+  const published = new Set<number>();
+  const resultOf = (job: JobRecord): Promise<ResultFile> => {
+    let file = files.get(job.id);
+    files.delete(job.id);
+    file ??= makeResult(job);
+    files.set(job.id, file);
+    if (files.size > RESULT_FILES_KEPT) files.delete(files.keys().next().value!);
+    return file;
+  };
   const sockets = new Set<WebSocket>();
   const now = () => ctx.clock.now();
 
@@ -295,9 +308,8 @@ function makeTwin(ctx: SandboxContext, store: ApexStore, options: ApexTwinOption
             },
           );
         }
-        let file = files.get(id);
-        if (!file) files.set(id, file = makeResult(job));
-        const f = await file;
+        published.add(id);
+        const f = await resultOf(job);
         return json(
           await collectionOf(
             job,
@@ -312,6 +324,7 @@ function makeTwin(ctx: SandboxContext, store: ApexStore, options: ApexTwinOption
         // still counts against the user's concurrent-job limit until it ends.
         store.forget(job);
         files.delete(id);
+        published.delete(id);
         return json(null);
       }
       return json({ detail: "Method Not Allowed" }, 405);
@@ -322,7 +335,9 @@ function makeTwin(ctx: SandboxContext, store: ApexStore, options: ApexTwinOption
       (method === "GET" || method === "HEAD")
     ) {
       const job = store.jobs.get(Number(m[1]));
-      const file = job && job.assetKey === m[2] ? await files.get(job.id) : undefined;
+      const file = job && job.assetKey === m[2] && published.has(job.id)
+        ? await resultOf(job)
+        : undefined;
       if (!file || file.name !== m[3]) return json({ detail: "Not Found" }, 404);
       return serveBytes(request, file.bytes, file.type, `${job!.assetKey}-${file.name}`);
     }

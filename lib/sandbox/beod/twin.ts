@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { zipSync } from "fflate";
+import { zipSync } from "../../deps/fflate.ts";
 import { seededRandom } from "../random.ts";
 import { serveBytes } from "../files/range.ts";
 import type { SandboxContext, SandboxMount } from "../server.ts";

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import land from "world-atlas/land-50m.json" with { type: "json" };
-import { feature } from "topojson-client";
+import land from "../../deps/world_land.ts";
+import { feature } from "../../deps/topojson.ts";
 
 type Ring = [number, number][];
 interface Part {

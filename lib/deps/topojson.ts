@@ -1,0 +1,7 @@
+/**
+ * The npm package `topojson-client`, pinned here and only here by its full `npm:`
+ * specifier, so that eojobs can be imported by path or URL from any folder.
+ *
+ * @module
+ */
+export { feature } from "npm:topojson-client@3.1.0";

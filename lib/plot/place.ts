@@ -1,0 +1,120 @@
+/**
+ * Where on Earth an area is, in words: the country under its centre (Natural Earth 1:10m), so a
+ * script can say "around Austria" before it submits anything, and a warning when the numbers
+ * look swapped (the centre falls in the sea while latitude-first reading lands in a country).
+ *
+ * @module
+ */
+import countries from "../deps/world_countries_10m.ts";
+import { feature } from "../deps/topojson.ts";
+import { type AoiInput, parseAoi } from "../geo/aoi.ts";
+import { bboxOf, type Position } from "../geo/types.ts";
+
+type Ring = [number, number][];
+interface Country {
+  name: string;
+  box: [number, number, number, number];
+  polygons: Ring[][];
+}
+
+let loaded: Country[] | undefined;
+
+function load(): Country[] {
+  const collection = feature(
+    countries as never,
+    (countries as unknown as { objects: { countries: never } }).objects.countries,
+  ) as unknown as {
+    features: Array<{
+      properties: { name: string };
+      geometry: { type: string; coordinates: Ring[] | Ring[][] } | null;
+    }>;
+  };
+  return collection.features.filter((f) => f.geometry).map((f) => {
+    const polygons = f.geometry!.type === "Polygon"
+      ? [f.geometry!.coordinates as Ring[]]
+      : f.geometry!.coordinates as Ring[][];
+    let w = Infinity, s = Infinity, e = -Infinity, n = -Infinity;
+    for (const rings of polygons) {
+      for (const [x, y] of rings[0]) {
+        w = Math.min(w, x), s = Math.min(s, y), e = Math.max(e, x), n = Math.max(n, y);
+      }
+    }
+    return { name: f.properties.name, box: [w, s, e, n], polygons };
+  });
+}
+
+function inside([x, y]: Position, rings: Ring[]): boolean {
+  let odd = false;
+  for (const ring of rings) {
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      const [xi, yi] = ring[i], [xj, yj] = ring[j];
+      if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) odd = !odd;
+    }
+  }
+  return odd;
+}
+
+/**
+ * The country at a longitude/latitude, or `undefined` at sea.
+ *
+ * @example
+ * ```ts
+ * import { countryAt } from "./place.ts";
+ * console.assert(countryAt([16.37, 48.21]) === "Austria");
+ * ```
+ */
+export function countryAt(p: Position): string | undefined {
+  loaded ??= load();
+  for (const c of loaded) {
+    const [w, s, e, n] = c.box;
+    if (p[0] < w || p[0] > e || p[1] < s || p[1] > n) continue;
+    if (c.polygons.some((rings) => inside(p, rings))) return c.name;
+  }
+  return undefined;
+}
+
+/** Where an area is, from {@linkcode describePlace}. */
+export interface Place {
+  /** The centre of the area's bounding box, `[longitude, latitude]`. */
+  centre: Position;
+  /** The country under the centre, if any. */
+  country?: string;
+  /** One line for a person: `16.43°E 48.17°N (Austria)`. */
+  text: string;
+  /** Set when the numbers look swapped (latitude written first). */
+  warning?: string;
+}
+
+const degrees = (v: number, pos: string, neg: string) =>
+  `${Math.abs(v).toFixed(2)}°${v >= 0 ? pos : neg}`;
+
+/**
+ * Says where an area is and warns when its coordinates look swapped: the centre lies in the
+ * sea while reading each position as latitude first puts it in a country.
+ *
+ * @example
+ * ```ts
+ * import { describePlace } from "./place.ts";
+ * const vienna = "POLYGON ((16.3 48.1, 16.5 48.1, 16.5 48.3, 16.3 48.3, 16.3 48.1))";
+ * console.assert(describePlace(vienna).text.endsWith("(Austria)"));
+ * const swapped = "POLYGON ((-3.1 55.8, -3.1 56.0, -3.3 56.0, -3.3 55.8, -3.1 55.8))".replace(
+ *   /(-?[\d.]+) (-?[\d.]+)/g, "$2 $1");
+ * console.assert(describePlace(swapped).warning !== undefined);
+ * ```
+ */
+export function describePlace(aoi: AoiInput): Place {
+  const [w, s, e, n] = bboxOf(parseAoi(aoi));
+  const centre: Position = [(w + e) / 2, (s + n) / 2];
+  const country = countryAt(centre);
+  const where = `${degrees(centre[1], "N", "S")} ${degrees(centre[0], "E", "W")}`;
+  const text = `${where} (${country ?? "at sea"})`;
+  if (country !== undefined || Math.abs(centre[0]) > 90) return { centre, country, text };
+  const flipped = countryAt([centre[1], centre[0]]);
+  if (flipped === undefined) return { centre, text };
+  return {
+    centre,
+    text,
+    warning: `the area's centre ${where} is at sea; read latitude first it would be in ` +
+      `${flipped}. WKT and GeoJSON put longitude first: if you meant ${flipped}, swap the numbers`,
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * `deno task notebooks`: registers the `eojobs` kernel, then executes every notebook top to
+ * bottom against the embedded sandbox with `scripts/run_notebooks.py` (which keeps every output,
+ * and fails a cell that should show something but shows nothing), writing the outputs into the
+ * notebooks so that a code host shows their figures.
+ *
+ * Run: `deno task notebooks` (in place), `deno task notebooks --output-dir out/notebooks` (copies,
+ * as the test suite does), `--repeat N` to execute each N times and count lost outputs, and
+ * notebook paths to run only those.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+
+const root = new URL("..", import.meta.url).pathname;
+const { values, positionals } = parseArgs({
+  args: Deno.args,
+  allowPositionals: true,
+  options: {
+    "output-dir": { type: "string" },
+    repeat: { type: "string", default: "1" },
+  },
+});
+
+/** The first Python that has nbclient: the one on PATH (pip), else Debian's. */
+async function python(): Promise<string | undefined> {
+  for (const candidate of ["python3", "/usr/bin/python3"]) {
+    try {
+      const { code } = await new Deno.Command(candidate, {
+        args: ["-c", "import nbclient, nbformat"],
+        stdout: "null",
+        stderr: "null",
+      }).output();
+      if (code === 0) return candidate;
+    } catch {
+      continue;
+    }
+  }
+  return undefined;
+}
+
+const interpreter = await python();
+if (!interpreter) {
+  console.error(
+    "notebooks: no Python with nbclient found; install Jupyter (Debian: apt-get install " +
+      "jupyter-nbconvert python3-nbclient jupyter-client; or pip install nbclient jupyter-client)",
+  );
+  Deno.exit(1);
+}
+const kernel = await new Deno.Command(Deno.execPath(), {
+  args: ["run", "-A", `${root}scripts/kernel.ts`, "--quiet"],
+}).output();
+if (kernel.code !== 0) {
+  console.error(new TextDecoder().decode(kernel.stderr));
+  Deno.exit(1);
+}
+const notebooks = positionals.length > 0
+  ? positionals
+  : [...Deno.readDirSync(`${root}notebooks`)].filter((e) => e.name.endsWith(".ipynb"))
+    .map((e) => `${root}notebooks/${e.name}`).sort();
+const { code } = await new Deno.Command(interpreter, {
+  args: [
+    `${root}scripts/run_notebooks.py`,
+    ...(values["output-dir"] ? ["--output-dir", values["output-dir"]] : ["--in-place"]),
+    "--kernel",
+    "eojobs",
+    "--repeat",
+    values.repeat,
+    ...notebooks,
+  ],
+  env: { EOJOBS_TOKEN_CACHE: "0" },
+  stdout: "inherit",
+  stderr: "inherit",
+}).output();
+Deno.exit(code);
