@@ -1,7 +1,8 @@
 /**
  * Peak memory of `scripts/upscale.ts` against the number of jobs, in both modes: the same run at
- * 500 and at 5,000 tiles (1 km cells), each in a process of its own with its embedded sandbox,
- * its peak resident set read from `/proc` (VmHWM). Memory must stay flat in the number of jobs.
+ * 500 and at 5,000 tiles (1 km cells), each in a process of its own against a sandbox in another
+ * process (as a real platform would be), its peak resident set read from `/proc` (VmHWM).
+ * Memory must stay flat in the number of jobs.
  *
  * Run: `deno task bench:memory` (a few minutes; Linux only); `--sizes 500,5000`.
  *
@@ -27,10 +28,38 @@ async function peak(pid: number): Promise<number> {
   return kb * 1024;
 }
 
+/** Starts a sandbox process and waits for the line that says where it listens. */
+async function platform() {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("../lib/sandbox/main.ts", import.meta.url).pathname,
+      "--port",
+      "0",
+      "--time-scale",
+      "0.0003",
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!/listening on (\S+)/.test(text)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`the sandbox did not start:\n${text}`);
+    text += value;
+  }
+  reader.releaseLock();
+  child.stdout.cancel().catch(() => {});
+  return { url: text.match(/listening on (\S+)/)![1], child };
+}
+
 async function run(
   mode: string,
   cells: number,
 ): Promise<{ mib: number; seconds: number; tiles: string }> {
+  const sandbox = await platform();
   const out = await Deno.makeTempDir({ prefix: "eojobs-memory-" });
   const started = Date.now();
   const child = new Deno.Command(Deno.execPath(), {
@@ -38,7 +67,8 @@ async function run(
       "run",
       "-A",
       new URL("../scripts/upscale.ts", import.meta.url).pathname,
-      "--sandbox",
+      "--sandbox-url",
+      sandbox.url,
       "--mode",
       mode,
       "--grid",
@@ -71,6 +101,8 @@ async function run(
     new Response(child.stderr).text(),
   ]);
   clearInterval(sampler);
+  sandbox.child.kill("SIGINT");
+  await sandbox.child.status;
   await Deno.remove(out, { recursive: true });
   if (!status.success) {
     throw new Error(`${mode} at ${cells}: exit ${status.code}\n${stderr.slice(-2000)}`);

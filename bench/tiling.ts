@@ -1,88 +1,140 @@
 /**
- * Tiling benchmark: splits a country-sized AOI (Germany) and a continent-sized one (Australia),
- * both Natural Earth outlines from npm `world-atlas`, with the platform grid and a true-km
- * grid. Prints cells per second and peak memory.
+ * Tiling benchmark: a country (Germany), a continent with a long coast (Australia) and the
+ * largest case (Africa, mainland and islands), Natural Earth outlines from npm `world-atlas`,
+ * split with the platform grid (`platformTiles`, 20x20km) and a true-km grid (`kmGrid`, 20 km in
+ * the UTM zone of the centre). Each split is timed beside the reference split measured in the
+ * same run: the APEx Dispatch server's own algorithm, shapely and pyproj in-process
+ * (`bench/tiling_reference.py`, Debian's python3-shapely and python3-pyproj). Prints cells, both
+ * times, the ratio (goal: >= 20x for Africa) and this process's peak RSS (goal: < 300 MB).
  *
  * Run: `deno task bench:tiling`
  *
  * @module
  */
 import countries from "../lib/deps/world_countries_50m.ts";
-import land from "../lib/deps/world_land.ts";
-import { feature } from "../lib/deps/topojson.ts";
-import { type AreaGeometry, kmGrid, platformTiles, type Position } from "../mod.ts";
+import { feature, merge } from "../lib/deps/topojson.ts";
+import { type AreaGeometry, kmGrid, platformTiles, type Position } from "../core.ts";
+import { utmCrs } from "../lib/geo/projection.ts";
+import { bboxOf } from "../lib/geo/types.ts";
 
-type Topology = { objects: Record<string, never> };
+type Topology = { objects: { countries: { geometries: Array<{ properties: { name: string } }> } } };
+const topology = countries as unknown as Topology;
 
-function largestParts(
+const AFRICA = new Set(
+  ("Algeria|Angola|Benin|Botswana|Burkina Faso|Burundi|Cameroon|Cabo Verde|Central African Rep.|" +
+    "Chad|Comoros|Congo|Dem. Rep. Congo|Côte d'Ivoire|Djibouti|Egypt|Eq. Guinea|Eritrea|eSwatini|" +
+    "Ethiopia|Gabon|Gambia|Ghana|Guinea|Guinea-Bissau|Kenya|Lesotho|Liberia|Libya|Madagascar|" +
+    "Malawi|Mali|Mauritania|Mauritius|Morocco|Mozambique|Namibia|Niger|Nigeria|Rwanda|" +
+    "São Tomé and Principe|Senegal|Seychelles|Sierra Leone|Somalia|Somaliland|South Africa|" +
+    "S. Sudan|Sudan|Tanzania|Togo|Tunisia|Uganda|W. Sahara|Zambia|Zimbabwe").split("|"),
+);
+
+/** The outer rings of a (multi)polygon: lakes and holes add nothing to a timing. */
+function outerRings(
   geometry: { type: string; coordinates: unknown },
-  keep: number,
+  keep = Infinity,
 ): AreaGeometry {
   const polygons =
     (geometry.type === "Polygon" ? [geometry.coordinates] : geometry.coordinates) as Position[][][];
   const size = (p: Position[][]) => p[0].length;
-  // Outer rings only: Natural Earth's small islands and lakes add nothing to a timing.
   return {
     type: "MultiPolygon",
     coordinates: [...polygons].sort((a, b) => size(b) - size(a)).slice(0, keep).map((p) => [p[0]]),
   };
 }
 
-const germany =
-  (feature(countries as never, (countries as unknown as Topology).objects.countries) as unknown as {
-    features: Array<
-      { properties: { name: string }; geometry: { type: string; coordinates: unknown } }
-    >;
-  }).features.find((f) => f.properties.name === "Germany")!;
-const landParts =
-  (feature(land as never, (land as unknown as Topology).objects.land) as unknown as {
-    features: Array<{ geometry: { type: string; coordinates: Position[][][] } }>;
-  }).features[0].geometry.coordinates;
-const australia = landParts
-  .filter((p) => p[0].every(([x, y]) => x > 110 && x < 160 && y > -45 && y < -9))
-  .sort((a, b) => b[0].length - a[0].length)[0];
+const all = topology.objects.countries.geometries;
+const byName = (name: string) => all.filter((g) => g.properties.name === name);
+const merged = (names: (name: string) => boolean) =>
+  merge(countries as never, all.filter((g) => names(g.properties.name)) as never) as unknown as {
+    type: string;
+    coordinates: unknown;
+  };
+const germany = outerRings(merged((n) => n === "Germany"), 3);
+const australia = outerRings(merged((n) => n === "Australia"), 1);
+const africa = outerRings(merged((n) => AFRICA.has(n)));
+if (byName("Germany").length === 0) throw new Error("Natural Earth has no Germany?");
+
+const python = ["python3", "/usr/bin/python3"];
+async function reference(
+  area: AreaGeometry,
+  crs: string,
+  size: number,
+  anchor: "corner" | "origin",
+): Promise<{ seconds: number; cells: number } | undefined> {
+  const file = await Deno.makeTempFile({ suffix: ".geojson" });
+  await Deno.writeTextFile(file, JSON.stringify(area));
+  try {
+    for (const interpreter of python) {
+      const out = await new Deno.Command(interpreter, {
+        args: [
+          new URL("./tiling_reference.py", import.meta.url).pathname,
+          file,
+          crs,
+          String(size),
+          anchor,
+        ],
+        stdout: "piped",
+        stderr: "null",
+      }).output().catch(() => undefined);
+      if (out?.code === 0) return JSON.parse(new TextDecoder().decode(out.stdout));
+    }
+    return undefined;
+  } finally {
+    await Deno.remove(file);
+  }
+}
 
 let peak = 0;
 const sampler = setInterval(() => (peak = Math.max(peak, Deno.memoryUsage().rss)), 5);
+const vertices = (a: AreaGeometry) =>
+  (a.coordinates as Position[][][]).reduce((n, p) => n + p[0].length, 0);
 
-function run(label: string, vertices: number, split: () => unknown[]) {
+console.log(
+  "area       grid                 vertices   cells   eojobs   reference   ratio   peak RSS",
+);
+async function run(
+  name: string,
+  area: AreaGeometry,
+  grid: "platform" | "km",
+): Promise<void> {
+  const [w, s, e, n] = bboxOf(area);
+  const utm = utmCrs([(w + e) / 2, (s + n) / 2]);
   peak = Math.max(peak, Deno.memoryUsage().rss);
   const t0 = performance.now();
-  const cells = split().length;
+  const cells = grid === "platform"
+    ? platformTiles(area, { grid: "20x20km" }).length
+    : kmGrid(area, { sizeKm: 20 }).length;
   const seconds = (performance.now() - t0) / 1000;
+  peak = Math.max(peak, Deno.memoryUsage().rss);
+  const ref = grid === "platform"
+    ? await reference(area, "EPSG:3857", 20_000, "corner")
+    : await reference(area, utm, 20_000, "origin");
+  const label = grid === "platform" ? "platform 20x20km" : `20 km (${utm})`;
   console.log(
-    `${label.padEnd(44)} ${String(vertices).padStart(6)} vertices ${
-      String(cells).padStart(6)
-    } cells ` +
-      `${(cells / seconds).toFixed(0).padStart(7)} cells/s ${
-        seconds.toFixed(2).padStart(6)
-      } s  peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB`,
+    `${name.padEnd(10)} ${label.padEnd(20)} ${String(vertices(area)).padStart(8)} ${
+      String(cells).padStart(7)
+    } ${seconds.toFixed(2).padStart(7)} s ${
+      ref ? `${ref.seconds.toFixed(2).padStart(9)} s` : "    (none)"
+    } ${ref ? `${(ref.seconds / seconds).toFixed(1).padStart(6)}x` : "      -"} ${
+      (peak / 2 ** 20).toFixed(0).padStart(6)
+    } MiB${ref && ref.cells !== cells ? `  (reference made ${ref.cells} cells)` : ""}`,
   );
 }
 
-const de = largestParts(germany.geometry, 3);
-const deVertices = de.coordinates.reduce((n, p) => n + p[0].length, 0);
-const au: AreaGeometry = { type: "Polygon", coordinates: [australia[0]] };
-run(
-  "Germany, platform 20x20km (Mercator)",
-  deVertices,
-  () => platformTiles(de, { grid: "20x20km" }),
-);
-run("Germany, true 20 km (UTM 32N)", deVertices, () => kmGrid(de, { sizeKm: 20 }));
-run(
-  "Germany, true 10 km (EPSG:3035)",
-  deVertices,
-  () => kmGrid(de, { sizeKm: 10, crs: "EPSG:3035" }),
-);
-run(
-  "Australia, platform 250x250km (Mercator)",
-  australia[0].length,
-  () => platformTiles(au, { grid: "250x250km" }),
-);
-run("Australia, true 100 km (UTM)", australia[0].length, () => kmGrid(au, { sizeKm: 100 }));
-run(
-  "Australia, platform 20x20km (Mercator)",
-  australia[0].length,
-  () => platformTiles(au, { grid: "20x20km" }),
-);
+for (
+  const [name, area] of [["Germany", germany], ["Australia", australia], [
+    "Africa",
+    africa,
+  ]] as const
+) {
+  await run(name, area, "platform");
+  await run(name, area, "km");
+}
 clearInterval(sampler);
+console.log(
+  "\ngoal: Africa >= 20x the reference with the platform grid, peak RSS < 300 MB." +
+    (await reference(germany, "EPSG:3857", 20_000, "corner")
+      ? ""
+      : "\nno reference: install python3-shapely and python3-pyproj (Debian) to measure ratios"),
+);

@@ -27,6 +27,7 @@ import {
   parseAoi,
   platformTiles,
   progressLine,
+  RasterMosaic,
   readRaster,
   summaryText,
 } from "../mod.ts";
@@ -364,15 +365,19 @@ try {
     }
   }
   const status = await mapFigure({ title: "Tile status", aoi, tiles: finalTiles });
-  // A fixed pixel budget for the whole mosaic: memory stays flat however many tiles there are.
+  // One mosaic grid, filled a tile at a time: memory stays flat however many tiles there are.
   const withFiles = finalTiles.filter((t) => t.file);
-  const maxSide = Math.max(
-    16,
-    Math.min(300, Math.floor(Math.sqrt(8e6 / Math.max(1, withFiles.length)))),
-  );
-  const rasters = [];
-  for (const t of withFiles) rasters.push(await readRaster(`${values.out}/${t.file}`, { maxSide }));
-  const mosaic = await mapFigure({ title: "PV farm mosaic", aoi, tiles: finalTiles, rasters });
+  const mosaicGrid = new RasterMosaic(bboxOf(aoi), { maxSide: 1600 });
+  const tileSide = Math.max(16, Math.min(300, Math.ceil(3200 / Math.sqrt(withFiles.length || 1))));
+  for (const t of withFiles) {
+    mosaicGrid.add(await readRaster(`${values.out}/${t.file}`, { maxSide: tileSide }));
+  }
+  const mosaic = await mapFigure({
+    title: "PV farm mosaic",
+    aoi,
+    tiles: finalTiles,
+    rasters: mosaicGrid.count > 0 ? [mosaicGrid.raster()] : [],
+  });
   console.log(`Status map: ${await status.save(`${values.out}/status.svg`)}`);
   console.log(
     `Mosaic:     ${await mosaic.save(`${values.out}/mosaic.svg`)}, ${await mosaic.save(

@@ -4,4 +4,4 @@
  *
  * @module
  */
-export { feature } from "npm:topojson-client@3.1.0";
+export { feature, merge } from "npm:topojson-client@3.1.0";

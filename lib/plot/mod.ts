@@ -11,3 +11,4 @@ export * from "./png.ts";
 export * from "./raster.ts";
 export * from "./timeseries.ts";
 export * from "./place.ts";
+export * from "./mosaic.ts";

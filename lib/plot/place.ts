@@ -1,11 +1,11 @@
 /**
- * Where on Earth an area is, in words: the country under its centre (Natural Earth 1:10m), so a
+ * Where on Earth an area is, in words: the country under its centre (Natural Earth 1:50m), so a
  * script can say "around Austria" before it submits anything, and a warning when the numbers
- * look swapped (the centre falls in the sea while latitude-first reading lands in a country).
+ * look swapped (the area lies wholly at sea while latitude-first reading lands in a country).
  *
  * @module
  */
-import countries from "../deps/world_countries_10m.ts";
+import countries from "../deps/world_countries_50m.ts";
 import { feature } from "../deps/topojson.ts";
 import { type AoiInput, parseAoi } from "../geo/aoi.ts";
 import { bboxOf, type Position } from "../geo/types.ts";
@@ -89,8 +89,8 @@ const degrees = (v: number, pos: string, neg: string) =>
   `${Math.abs(v).toFixed(2)}°${v >= 0 ? pos : neg}`;
 
 /**
- * Says where an area is and warns when its coordinates look swapped: the centre lies in the
- * sea while reading each position as latitude first puts it in a country.
+ * Says where an area is and warns when its coordinates look swapped: the whole area lies at sea
+ * (its centre and corners) while reading each position as latitude first puts it in a country.
  *
  * @example
  * ```ts
@@ -108,7 +108,11 @@ export function describePlace(aoi: AoiInput): Place {
   const country = countryAt(centre);
   const where = `${degrees(centre[1], "N", "S")} ${degrees(centre[0], "E", "W")}`;
   const text = `${where} (${country ?? "at sea"})`;
-  if (country !== undefined || Math.abs(centre[0]) > 90) return { centre, country, text };
+  // Only an area wholly at sea is suspicious: coastal areas often have their centre offshore.
+  const corners: Position[] = [[w, s], [e, s], [e, n], [w, n]];
+  if (country !== undefined || corners.some((p) => countryAt(p)) || Math.abs(centre[0]) > 90) {
+    return { centre, country, text };
+  }
   const flipped = countryAt([centre[1], centre[0]]);
   if (flipped === undefined) return { centre, text };
   return {
