@@ -364,7 +364,9 @@ try {
       );
     }
   }
-  const status = await mapFigure({ title: "Tile status", aoi, tiles: finalTiles });
+  // One figure at a time, saved and let go, so their DOMs never add up.
+  const statusFile = await (await mapFigure({ title: "Tile status", aoi, tiles: finalTiles }))
+    .save(`${values.out}/status.svg`);
   // One mosaic grid, filled a tile at a time: memory stays flat however many tiles there are.
   const withFiles = finalTiles.filter((t) => t.file);
   const mosaicGrid = new RasterMosaic(bboxOf(aoi), { maxSide: 1600 });
@@ -378,7 +380,7 @@ try {
     tiles: finalTiles,
     rasters: mosaicGrid.count > 0 ? [mosaicGrid.raster()] : [],
   });
-  console.log(`Status map: ${await status.save(`${values.out}/status.svg`)}`);
+  console.log(`Status map: ${statusFile}`);
   console.log(
     `Mosaic:     ${await mosaic.save(`${values.out}/mosaic.svg`)}, ${await mosaic.save(
       `${values.out}/mosaic.html`,

@@ -1,14 +1,18 @@
 /**
- * Grids whose cells really are N km on the ground: in the AOI's UTM zone, or in the European
- * LAEA grid (EPSG:3035). Cells are anchored to the CRS origin, so a cell has the same id in
- * every run and for every AOI, and can be clipped to the AOI or kept whole.
+ * Grids whose cells really are N km on the ground: in UTM, each part of the area in its own
+ * zone (the way MGRS and the Sentinel-2 tiling assign cells), in the European LAEA grid
+ * (EPSG:3035), or in a CRS the user names. Cells are anchored to the CRS origin and their ids
+ * name the CRS, so a cell has the same id in every run and for every area that covers it, and can
+ * be clipped to the area or kept whole.
  *
  * @module
  */
 import { type AoiInput, parseAoi } from "./aoi.ts";
 import { checkCellCount, MAX_GRID_CELLS } from "./limits.ts";
 import { clipToCells, touchesCell } from "./clip.ts";
-import { projectArea, projection, utmCrs } from "./projection.ts";
+import { AoiError } from "./errors.ts";
+import { projectArea, projection } from "./projection.ts";
+import { utmParts } from "./utm_zones.ts";
 import { type AreaGeometry, bboxOf, fromPolygons, type Position, type Ring } from "./types.ts";
 
 /** Options of {@linkcode kmGrid}. */
@@ -17,7 +21,11 @@ export interface KmGridOptions {
   sizeKm?: number;
   /** Most cells of the area's bounding box to examine. Default {@linkcode MAX_GRID_CELLS}. */
   maxCells?: number;
-  /** `"utm"` (the zone of the AOI's centre), `"EPSG:3035"` (Europe) or an EPSG code. Default `"utm"`. */
+  /**
+   * `"utm"`: each part of the area in its own UTM zone and hemisphere (EPSG:326xx north,
+   * 327xx south), so ids never depend on the area; `"EPSG:3035"` (Europe); or an EPSG code for one
+   * CRS over the whole area. Default `"utm"`.
+   */
   crs?: string;
   /** Clip cells to the AOI (true) or return whole cells that touch it. Default true. */
   clip?: boolean;
@@ -69,10 +77,25 @@ export function kmGrid(aoi: AoiInput, options: KmGridOptions = {}): GridTile[] {
     );
   }
   const area = parseAoi(aoi);
-  const [w, s, e, n] = bboxOf(area);
-  const crs = !options.crs || options.crs === "utm"
-    ? utmCrs([(w + e) / 2, (s + n) / 2])
-    : options.crs;
+  if (options.crs && options.crs !== "utm") return gridIn(area, options.crs, sizeKm, options);
+  const [, south, , north] = bboxOf(area);
+  if (south < -80 || north > 84) {
+    throw new AoiError(
+      "",
+      `the area reaches latitude ${south < -80 ? south : north}, outside UTM (80°S to 84°N)`,
+      "clip the area to UTM's latitudes, or name a CRS with the crs option",
+    );
+  }
+  return utmParts(area).flatMap((part) => gridIn(part.area, part.crs, sizeKm, options));
+}
+
+/** The grid of `sizeKm` cells of one CRS over `area`. */
+function gridIn(
+  area: AreaGeometry,
+  crs: string,
+  sizeKm: number,
+  options: KmGridOptions,
+): GridTile[] {
   const proj = projection(crs);
   const size = sizeKm * 1000;
   const polygons = projectArea(area, proj.forward);

@@ -1,14 +1,13 @@
 /**
  * Maps with Observable Plot: tiles coloured by status, the AOI outline, raster results placed
  * on the map, a legend, tooltips, and a light offline background of country borders from
- * Natural Earth (npm `world-atlas`).
+ * Natural Earth (npm `world-atlas`, 1:50m).
  *
  * @module
  */
 import * as Plot from "../deps/plot.ts";
 import { geoMercator } from "../deps/d3_geo.ts";
-import countries from "../deps/world_countries_10m.ts";
-import { feature } from "../deps/topojson.ts";
+import { countriesNear } from "./countries.ts";
 import {
   type AreaGeometry,
   type BBox,
@@ -71,14 +70,6 @@ export interface MapOptions {
   background?: boolean;
 }
 
-interface CountryFeature {
-  type: "Feature";
-  geometry: { type: string; coordinates: unknown };
-  properties: { name?: string };
-}
-
-let borders: CountryFeature[] | undefined;
-
 /** A render transform that names a mark's group (`data-layer`), so later steps can find it. */
 function layer(name: string): Plot.RenderFunction {
   return function (index, scales, values, dimensions, context, next) {
@@ -86,25 +77,6 @@ function layer(name: string): Plot.RenderFunction {
     g?.setAttribute("data-layer", name);
     return g;
   };
-}
-
-function countriesNear([w, s, e, n]: BBox): CountryFeature[] {
-  borders ??= (feature(
-    countries as never,
-    (countries as never as { objects: { countries: never } }).objects.countries,
-  ) as unknown as {
-    features: CountryFeature[];
-  }).features;
-  return borders.filter((f) => {
-    const coords = JSON.stringify(f.geometry.coordinates).match(/-?\d+(\.\d+)?/g)!.map(Number);
-    let inside = false;
-    for (let i = 0; i + 1 < coords.length && !inside; i += 2) {
-      if (
-        coords[i] > w - 5 && coords[i] < e + 5 && coords[i + 1] > s - 5 && coords[i + 1] < n + 5
-      ) inside = true;
-    }
-    return inside;
-  });
 }
 
 function signedArea(ring: Position[]): number {
@@ -222,6 +194,44 @@ export function rasterPixels(
   return out;
 }
 
+/** Above this many tiles, tiles that share a status are drawn as one shape. */
+const MANY_TILES = 1000;
+/** Statuses whose tiles always keep their own shape and tooltip (the reason is in it). */
+const SINGLED_OUT = new Set(["failed", "error", "canceled", "cancelled"]);
+
+/**
+ * The tiles as GeoJSON features. Thousands of tiles would be thousands of paths and tooltips no
+ * one can read; beyond {@linkcode MANY_TILES}, tiles of one status become one shape whose
+ * tooltip counts them, and only failed or canceled tiles keep their own.
+ */
+function tileFeatures(tiles: MapTile[]) {
+  const single = (t: MapTile) => ({
+    type: "Feature",
+    geometry: forD3(t.geometry),
+    properties: { status: t.status, label: t.label },
+  });
+  if (tiles.length <= MANY_TILES) return tiles.map(single);
+  const groups = new Map<string, { polygons: Position[][][]; count: number }>();
+  const kept = [];
+  for (const t of tiles) {
+    if (SINGLED_OUT.has(t.status)) kept.push(single(t));
+    else {
+      const group = groups.get(t.status) ?? { polygons: [], count: 0 };
+      group.polygons.push(...polygonsOf(forD3(t.geometry)));
+      group.count++;
+      groups.set(t.status, group);
+    }
+  }
+  return [
+    ...[...groups].map(([status, { polygons, count }]) => ({
+      type: "Feature",
+      geometry: fromPolygons(polygons),
+      properties: { status, label: `${status}: ${count} tiles` },
+    })),
+    ...kept,
+  ];
+}
+
 /**
  * Draws a map of tiles, AOI and rasters.
  *
@@ -305,11 +315,7 @@ export async function mapFigure(options: MapOptions): Promise<Figure> {
   }
   marks.push(
     Plot.geo(
-      tiles.map((t, i) => ({
-        type: "Feature",
-        geometry: forD3(t.geometry),
-        properties: { ...t, i },
-      })),
+      tileFeatures(tiles),
       {
         fill: (f) => palette[f.properties.status] ?? "black",
         fillOpacity: (

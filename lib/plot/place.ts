@@ -5,45 +5,11 @@
  *
  * @module
  */
-import countries from "../deps/world_countries_50m.ts";
-import { feature } from "../deps/topojson.ts";
+import { countryOutlines } from "./countries.ts";
 import { type AoiInput, parseAoi } from "../geo/aoi.ts";
 import { bboxOf, type Position } from "../geo/types.ts";
 
-type Ring = [number, number][];
-interface Country {
-  name: string;
-  box: [number, number, number, number];
-  polygons: Ring[][];
-}
-
-let loaded: Country[] | undefined;
-
-function load(): Country[] {
-  const collection = feature(
-    countries as never,
-    (countries as unknown as { objects: { countries: never } }).objects.countries,
-  ) as unknown as {
-    features: Array<{
-      properties: { name: string };
-      geometry: { type: string; coordinates: Ring[] | Ring[][] } | null;
-    }>;
-  };
-  return collection.features.filter((f) => f.geometry).map((f) => {
-    const polygons = f.geometry!.type === "Polygon"
-      ? [f.geometry!.coordinates as Ring[]]
-      : f.geometry!.coordinates as Ring[][];
-    let w = Infinity, s = Infinity, e = -Infinity, n = -Infinity;
-    for (const rings of polygons) {
-      for (const [x, y] of rings[0]) {
-        w = Math.min(w, x), s = Math.min(s, y), e = Math.max(e, x), n = Math.max(n, y);
-      }
-    }
-    return { name: f.properties.name, box: [w, s, e, n], polygons };
-  });
-}
-
-function inside([x, y]: Position, rings: Ring[]): boolean {
+function inside([x, y]: Position, rings: Position[][]): boolean {
   let odd = false;
   for (const ring of rings) {
     for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
@@ -64,11 +30,13 @@ function inside([x, y]: Position, rings: Ring[]): boolean {
  * ```
  */
 export function countryAt(p: Position): string | undefined {
-  loaded ??= load();
-  for (const c of loaded) {
-    const [w, s, e, n] = c.box;
+  for (const c of countryOutlines()) {
+    const [w, s, e, n] = c.bbox;
     if (p[0] < w || p[0] > e || p[1] < s || p[1] > n) continue;
-    if (c.polygons.some((rings) => inside(p, rings))) return c.name;
+    const polygons = c.geometry.type === "Polygon"
+      ? [c.geometry.coordinates as Position[][]]
+      : c.geometry.coordinates as Position[][][];
+    if (polygons.some((rings) => inside(p, rings))) return c.properties.name;
   }
   return undefined;
 }

@@ -6,12 +6,18 @@
  *
  * @module
  */
+import { HttpError } from "../../http/errors.ts";
 import { pollFloorMs } from "../../jobs/poll_floor.ts";
 import type { StatusSnapshot } from "../../jobs/state.ts";
 import type { BackendStatus, JobBackend, ResultFile } from "../../upscale/backend.ts";
 import type { ApexDispatch } from "./client.ts";
 import type { BaseJobRequest } from "./types.ts";
 import { jobSnapshot } from "./unit_job.ts";
+
+/** Followed jobs are read one by one when the user's job list is this many times longer. */
+const SINGLE_READS_BELOW = 20;
+/** Single reads in flight at once. */
+const PARALLEL_READS = 8;
 
 /** How each work item becomes a job: the request, and the parameter the item fills in. */
 export interface ApexBackendOptions {
@@ -45,8 +51,15 @@ function tokenUser(token: string): string | undefined {
  */
 export function apexBackend(apex: ApexDispatch, options: ApexBackendOptions): JobBackend<unknown> {
   const titled = (tag: string) => `${options.request.title} [${tag}]`;
-  const jobs = async (signal?: AbortSignal) =>
-    (await apex.jobsStatus(["processing"], signal)).processing_jobs;
+  // How many jobs the user's list held last time: a list many times longer than the jobs
+  // followed is read as single jobs instead, so a poll costs what is followed, not every job
+  // the user ever ran.
+  let listed = 0;
+  const jobs = async (signal?: AbortSignal) => {
+    const list = (await apex.jobsStatus(["processing"], signal)).processing_jobs;
+    listed = list.length;
+    return list;
+  };
   return {
     name: options.name ?? "APEx Dispatch API",
     minPollIntervalMs: pollFloorMs(apex.http.baseUrl),
@@ -59,8 +72,24 @@ export function apexBackend(apex: ApexDispatch, options: ApexBackendOptions): Jo
       return String(job.id);
     },
     async statuses(ids, signal) {
-      const wanted = new Set(ids);
       const out = new Map<string, BackendStatus>();
+      if (ids.length * SINGLE_READS_BELOW < listed) {
+        for (let i = 0; i < ids.length; i += PARALLEL_READS) {
+          const batch = ids.slice(i, i + PARALLEL_READS);
+          const read = await Promise.all(
+            batch.map((id) =>
+              apex.getUnitJob(Number(id), signal).catch((error) => {
+                // A job the list would not hold any more is absent, as it would be from the list.
+                if (error instanceof HttpError && error.status === 404) return undefined;
+                throw error;
+              })
+            ),
+          );
+          read.forEach((job, k) => job && out.set(batch[k], jobSnapshot(job) as StatusSnapshot));
+        }
+        return out;
+      }
+      const wanted = new Set(ids);
       for (const job of await jobs(signal)) {
         if (wanted.has(String(job.id))) out.set(String(job.id), jobSnapshot(job) as StatusSnapshot);
       }
