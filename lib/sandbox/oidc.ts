@@ -36,6 +36,12 @@ export interface RealmConfig {
   name: string;
   /** Its clients. */
   clients: RealmClient[];
+  /**
+   * The access token's `aud` claim; `null` leaves it out. Default `"account"`, as Keycloak
+   * issues it. The APEx realm leaves it out: the Dispatch API decodes tokens with PyJWT and no
+   * audience, which refuses any token that names one.
+   */
+  audience?: string | null;
 }
 
 /** Token lifetimes in seconds. */
@@ -51,6 +57,7 @@ export const DEFAULT_REALMS: RealmConfig[] = [
   {
     name: "apex",
     clients: [{ id: "apex-dispatcher-api-prod" }, { id: "apex-dispatcher-api-dev" }],
+    audience: null,
   },
   { name: "sen2cube-at", clients: [{ id: "iq-web-client" }] },
 ];
@@ -525,11 +532,13 @@ export class OidcProvider {
     const email = user.email ?? `${user.username}@example.com`;
     const scopes = new Set(["profile", "email", ...scope.split(" ").filter(Boolean)]);
     const common = { iss, sub, azp: clientId, sid: session, scope: [...scopes].join(" ") };
+    const found = this.#o.realms.find((r) => r.name === realm)?.audience;
+    const audience = found === undefined ? "account" : found;
     const access = await this.#mint("access", realm, session, nowMs, {
       ...common,
       exp: iat + this.lifetimes.accessSeconds,
       iat,
-      aud: "account",
+      ...(audience === null ? {} : { aud: audience }),
       typ: "Bearer",
       preferred_username: user.username,
       email,

@@ -225,7 +225,7 @@ Deno.test("apex: params, sync jobs and the jobs_status filters", async () => {
     (e: HttpError) => e.status === 500 && /retrieving service parameters/.test(e.message),
   );
   const sync = await apex.syncJob({ ...JOB, format: "geojson" });
-  assert.equal(sync.status, 201);
+  assert.equal(sync.status, 200);
   const fc = await sync.json();
   assert.equal(fc.type, "FeatureCollection");
   const task = await apex.submitUpscaleTask({

@@ -73,6 +73,8 @@ export interface TaskRecord {
   service: Service;
   /** ms on the sandbox clock. */
   created: number;
+  /** The terminal status, once reached: the server stores it and never recomputes it. */
+  final?: { status: ApexStatus; at: number };
   /** Its child jobs. */
   jobIds: number[];
 }
@@ -218,17 +220,24 @@ export class ApexStore {
 
   /** The server's rule: first match wins. */
   taskStatus(task: TaskRecord, now: number): ApexStatus {
+    if (task.final) return task.final.status;
     const statuses = this.children(task, now).map((j) => this.status(j, now));
     if (statuses.length === 0) return "created";
     if (statuses.includes("running")) return "running";
-    if (statuses.every((s) => s === "failed")) return "failed";
-    if (statuses.every((s) => s === "canceled")) return "canceled";
-    if (statuses.every((s) => s === "finished" || s === "failed")) return "finished";
-    return "created";
+    let status: ApexStatus = "created";
+    if (statuses.every((s) => s === "failed")) status = "failed";
+    else if (statuses.every((s) => s === "canceled")) status = "canceled";
+    else if (statuses.every((s) => s === "finished" || s === "failed")) status = "finished";
+    if (status !== "created") task.final = { status, at: this.#lastUpdate(task, now) };
+    return status;
   }
 
   /** When the task's status last changed. */
   taskUpdated(task: TaskRecord, now: number): number {
+    return task.final?.at ?? this.#lastUpdate(task, now);
+  }
+
+  #lastUpdate(task: TaskRecord, now: number): number {
     return Math.max(task.created, ...this.children(task, now).map((j) => this.updated(j, now)));
   }
 }

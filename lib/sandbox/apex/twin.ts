@@ -17,11 +17,30 @@ import {
 } from "./jobs.ts";
 import { collectionOf, makeResult, type ResultFile } from "./results.ts";
 import { GRIDS, MAX_TILE_CELLS, splitPolygon, tileWork } from "./tiles.ts";
-import { checkJobRequest, checkTileRequest, type Issue } from "./validation.ts";
+import { checkJobRequest, checkParamsRequest, checkTileRequest, type Issue } from "./validation.ts";
 import { PARAMETER_SETS } from "./params.ts";
 
 type Json = Record<string, unknown>;
 const PREFIX = "/apex";
+/** The HTTP routes of the Dispatch API and their methods, for Starlette's 405 and 307 answers. */
+const ROUTES: Array<[RegExp, string[]]> = [
+  [/^\/health$/, ["GET"]],
+  [/^\/tiles$/, ["POST"]],
+  [/^\/unit_jobs$/, ["POST"]],
+  [/^\/unit_jobs\/[^/]+$/, ["GET", "DELETE"]],
+  [/^\/unit_jobs\/[^/]+\/results$/, ["GET"]],
+  [/^\/sync_jobs$/, ["POST"]],
+  [/^\/upscale_tasks$/, ["POST"]],
+  [/^\/upscale_tasks\/[^/]+$/, ["GET"]],
+  [/^\/jobs_status$/, ["GET"]],
+  [/^\/params$/, ["POST"]],
+];
+
+/** The methods a known path allows, or undefined for an unknown path. */
+function allowedMethods(path: string): string[] | undefined {
+  return ROUTES.find(([pattern]) => pattern.test(path))?.[1];
+}
+
 /** Result files kept in memory; older ones are made again when asked for. */
 const RESULT_FILES_KEPT = 64;
 
@@ -164,12 +183,16 @@ function makeTwin(ctx: SandboxContext, store: ApexStore, options: ApexTwinOption
       json({ detail: "Not authenticated" }, 401, { "www-authenticate": "Bearer" });
 
     const bearer = () => request.headers.get("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1];
-    /** The user id (`sub`), or a response refusing the request. */
+    /**
+     * The user id (`sub`) of a token whose presence was checked first. As on the server, a
+     * missing header is refused before anything else, a bad token only after the request
+     * passed validation; a token with an audience is refused (PyJWT, no audience given).
+     */
     const user = async (): Promise<string | Response> => {
       const token = bearer();
       if (!token) return notAuthenticated();
       const claims = await ctx.oidc.verifyAccess("apex", token);
-      if (!claims) {
+      if (!claims || claims.aud !== undefined) {
         return fail(
           401,
           "AUTHENTICATION_FAILED",
@@ -183,10 +206,12 @@ function makeTwin(ctx: SandboxContext, store: ApexStore, options: ApexTwinOption
       try {
         return { value: JSON.parse(text) };
       } catch (error) {
+        // FastAPI names the character where Python's parser stopped; V8 says where it did.
+        const at = Number((error as Error).message.match(/position (\d+)/)?.[1] ?? 0);
         return invalid([{
           type: "json_invalid",
-          loc: ["body", 0],
-          msg: `JSON decode error: ${(error as Error).message}`,
+          loc: ["body", at],
+          msg: "JSON decode error",
           input: {},
         }]);
       }
@@ -195,20 +220,34 @@ function makeTwin(ctx: SandboxContext, store: ApexStore, options: ApexTwinOption
     const jobRequest = async (
       withDimension: boolean,
     ): Promise<{ who: string; r: Json } | Response> => {
-      const who = await user();
-      if (who instanceof Response) return who;
+      if (!bearer()) return notAuthenticated();
       const b = await body();
       if (b instanceof Response) return b;
       const issues = checkJobRequest(b.value, withDimension);
-      return issues.length ? invalid(issues) : { who, r: b.value as Json };
+      if (issues.length) return invalid(issues);
+      const who = await user();
+      return who instanceof Response ? who : { who, r: b.value as Json };
     };
+    /** A path id parsed as pydantic does: spaces and a zero fraction allowed. */
     const intParam = (raw: string, name: string): number | Response => {
-      if (/^-?\d+$/.test(raw)) return Number(raw);
+      const text = decodeURIComponent(raw).trim();
+      const whole = text.match(/^([+-]?\d+)(?:\.0*)?$/);
+      if (whole) {
+        const id = BigInt(whole[1]);
+        // The database column is a 64-bit integer: beyond it the server's query fails.
+        if (id > 2n ** 63n - 1n || id < -(2n ** 63n)) {
+          return fail(500, "INTERNAL_ERROR", "An unexpected error occurred.");
+        }
+        return Number(id);
+      }
+      const fractional = /^[+-]?\d*\.\d+$/.test(text);
       return invalid([{
-        type: "int_parsing",
+        type: fractional ? "int_from_float" : "int_parsing",
         loc: ["path", name],
-        msg: "Input should be a valid integer, unable to parse string as an integer",
-        input: raw,
+        msg: fractional
+          ? "Input should be a valid integer, got a number with a fractional part"
+          : "Input should be a valid integer, unable to parse string as an integer",
+        input: decodeURIComponent(raw),
       }]);
     };
 
@@ -220,6 +259,7 @@ function makeTwin(ctx: SandboxContext, store: ApexStore, options: ApexTwinOption
       code: string,
       what: string,
     ): Promise<T | Response> => {
+      if (!bearer()) return notAuthenticated();
       const id = intParam(raw, param);
       if (id instanceof Response) return id;
       const who = await user();
@@ -290,7 +330,10 @@ function makeTwin(ctx: SandboxContext, store: ApexStore, options: ApexTwinOption
       return json(summary(job), 201);
     }
 
-    if ((m = path.match(/^\/unit_jobs\/([^/]+)(\/results)?$/))) {
+    if (
+      (m = path.match(/^\/unit_jobs\/([^/]+)(\/results)?$/)) &&
+      allowedMethods(path)!.includes(method)
+    ) {
       const job = await owned(m[1], "job_id", store.jobs, "JOB_NOT_FOUND", "job");
       if (job instanceof Response) return job;
       const id = job.id;
@@ -318,16 +361,13 @@ function makeTwin(ctx: SandboxContext, store: ApexStore, options: ApexTwinOption
           ),
         );
       }
-      if (!m[2] && method === "GET") return json(full(job));
-      if (!m[2] && method === "DELETE") {
-        // The server drops the record only (a TODO in its code): the platform job runs on and
-        // still counts against the user's concurrent-job limit until it ends.
-        store.forget(job);
-        files.delete(id);
-        published.delete(id);
-        return json(null);
-      }
-      return json({ detail: "Method Not Allowed" }, 405);
+      if (method === "GET") return json(full(job));
+      // DELETE: the server drops the record only (a TODO in its code): the platform job runs on
+      // and still counts against the user's concurrent-job limit until it ends.
+      store.forget(job);
+      files.delete(id);
+      published.delete(id);
+      return json(null);
     }
 
     if (
@@ -348,6 +388,8 @@ function makeTwin(ctx: SandboxContext, store: ApexStore, options: ApexTwinOption
       if (b instanceof Response) return b;
       const issues = checkJobRequest(b.value, false);
       if (issues.length) return invalid(issues);
+      const who = await user();
+      if (who instanceof Response) return who;
       const r = b.value as Json;
       const file = await makeResult({
         id: 0,
@@ -360,8 +402,9 @@ function makeTwin(ctx: SandboxContext, store: ApexStore, options: ApexTwinOption
         fails: false,
         assetKey: "",
       });
+      // The server passes the backend's answer through: openEO's synchronous run says 200.
       return new Response(new Uint8Array(file.bytes), {
-        status: 201,
+        status: 200,
         headers: { "content-type": file.type, ...headers },
       });
     }
@@ -391,6 +434,7 @@ function makeTwin(ctx: SandboxContext, store: ApexStore, options: ApexTwinOption
     }
 
     if (path === "/jobs_status" && method === "GET") {
+      if (!bearer()) return notAuthenticated();
       const filters = url.searchParams.getAll("filter");
       const bad = filters.map((f, i) => [f, i] as const).filter(([f]) =>
         f !== "upscaling" && f !== "processing"
@@ -412,6 +456,10 @@ function makeTwin(ctx: SandboxContext, store: ApexStore, options: ApexTwinOption
       if (!bearer()) return notAuthenticated();
       const b = await body();
       if (b instanceof Response) return b;
+      const issues = checkParamsRequest(b.value);
+      if (issues.length) return invalid(issues);
+      const who = await user();
+      if (who instanceof Response) return who;
       const r = b.value as Json;
       const application = String((r?.service as Json | undefined)?.application ?? "");
       const set = Object.entries(PARAMETER_SETS).find(([key]) => application.includes(key));
@@ -428,6 +476,16 @@ function makeTwin(ctx: SandboxContext, store: ApexStore, options: ApexTwinOption
       return socket(request, url, m[2], headers);
     }
 
+    const allowed = allowedMethods(path);
+    if (allowed) {
+      return json({ detail: "Method Not Allowed" }, 405, { allow: allowed.join(", ") });
+    }
+    // Starlette redirects a path with a stray trailing slash to the route without it.
+    if (path.length > 1 && path.endsWith("/") && allowedMethods(path.slice(0, -1))) {
+      const target = new URL(url);
+      target.pathname = url.pathname.slice(0, -1);
+      return new Response(null, { status: 307, headers: { ...headers, location: target.href } });
+    }
     return json({ detail: "Not Found" }, 404);
   };
 

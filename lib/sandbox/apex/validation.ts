@@ -137,6 +137,24 @@ export function checkJobRequest(body: unknown, withDimension: boolean): Issue[] 
   return c.issues;
 }
 
+/** Checks a `ServiceParametersRequest`: a known `label` and a `service`. */
+export function checkParamsRequest(body: unknown): Issue[] {
+  const c = new Checker();
+  const b = c.object(body, ["body"]);
+  if (!b) return c.issues;
+  c.oneOf(b, "label", ["openeo", "ogc_api_process"], ["body"]);
+  const service = c.required(b, "service", ["body"]);
+  if (service !== undefined) {
+    const s = c.object(service, ["body", "service"]);
+    if (s) {
+      c.string(s, "endpoint", ["body", "service"]);
+      c.string(s, "application", ["body", "service"]);
+      c.string(s, "namespace", ["body", "service"], true);
+    }
+  }
+  return c.issues;
+}
+
 /** Checks a `TileRequest`: a GeoJSON Polygon `aoi` and a known `grid`. */
 export function checkTileRequest(body: unknown, grids: string[]): Issue[] {
   const c = new Checker();
