@@ -12,7 +12,7 @@
  * @module
  */
 import countries from "../lib/deps/world_countries_50m.ts";
-import { feature, merge } from "../lib/deps/topojson.ts";
+import { merge } from "../lib/deps/topojson.ts";
 import { type AreaGeometry, kmGrid, platformTiles, type Position } from "../core.ts";
 import { utmCrs } from "../lib/geo/projection.ts";
 import { bboxOf } from "../lib/geo/types.ts";

@@ -277,15 +277,32 @@ try {
     // The task's id is written before anything else, so a re-run with --resume follows the same
     // task instead of submitting a second one.
     const taskFile = `${values.out}/task.json`;
-    const known = values.resume
-      ? await Deno.readTextFile(taskFile).then((t) => JSON.parse(t).id as number, () => undefined)
-      : undefined;
-    if (known === undefined && await Deno.stat(taskFile).then(() => true, () => false)) {
-      usage(
-        `${values.out} already holds task ${
-          JSON.parse(await Deno.readTextFile(taskFile)).id
-        }; pass --resume to follow it, or choose another --out`,
-      );
+    const platform = apex.http.baseUrl.href;
+    const previous = await Deno.readTextFile(taskFile).then(
+      (t) => JSON.parse(t) as { id: number; platform?: string },
+      () => undefined,
+    );
+    let known: number | undefined;
+    if (previous) {
+      const same = previous.platform === platform;
+      if (values.resume && same) known = previous.id;
+      else if (values.resume) {
+        usage(
+          `--resume: ${taskFile} holds task ${previous.id} of ${
+            previous.platform ?? "another platform"
+          }, not of ${platform}; pass --new-table to start afresh`,
+        );
+      } else if (values["new-table"] || embedded) {
+        // An embedded sandbox is new at every run: its old task cannot be followed.
+        const kept = `${taskFile}.${Date.now()}`;
+        await Deno.rename(taskFile, kept);
+        console.log(`${taskFile} held task ${previous.id} of an earlier run; kept as ${kept}.`);
+      } else {
+        usage(
+          `${values.out} already holds task ${previous.id}; pass --resume to follow it, ` +
+            `--new-table to start afresh, or choose another --out`,
+        );
+      }
     }
     const task = known !== undefined ? apex.upscaleTask(known) : await apex.submitUpscaleTask({
       ...request,
@@ -293,7 +310,7 @@ try {
     });
     if (known === undefined) {
       await Deno.mkdir(values.out, { recursive: true });
-      await Deno.writeTextFile(taskFile, JSON.stringify({ id: task.id }));
+      await Deno.writeTextFile(taskFile, JSON.stringify({ id: task.id, platform }));
       console.log(`Upscale task ${task.id} submitted.`);
     } else console.log(`Following upscale task ${task.id} again.`);
     const files = new Map<number, string>();
@@ -301,7 +318,7 @@ try {
     let last;
     for await (
       const u of task.watch({
-        socketIntervalSeconds: sandboxUrl ? 0.3 : 10,
+        socketIntervalSeconds: sandboxUrl ? 1 : 10,
         signal: controller.signal,
       })
     ) {

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { isLoopback } from "../http/loopback.ts";
 
 /** The floor of a real platform when it documents none: 5 s. */
 export const PLATFORM_POLL_FLOOR_MS = 5_000;
@@ -28,9 +29,7 @@ export function pollFloorMs(
   baseUrl: string | URL,
   platformFloorMs = PLATFORM_POLL_FLOOR_MS,
 ): number {
-  const host = new URL(baseUrl).hostname;
-  const loopback = host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
-  return loopback ? SANDBOX_POLL_FLOOR_MS : platformFloorMs;
+  return isLoopback(baseUrl) ? SANDBOX_POLL_FLOOR_MS : platformFloorMs;
 }
 
 /**

@@ -267,7 +267,7 @@ Deno.test("apex: an upscale task over the Vienna tiles, followed over the websoc
     status: "created",
   });
   const updates = [];
-  for await (const u of task.watch({ socketIntervalSeconds: 0.05 })) updates.push(u);
+  for await (const u of task.watch({ socketIntervalSeconds: 1 })) updates.push(u);
   const last = updates[updates.length - 1];
   assert.ok(updates.every((u) => u.source === "websocket"));
   assert.ok(["finished", "failed"].includes(last.raw));
@@ -305,7 +305,7 @@ Deno.test("apex: websocket drops reconnect, token expiry re-authenticates, a dea
   let dropped = 0;
   for await (
     const u of task.watch({
-      socketIntervalSeconds: 0.05,
+      socketIntervalSeconds: 1,
       intervalMs: 50,
       sleep: (ms, s) =>
         new Promise((r, j) => s?.aborted ? j(s.reason) : setTimeout(r, Math.min(ms, 50))),
@@ -339,7 +339,7 @@ Deno.test("apex: the task socket refuses a missing token and reports a bad one",
   assert.equal(noToken.status, 403);
   await noToken.body?.cancel();
   const ws = new WebSocket(
-    `${sb.url.replace("http", "ws")}/apex/ws/upscale_tasks/1?token=bad&interval=0.05`,
+    `${sb.url.replace("http", "ws")}/apex/ws/upscale_tasks/1?token=bad&interval=1`,
   );
   const messages: { type: string; message: string }[] = [];
   const closed = await new Promise<CloseEvent>((resolve) => {
@@ -362,7 +362,7 @@ Deno.test("apex: the jobs_status websocket pushes the user's tasks and jobs", as
     const m of socketMessages<
       { type: string; data: { processing_jobs: unknown[]; upscaling_tasks: unknown[] } }
     >(
-      apex.socketUrl("ws/jobs_status", token, { interval: 0.05, filter: "processing" }),
+      apex.socketUrl("ws/jobs_status", token, { interval: 1, filter: "processing" }),
     )
   ) {
     types.push(m.type);

@@ -176,3 +176,47 @@ Deno.test("apex server: a task's status stays put once terminal, even after its 
   assert.equal(after.status, done.status);
   assert.equal(after.updated, done.updated);
 });
+
+Deno.test("apex server: websocket handshakes are checked, and the token at every poll", async () => {
+  await using sb = await sandbox({ timeScale: 0.05 });
+  const apex = connectApex({ sandbox: sb.url });
+  const token = await apex.session!.getToken();
+  const ws = sb.url.replace("http", "ws");
+  const handshake = async (path: string) => {
+    const r = await fetch(`${sb.url}/apex${path}`, { headers: { upgrade: "websocket" } });
+    await r.body?.cancel();
+    return r.status;
+  };
+  assert.equal(await handshake(`/ws/jobs_status?token=${token}&interval=0.5`), 403);
+  assert.equal(await handshake(`/ws/jobs_status?token=${token}&filter=everything`), 403);
+  assert.equal(await handshake(`/ws/upscale_tasks/abc?token=${token}`), 403);
+  const plain = await fetch(`${sb.url}/apex/ws/jobs_status?token=${token}`);
+  assert.equal(plain.status, 404);
+  await plain.body?.cancel();
+  await assert.rejects(
+    (async () => {
+      for await (
+        const _ of apex.upscaleTask(1).socket({ socketIntervalSeconds: 0.5 })(
+          new AbortController().signal,
+        )
+      );
+    })(),
+    /socketIntervalSeconds: 0.5 is not a whole number/,
+  );
+  // A token that expires while the stream runs: loading, error, close 1011.
+  const socket = new WebSocket(`${ws}/apex/ws/jobs_status?token=${token}&interval=1`);
+  const types: string[] = [];
+  const closed = await new Promise<CloseEvent>((resolve) => {
+    socket.onmessage = (e) => {
+      const m = JSON.parse(e.data);
+      types.push(m.type);
+      if (m.type === "status" && types.filter((t) => t === "status").length === 1) {
+        sb.oidc.expireTokens();
+      }
+    };
+    socket.onclose = resolve;
+  });
+  assert.deepEqual(types, ["init", "loading", "status", "loading", "error"]);
+  assert.equal(closed.code, 1011);
+  assert.equal(closed.reason, "AUTHENTICATION_FAILED");
+});

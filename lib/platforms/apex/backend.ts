@@ -14,7 +14,12 @@ import type { ApexDispatch } from "./client.ts";
 import type { BaseJobRequest } from "./types.ts";
 import { jobSnapshot } from "./unit_job.ts";
 
-/** Followed jobs are read one by one when the user's job list is this many times longer. */
+/**
+ * Followed jobs are read one by one when the user's job list is longer than this and this many
+ * times longer than the jobs followed. A short list is cheaper than several requests, each of
+ * which can fail and be retried.
+ */
+const LONG_LIST = 2_000;
 const SINGLE_READS_BELOW = 20;
 /** Single reads in flight at once. */
 const PARALLEL_READS = 8;
@@ -51,7 +56,7 @@ function tokenUser(token: string): string | undefined {
  */
 export function apexBackend(apex: ApexDispatch, options: ApexBackendOptions): JobBackend<unknown> {
   const titled = (tag: string) => `${options.request.title} [${tag}]`;
-  // How many jobs the user's list held last time: a list many times longer than the jobs
+  // How many jobs the user's list held last time: a long list many times longer than the jobs
   // followed is read as single jobs instead, so a poll costs what is followed, not every job
   // the user ever ran.
   let listed = 0;
@@ -73,7 +78,7 @@ export function apexBackend(apex: ApexDispatch, options: ApexBackendOptions): Jo
     },
     async statuses(ids, signal) {
       const out = new Map<string, BackendStatus>();
-      if (ids.length * SINGLE_READS_BELOW < listed) {
+      if (listed > LONG_LIST && ids.length * SINGLE_READS_BELOW < listed) {
         for (let i = 0; i < ids.length; i += PARALLEL_READS) {
           const batch = ids.slice(i, i + PARALLEL_READS);
           const read = await Promise.all(

@@ -43,7 +43,10 @@ export interface TaskUpdate {
 export interface TaskWatchOptions extends WatchOptions<UpscalingTask> {
   /** Use the status websocket. Default true. */
   websocket?: boolean;
-  /** Seconds between websocket pushes (the API's `interval`). Default 10, as the API. */
+  /**
+   * Whole seconds between websocket pushes (the API's `interval`, an integer). Default 10, as
+   * the API.
+   */
   socketIntervalSeconds?: number;
   /** Reconnects after the websocket drops before falling back to polling. Default 3. */
   reconnects?: number;
@@ -95,6 +98,13 @@ export class UpscaleTask {
     const id = this.id;
     const reconnects = options.reconnects ?? 3;
     const wait = options.sleep ?? realSleep;
+    const interval = options.socketIntervalSeconds ?? 10;
+    if (!Number.isInteger(interval) || interval < 1) {
+      throw new RangeError(
+        `socketIntervalSeconds: ${interval} is not a whole number of seconds; the API takes ` +
+          `an integer of 1 or more`,
+      );
+    }
     return async function* (signal) {
       const auth = apex.http.auth;
       if (!auth) throw new Error("the status websocket needs a token");
@@ -102,7 +112,7 @@ export class UpscaleTask {
       while (true) {
         const token = await auth.getToken(signal);
         const url = apex.socketUrl(`ws/upscale_tasks/${id}`, token, {
-          interval: options.socketIntervalSeconds ?? 10,
+          interval,
         });
         let refused: string | undefined;
         try {

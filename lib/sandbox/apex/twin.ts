@@ -495,15 +495,32 @@ function makeTwin(ctx: SandboxContext, store: ApexStore, options: ApexTwinOption
     taskIdText: string | undefined,
     headers: Record<string, string>,
   ) => {
-    const token = url.searchParams.get("token");
-    if (!token) return new Response("Missing token", { status: 403, headers });
+    // Starlette's websocket routes do not match plain HTTP requests.
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-      return new Response("Expected a websocket upgrade", { status: 400, headers });
+      return new Response(JSON.stringify({ detail: "Not Found" }), {
+        status: 404,
+        headers: { ...headers, "content-type": "application/json" },
+      });
     }
-    const interval = Math.max(0.01, Number(url.searchParams.get("interval") ?? "10") || 10);
+    // Query and path parameters are validated before the handshake; a failure closes it before
+    // it is accepted, which the client sees as HTTP 403.
+    const refuse = () => new Response(null, { status: 403, headers });
+    const token = url.searchParams.get("token");
+    if (!token) return refuse();
+    const intervalText = url.searchParams.get("interval") ?? "10";
+    if (!/^\s*[+-]?\d+(\.0*)?\s*$/.test(intervalText)) return refuse();
     const filters = url.searchParams.getAll("filter");
+    if (filters.some((f) => f !== "upscaling" && f !== "processing")) return refuse();
+    if (
+      taskIdText !== undefined && !/^\s*[+-]?\d+(\.0*)?\s*$/.test(decodeURIComponent(taskIdText))
+    ) {
+      return refuse();
+    }
+    // Real seconds, as on the server, however fast the sandbox's jobs run: a big task's
+    // messages are large, and a faster push would flood the client.
+    const periodMs = Math.max(1, parseFloat(intervalText)) * 1000;
     const { socket: ws, response } = Deno.upgradeWebSocket(request);
-    const taskId = taskIdText === undefined ? undefined : Number(taskIdText);
+    const taskId = taskIdText === undefined ? undefined : parseInt(decodeURIComponent(taskIdText));
     const tag = taskId === undefined ? {} : { task_id: taskId };
     let timer: ReturnType<typeof setTimeout> | undefined;
     let userId: string | undefined;
@@ -523,17 +540,16 @@ function makeTwin(ctx: SandboxContext, store: ApexStore, options: ApexTwinOption
     const poll = async () => {
       if (ws.readyState !== WebSocket.OPEN) return;
       send({ type: "loading", data: null, message: "Starting retrieval of status" });
-      // As on the real server, the token is checked at the first poll only.
-      if (userId === undefined) {
-        const claims = await ctx.oidc.verifyAccess("apex", token);
-        if (!claims) {
-          return stop(
-            "AUTHENTICATION_FAILED",
-            "Could not validate credentials. Please retry signing in.",
-          );
-        }
-        userId = String(claims.sub);
+      // As on the real server, the token is checked at every poll: one that expires while the
+      // stream runs ends it.
+      const claims = await ctx.oidc.verifyAccess("apex", token);
+      if (!claims || claims.aud !== undefined) {
+        return stop(
+          "AUTHENTICATION_FAILED",
+          "Could not validate credentials. Please retry signing in.",
+        );
       }
+      userId = String(claims.sub);
       if (taskId === undefined) {
         send({
           type: "status",
@@ -547,7 +563,7 @@ function makeTwin(ctx: SandboxContext, store: ApexStore, options: ApexTwinOption
         }
         send({ type: "status", data: task(t), message: null });
       }
-      timer = setTimeout(poll, interval * 1000);
+      timer = setTimeout(poll, periodMs);
     };
     ws.onopen = () => {
       sockets.add(ws);
