@@ -5,8 +5,9 @@
  * notebooks so that a code host shows their figures.
  *
  * Run: `deno task notebooks` (in place), `deno task notebooks --output-dir out/notebooks` (copies,
- * as the test suite does), `--repeat N` to execute each N times and count lost outputs, and
- * notebook paths to run only those.
+ * as the test suite does), `--repeat N` to execute each N times and count lost outputs,
+ * `--stop-at-idle` to read as plain nbclient does (the peer, for comparison), and notebook paths to
+ * run only those.
  *
  * @module
  */
@@ -19,6 +20,7 @@ const { values, positionals } = parseArgs({
   options: {
     "output-dir": { type: "string" },
     repeat: { type: "string", default: "1" },
+    "stop-at-idle": { type: "boolean", default: false },
   },
 });
 
@@ -66,6 +68,7 @@ const { code } = await new Deno.Command(interpreter, {
     "eojobs",
     "--repeat",
     values.repeat,
+    ...(values["stop-at-idle"] ? ["--stop-at-idle"] : []),
     ...notebooks,
   ],
   env: { EOJOBS_TOKEN_CACHE: "0" },
