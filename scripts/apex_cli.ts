@@ -55,3 +55,11 @@ export async function apexFromCli(
     : "dispatch-api.apex.esa.int";
   return { apex, embedded, sandboxUrl, where };
 }
+
+if (import.meta.main) {
+  console.log(
+    "scripts/apex_cli.ts is the connection logic the APEx scripts share, not a script. Run\n" +
+      "  npx --yes deno@2.9.6 run -A scripts/upscale.ts --help\n" +
+      "  npx --yes deno@2.9.6 run -A scripts/apex_job.ts --help",
+  );
+}

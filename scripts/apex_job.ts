@@ -16,7 +16,7 @@ import {
   readRaster,
 } from "../mod.ts";
 
-const HELP = `Usage: deno run -A scripts/apex_job.ts [options]
+const HELP = `Usage: npx --yes deno@2.9.6 run -A scripts/apex_job.ts [options]
 
 Submits one processing job to the APEx Dispatch API, watches it, downloads the result and
 draws it. Without credentials it runs against the embedded sandbox.

@@ -19,7 +19,7 @@ import {
 
 import { aoiArgument, parseCli, sandboxUrlArgument, usage as exitWith } from "./cli.ts";
 
-const HELP = `Usage: deno run -A scripts/beod_extract.ts [options]
+const HELP = `Usage: npx --yes deno@2.9.6 run -A scripts/beod_extract.ts [options]
 
 Runs a BEOD extraction-mono scenario over an AOI and downloads the results.
 Without credentials it runs against the embedded sandbox.

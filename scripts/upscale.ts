@@ -32,7 +32,7 @@ import {
   summaryText,
 } from "../mod.ts";
 
-const HELP = `Usage: deno run -A scripts/upscale.ts [options]
+const HELP = `Usage: npx --yes deno@2.9.6 run -A scripts/upscale.ts [options]
 
 Runs PV farm detection over every tile of an area, with at most N jobs at a time.
 Without credentials it runs against the embedded sandbox.

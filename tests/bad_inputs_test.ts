@@ -292,6 +292,16 @@ function flagCases(
     ["new-table with resume", up("--new-table", "--resume"), /exclude each other/],
     ["a stray argument", up("extra"), /unexpected argument "extra"/],
     [
+      "sandbox unknown flag",
+      ["lib/sandbox/main.ts", "--bogus"],
+      /^sandbox: unknown option --bogus$/,
+    ],
+    [
+      "sandbox flag without its value",
+      ["lib/sandbox/main.ts", "--port"],
+      /--port <value>' argument missing/,
+    ],
+    [
       "sandbox-url not a URL",
       ["scripts/upscale.ts", "--sandbox-url", "not-a-url"],
       /--sandbox-url "not-a-url" is not a URL/,

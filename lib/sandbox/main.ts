@@ -8,14 +8,15 @@ import type { FaultRule } from "./faults.ts";
 import { startSandbox } from "./server.ts";
 import { allPlatforms, platformsWith } from "./platforms.ts";
 
-const HELP = `Usage: deno task sandbox [options]
+const HELP = `Usage: npx --yes deno@2.9.6 task sandbox [options]
 
 Serves every platform twin and the OIDC provider on 127.0.0.1.
 
   --port N            port (0 picks a free one; default 8123)
   --access-ttl S      access token lifetime in seconds (default 300)
   --refresh-ttl S     refresh token lifetime in seconds (default 1800)
-  --time-scale X      multiply simulated job durations by X (default 1)
+  --time-scale X      multiply simulated job durations by X: below 1 is faster
+                      (0.01: a 10-minute job takes 6 s); default 1
   --seed N            seed for durations, failures and faults (default 42)
   --apex-job-limit N  jobs a user may run at once on the APEx twin (default: no limit)
   --fault SPEC        inject faults, repeatable. SPEC is PREFIX:key=value,...
@@ -68,20 +69,32 @@ export function parseFault(spec: string): FaultRule {
   return rule;
 }
 
+/** Parses the command line, or exits with one line that names the flag and the fix. */
+function options() {
+  try {
+    return parseArgs({
+      args: Deno.args,
+      options: {
+        port: { type: "string", default: "8123" },
+        "access-ttl": { type: "string" },
+        "refresh-ttl": { type: "string" },
+        "time-scale": { type: "string" },
+        seed: { type: "string" },
+        fault: { type: "string", multiple: true },
+        "apex-job-limit": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (error) {
+    const text = (error as Error).message.replace(/\. To specify a positional.*$/s, "");
+    console.error(`sandbox: ${text.replace(/^Unknown option '(.*)'$/, "unknown option $1")}`);
+    console.error("Run with --help for the options.");
+    Deno.exit(2);
+  }
+}
+
 if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      port: { type: "string", default: "8123" },
-      "access-ttl": { type: "string" },
-      "refresh-ttl": { type: "string" },
-      "time-scale": { type: "string" },
-      seed: { type: "string" },
-      fault: { type: "string", multiple: true },
-      "apex-job-limit": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+  const values = options();
   if (values.help) {
     console.log(HELP);
     Deno.exit(0);
@@ -114,7 +127,12 @@ if (import.meta.main) {
     console.log(`sandbox listening on ${sandbox.url}`);
     Deno.addSignalListener("SIGINT", () => sandbox.close().then(() => Deno.exit(0)));
   } catch (error) {
-    console.error(`sandbox: ${(error as Error).message}`);
+    const inUse = error instanceof Deno.errors.AddrInUse;
+    console.error(
+      inUse
+        ? `sandbox: port ${values.port} is in use (another sandbox?); pass --port 0 for a free one`
+        : `sandbox: ${(error as Error).message}`,
+    );
     Deno.exit(1);
   }
 }
