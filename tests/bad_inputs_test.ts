@@ -217,6 +217,39 @@ Deno.test("a comb of 20,000 vertices tiles or is refused in time, never crashes"
   assert.ok(performance.now() - started < 20_000);
 });
 
+Deno.test("a valid outline just under the vertex limit parses and tiles in time", () => {
+  // The self-intersection check sweeps along x: 99,999 vertices, not 10^10 edge pairs.
+  const started = performance.now();
+  const area = parseAoi(circle(99_999) as never);
+  const parsed = performance.now() - started;
+  const tiles = platformTiles(area);
+  assert.ok(tiles.length > 0);
+  assert.ok(parsed < 5_000, `parsing took ${parsed.toFixed(0)} ms`);
+  assert.ok(performance.now() - started < 20_000);
+});
+
+Deno.test("one unauthenticated /apex/tiles request for the world cannot wedge the sandbox", async () => {
+  await using sb = await sandbox();
+  const world = {
+    grid: "20x20km",
+    aoi: {
+      type: "Polygon",
+      coordinates: [[[-180, -90], [180, -90], [180, 90], [-180, 90], [-180, -90]]],
+    },
+  };
+  const started = performance.now();
+  const tiles = fetch(`${sb.url}/apex/tiles`, { method: "POST", body: JSON.stringify(world) });
+  const health = await fetch(`${sb.url}/apex/health`);
+  assert.equal(health.status, 200);
+  await health.body?.cancel();
+  const answer = await tiles;
+  assert.equal(answer.status, 500);
+  const body = await answer.json();
+  assert.equal(body.error_code, "INTERNAL_ERROR");
+  assert.match(body.details.error, /at most \d+ cells per request/);
+  assert.ok(performance.now() - started < 2_000);
+});
+
 Deno.test("job-table lines that are JSON but not rows are skipped, not looped on", async () => {
   await using dir = await tempDir();
   const path = `${dir.path}/jobs.jsonl`;

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { tempDir } from "./helpers.ts";
+import type { ApexTwin } from "../lib/sandbox/apex/twin.ts";
+import { sandbox, tempDir } from "./helpers.ts";
 
 async function script(args: string[]) {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
@@ -57,4 +58,60 @@ Deno.test("scripts refuse bad arguments with the option and the fix, before doin
   const help = await script(["scripts/upscale.ts", "--help"]);
   assert.equal(help.code, 0);
   assert.match(help.out, /--resume/);
+});
+
+Deno.test("task mode survives a crash: --resume follows the same task, nothing is submitted twice", async () => {
+  await using sb = await sandbox({ timeScale: 0.01 });
+  await using dir = await tempDir();
+  const args = [
+    "run",
+    "-A",
+    "scripts/upscale.ts",
+    "--mode",
+    "task",
+    "--sandbox-url",
+    sb.url,
+    "--out",
+    dir.path,
+    "--allow-failures",
+  ];
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    env: { EOJOBS_TOKEN_CACHE: "0" },
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  // Killed as soon as it says the task exists: the crash an unattended run must survive.
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  while (!/Upscale task \d+ submitted/.test(seen)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    seen += value;
+  }
+  child.kill("SIGKILL");
+  await child.status;
+  reader.releaseLock();
+  await child.stdout.cancel().catch(() => {});
+  assert.match(seen, /Upscale task (\d+) submitted/);
+  const id = seen.match(/Upscale task (\d+) submitted/)![1];
+  const again = await script([...args.slice(2), "--resume"]);
+  assert.equal(again.code, 0, again.out);
+  assert.match(again.out, new RegExp(`Following upscale task ${id} again`));
+  const twin = sb.twin<ApexTwin>("/apex");
+  assert.equal(twin.store.tasks.size, 1, "one task, not two");
+  const elsewhere = await script([
+    "scripts/upscale.ts",
+    "--mode",
+    "task",
+    "--sandbox",
+    "--out",
+    dir.path,
+    "--resume",
+  ]);
+  assert.equal(elsewhere.code, 2);
+  assert.match(
+    elsewhere.out,
+    /--resume: .* holds task \d+ of http:\/\/127\.0\.0\.1:\d+\/apex\/, not of/,
+  );
 });
