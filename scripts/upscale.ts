@@ -396,6 +396,7 @@ try {
     aoi,
     tiles: finalTiles,
     rasters: mosaicGrid.count > 0 ? [mosaicGrid.raster()] : [],
+    rasterLabel: "PV farm detected (mask)",
   });
   console.log(`Status map: ${statusFile}`);
   console.log(

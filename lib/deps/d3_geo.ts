@@ -4,4 +4,4 @@
  *
  * @module
  */
-export { geoMercator } from "npm:d3-geo@3.1.2";
+export { geoEquirectangular, geoMercator, geoPath } from "npm:d3-geo@3.1.2";

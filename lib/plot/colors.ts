@@ -4,12 +4,15 @@
  * @module
  */
 
-/** The upscaling tutorial's palette, by APEx status. */
+/**
+ * The upscaling tutorial's palette, by APEx status, with green for its lime and a deep yellow for
+ * its yellow: those two do not read on a light map.
+ */
 export const STATUS_COLORS: Readonly<Record<string, string>> = {
   created: "blue",
   queued: "orange",
-  running: "yellow",
-  finished: "lime",
+  running: "#e6b800",
+  finished: "#2ca02c",
   canceled: "gray",
   failed: "red",
   unknown: "black",
@@ -18,8 +21,8 @@ export const STATUS_COLORS: Readonly<Record<string, string>> = {
 /** The same palette for the shared job states. */
 export const STATE_COLORS: Readonly<Record<string, string>> = {
   queued: "orange",
-  running: "yellow",
-  succeeded: "lime",
+  running: "#e6b800",
+  succeeded: "#2ca02c",
   canceled: "gray",
   failed: "red",
   unknown: "black",

@@ -9,6 +9,15 @@ import * as Plot from "../deps/plot.ts";
 import { geoMercator } from "../deps/d3_geo.ts";
 import { countriesNear } from "./countries.ts";
 import {
+  legend,
+  type LegendEntry,
+  legendRows,
+  locator,
+  rowHeight,
+  scaleBar,
+  ticks,
+} from "./furniture.ts";
+import {
   type AreaGeometry,
   type BBox,
   bboxOf,
@@ -68,6 +77,13 @@ export interface MapOptions {
   width?: number;
   /** Draw country borders underneath. Default true. */
   background?: boolean;
+  /**
+   * What the rasters show, with units, for the legend or colour bar: `"PV farm (detected)"`,
+   * `"elevation (m)"`. Default `"raster value"`.
+   */
+  rasterLabel?: string;
+  /** Draw the locator inset (where on Earth the area is). Default true. */
+  locator?: boolean;
 }
 
 /** A render transform that names a mark's group (`data-layer`), so later steps can find it. */
@@ -95,6 +111,11 @@ export function forD3(geometry: AreaGeometry): AreaGeometry {
   const fix = (rings: Position[][]) =>
     rings.map((ring, i) => ((signedArea(ring) > 0) === (i === 0) ? [...ring].reverse() : ring));
   return fromPolygons(polygonsOf(geometry).map(fix));
+}
+
+/** A raster value for a colour bar's end: short, without float noise. */
+function formatValue(v: number): string {
+  return Math.abs(v) >= 100 || Number.isInteger(v) ? String(Math.round(v)) : v.toPrecision(3);
 }
 
 function base64(bytes: Uint8Array): string {
@@ -266,18 +287,58 @@ export async function mapFigure(options: MapOptions): Promise<Figure> {
   ];
   const width = options.width ?? 640;
   const top = options.title ? 34 : 10;
+  const left = 56, right = 10, axis = 20;
   const frame = { type: "MultiPoint", coordinates: [[w, s], [e, s], [e, n], [w, n]] };
-  const probe = geoMercator().fitWidth(width - 20, frame as never);
+  const probe = geoMercator().fitWidth(width - left - right, frame as never);
   const [[, y0], [, y1]] = [probe([w, n])!, probe([e, s])!];
   const present = [...new Set(tiles.map((t) => t.status))];
-  const legendSize = present.length + (options.layers?.length ?? 0);
-  const bottom = legendSize ? 30 + 22 * Math.ceil(legendSize / 4) : 20;
+  // One colour scale for all rasters, so that neighbouring tiles match at their seams.
+  let domain: [number, number] | undefined;
+  let binary = true;
+  for (const r of rasters) {
+    for (let i = 0; i < r.values.length; i++) {
+      const v = r.values[i];
+      if (v === r.nodata || Number.isNaN(v)) continue;
+      if (v !== 0 && v !== 1) binary = false;
+      domain = domain ? [Math.min(domain[0], v), Math.max(domain[1], v)] : [v, v];
+    }
+  }
+  const rgb = rasters.some((r) => (r.bands?.length ?? 0) >= 3) || options.rasterStyle === "rgb";
+  const style = options.rasterStyle ?? (rgb ? "rgb" : binary ? "mask" : "continuous");
+  const rasterLabel = options.rasterLabel ?? "raster value";
+  const entries: LegendEntry[] = [
+    ...(rasters.length && domain && style === "continuous"
+      ? [{
+        color: "",
+        label: rasterLabel,
+        key: "raster",
+        ramp: { low: formatValue(domain[0]), high: formatValue(domain[1]) },
+      }]
+      : []),
+    ...(rasters.length && style === "mask"
+      ? [{ color: "rgb(228,0,124)", label: rasterLabel, key: "raster" }]
+      : []),
+    ...present.map((status) => ({
+      color: palette[status] ?? "black",
+      label: `${status} (${tiles.filter((t) => t.status === status).length})`,
+      key: status,
+    })),
+    ...(options.layers ?? []).map((l) => ({
+      color: l.color,
+      label: `${l.name} (${l.features.length})`,
+      key: l.name,
+    })),
+    ...(aoi ? [{ color: "none", label: "area of interest (dashed)", key: "aoi" }] : []),
+  ];
+  const rows = legendRows(entries, width - 20);
+  const bottom = axis + 10 + rows.reduce((h, r) => h + rowHeight(r), 0) + 14;
   const height = Math.round(y1 - y0 + top + bottom);
+  const mapArea = { left, top, right: width - right, bottom: height - bottom };
   const projection = geoMercator().fitExtent(
-    [[10, top], [width - 10, height - bottom]],
+    [[mapArea.left, mapArea.top], [mapArea.right, mapArea.bottom]],
     frame as never,
   )
-    .clipExtent([[0, 0], [width, height]]);
+    .clipExtent([[mapArea.left, mapArea.top], [mapArea.right, mapArea.bottom]]);
 
   const marks: Plot.Markish[] = [];
   if (options.background ?? true) {
@@ -358,15 +419,6 @@ export async function mapFigure(options: MapOptions): Promise<Figure> {
     if (text !== undefined) el.textContent = text;
     return el;
   };
-  // One colour scale for all rasters, so that neighbouring tiles match at their seams.
-  let domain: [number, number] | undefined;
-  for (const r of rasters) {
-    for (let i = 0; i < r.values.length; i++) {
-      const v = r.values[i];
-      if (v === r.nodata || Number.isNaN(v)) continue;
-      domain = domain ? [Math.min(domain[0], v), Math.max(domain[1], v)] : [v, v];
-    }
-  }
   const tileGroup = [...svg.children].find((c) =>
     /^(vector|tiles)/.test(c.getAttribute("data-layer") ?? "")
   );
@@ -398,35 +450,12 @@ export async function mapFigure(options: MapOptions): Promise<Figure> {
       ),
     );
   }
-  const entries = [
-    ...present.map((status) => ({
-      color: palette[status] ?? "black",
-      label: `${status} (${tiles.filter((t) => t.status === status).length})`,
-      key: status,
-    })),
-    ...(options.layers ?? []).map((l) => ({
-      color: l.color,
-      label: `${l.name} (${l.features.length})`,
-      key: l.name,
-    })),
-  ];
-  entries.forEach((entry, i) => {
-    const x = 10 + (i % 4) * 150, y = height - bottom + 8 + Math.floor(i / 4) * 22;
-    svg.appendChild(
-      make("rect", {
-        x,
-        y,
-        width: 14,
-        height: 14,
-        fill: entry.color,
-        stroke: "#444",
-        "aria-label": `legend ${entry.key}`,
-      }),
-    );
-    svg.appendChild(
-      make("text", { x: x + 20, y: y + 12, "font-size": 12, "text-anchor": "start" }, entry.label),
-    );
-  });
+  const project = (p: Position) => projection(p) as [number, number] | null;
+  const view: BBox = [w, s, e, n];
+  svg.appendChild(ticks(make, project, view, mapArea));
+  svg.appendChild(scaleBar(make, project, view, mapArea));
+  if (options.locator ?? true) svg.appendChild(locator(make, view, mapArea));
+  svg.appendChild(legend(make, rows, 10, mapArea.bottom + axis + 10));
   svg.appendChild(
     make("text", {
       x: width - 10,

@@ -57,7 +57,8 @@ Deno.test("status map: one shape per tile, coloured by state, with a legend and 
   );
   assert.deepEqual(
     legend.map((r: Element) => r.getAttribute("fill")),
-    statuses.map((s) => STATUS_COLORS[s]),
+    [...statuses.map((s) => STATUS_COLORS[s]), "none"],
+    "a swatch per status, then the dashed area of interest",
   );
   assert.ok(
     [...svg.querySelectorAll("text")].some((t: Element) => t.textContent === "finished (2)"),
@@ -165,4 +166,58 @@ Deno.test("a map of the whole world is drawn in time, clipped to ±85°", async 
   const svg = svgOf(figure);
   assert.ok(Number(svg.getAttribute("height")) > 0 && Number(svg.getAttribute("height")) < 2_000);
   assert.ok(performance.now() - started < 10_000, "not a hang");
+});
+
+/** Text boxes as drawn (anchor, size and a generous 0.62 em per character). */
+function textBoxes(svg: Element) {
+  return [...svg.querySelectorAll("text")].map((t: Element) => {
+    const size = Number(
+      t.getAttribute("font-size") ?? t.parentElement?.getAttribute("font-size") ?? 12,
+    );
+    const width = (t.textContent ?? "").length * size * 0.62;
+    const x = Number(t.getAttribute("x")), y = Number(t.getAttribute("y"));
+    const anchor = t.getAttribute("text-anchor") ?? t.parentElement?.getAttribute("text-anchor");
+    const left = anchor === "end" ? x - width : anchor === "middle" ? x - width / 2 : x;
+    return { text: t.textContent ?? "", left, right: left + width, top: y - size, bottom: y };
+  }).filter((b) => Number.isFinite(b.left) && Number.isFinite(b.top));
+}
+
+Deno.test("map furniture: coordinates, a scale bar, a locator, a legend, and no text on text", async () => {
+  const tiles = platformTiles(VIENNA);
+  const statuses = ["created", "queued", "running", "finished", "failed", "canceled"];
+  const figure = await mapFigure({
+    title: "two grids and every status, with long labels",
+    aoi: VIENNA,
+    tiles: tiles.map((geometry, i) => ({ geometry, status: statuses[i % 6] })),
+    layers: [
+      { name: "a layer with a rather long name for a legend", color: "#c0392b", features: [] },
+      { name: "another long-named layer of buildings", color: "#555", features: [] },
+    ],
+    rasters: [{
+      width: 2,
+      height: 2,
+      bbox: [16.2, 48.1, 16.4, 48.2],
+      values: [0.1, 0.5, 0.7, 0.9],
+      resolution: [0.1, 0.05],
+      level: 0,
+    }],
+    rasterLabel: "NDVI (unitless)",
+  });
+  const svg = svgOf(figure);
+  const texts = [...svg.querySelectorAll("text")].map((t: Element) => t.textContent);
+  assert.ok(texts.includes("16.4°E") && texts.includes("48.2°N"), texts.join(" | "));
+  assert.ok(texts.some((t: string | null) => /^\d+ k?m$/.test(t ?? "")), "a scale bar label");
+  assert.ok(svg.querySelector('g[aria-label="locator"] rect'), "a locator inset");
+  assert.ok(svg.querySelector('g[aria-label="locator"] path'), "countries in the locator");
+  assert.ok(
+    texts.includes("NDVI (unitless)") && texts.includes("0.100") && texts.includes("0.900"),
+  );
+  const boxes = textBoxes(svg);
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      const a = boxes[i], b = boxes[j];
+      const overlap = a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+      assert.ok(!overlap, `"${a.text}" overlaps "${b.text}"`);
+    }
+  }
 });

@@ -6,6 +6,7 @@
  * @module
  */
 import { writeGeoTiff } from "../files/geotiff_writer.ts";
+import { landCoverBands } from "../files/land_cover.ts";
 import { farmsIn, pvRaster } from "../files/pv_farms.ts";
 import type { JobRecord } from "./jobs.ts";
 
@@ -60,8 +61,31 @@ export async function multihash(bytes: Uint8Array): Promise<string> {
 }
 
 /** Makes the file of a job's format. */
+/** NDVI from the sandbox's synthetic red and near-infrared reflectance, at most 512 pixels a side. */
+function ndviRaster(bbox: [number, number, number, number]) {
+  const [w, s, e, n] = bbox;
+  const aspect = ((e - w) * Math.cos(((s + n) / 2) * Math.PI / 180)) / (n - s);
+  const width = Math.max(1, Math.round(aspect >= 1 ? 512 : 512 * aspect));
+  const height = Math.max(1, Math.round(aspect >= 1 ? 512 / aspect : 512));
+  const [red, , , nir] = landCoverBands(bbox, width, height, 4);
+  const data = new Float32Array(width * height);
+  for (let i = 0; i < data.length; i++) data[i] = (nir[i] - red[i]) / (nir[i] + red[i] || 1);
+  return { width, height, data, bbox };
+}
+
 export async function makeResult(job: JobRecord): Promise<ResultFile> {
   const bbox = extentOf(job.parameters);
+  // A vegetation-index service gets an index, not the PV detector's mask.
+  if (
+    (job.format === "gtiff" || job.format === "netcdf") &&
+    /vegetation|ndvi/i.test(job.service.application)
+  ) {
+    return {
+      name: "openEO.tif",
+      type: "image/tiff; application=geotiff; profile=cloud-optimized",
+      bytes: await writeGeoTiff(ndviRaster(bbox)),
+    };
+  }
   if (job.format === "gtiff" || job.format === "netcdf") {
     const raster = pvRaster(bbox);
     return {
