@@ -9,6 +9,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { sandboxProcess } from "./sandbox_process.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -28,38 +29,11 @@ async function peak(pid: number): Promise<number> {
   return kb * 1024;
 }
 
-/** Starts a sandbox process and waits for the line that says where it listens. */
-async function platform() {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      new URL("../lib/sandbox/main.ts", import.meta.url).pathname,
-      "--port",
-      "0",
-      "--time-scale",
-      "0.0003",
-    ],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!/listening on (\S+)/.test(text)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`the sandbox did not start:\n${text}`);
-    text += value;
-  }
-  reader.releaseLock();
-  child.stdout.cancel().catch(() => {});
-  return { url: text.match(/listening on (\S+)/)![1], child };
-}
-
 async function run(
   mode: string,
   cells: number,
 ): Promise<{ mib: number; seconds: number; tiles: string }> {
-  const sandbox = await platform();
+  const sandbox = await sandboxProcess(["--time-scale", "0.0003"]);
   const out = await Deno.makeTempDir({ prefix: "eojobs-memory-" });
   const started = Date.now();
   const child = new Deno.Command(Deno.execPath(), {
@@ -101,8 +75,7 @@ async function run(
     new Response(child.stderr).text(),
   ]);
   clearInterval(sampler);
-  sandbox.child.kill("SIGINT");
-  await sandbox.child.status;
+  await sandbox.stop();
   await Deno.remove(out, { recursive: true });
   if (!status.success) {
     throw new Error(`${mode} at ${cells}: exit ${status.code}\n${stderr.slice(-2000)}`);

@@ -14,6 +14,7 @@
  */
 import { createHash } from "node:crypto";
 import { parseArgs } from "node:util";
+import { sandboxProcess } from "./sandbox_process.ts";
 import {
   apexBackend,
   connectApex,
@@ -44,37 +45,16 @@ const FAULTS = values["no-faults"] ? [] : [
   "/apex/assets:cut=0.1",
 ];
 
-/** Starts a sandbox process and waits for the line that says where it listens. */
-async function platform(seed: number) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      new URL("../lib/sandbox/main.ts", import.meta.url).pathname,
-      "--port",
-      "0",
-      "--seed",
-      String(seed),
-      "--time-scale",
-      String(values.scale),
-      "--apex-job-limit",
-      String(LIMIT),
-      ...FAULTS.flatMap((f) => ["--fault", f]),
-    ],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!/listening on (\S+)/.test(text)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`the sandbox did not start:\n${text}`);
-    text += value;
-  }
-  reader.releaseLock();
-  child.stdout.cancel().catch(() => {});
-  return { url: text.match(/listening on (\S+)/)![1], child };
-}
+const platform = (seed: number) =>
+  sandboxProcess([
+    "--seed",
+    String(seed),
+    "--time-scale",
+    String(values.scale),
+    "--apex-job-limit",
+    String(LIMIT),
+    ...FAULTS.flatMap((f) => ["--fault", f]),
+  ]);
 
 const platforms = [await platform(7), await platform(8)];
 const names = ["apex-a", "apex-b"];
@@ -200,8 +180,5 @@ wall time                  ${(wallMs / 1000).toFixed(1)} s
 ideal (job time / ${slots} slots) ${(idealMs / 1000).toFixed(1)} s
 ratio                      ${(wallMs / idealMs).toFixed(2)}x   (goal <= 1.3x)
 manager peak RSS           ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
-for (const p of platforms) {
-  p.child.kill("SIGINT");
-  await p.child.status;
-}
+for (const p of platforms) await p.stop();
 await Deno.remove(dir, { recursive: true });

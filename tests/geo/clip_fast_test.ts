@@ -7,18 +7,7 @@ import assert from "node:assert/strict";
 import { clipEveryCell, clipToCells } from "../../lib/geo/clip.ts";
 import type { Position, Ring } from "../../lib/geo/types.ts";
 import { kmGrid, platformTiles } from "../../lib/geo/mod.ts";
-
-/** A small deterministic generator (mulberry32), so a failure names a seed that reproduces it. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "../../lib/sandbox/random.ts";
 
 /** A star-shaped ring around `centre` with radii between `inner` and `outer`, counter-clockwise. */
 function star(
@@ -40,7 +29,7 @@ function star(
 
 /** One generated area in projected metres, of the kind `seed` picks. */
 function area(seed: number): Ring[][] {
-  const rnd = random(seed);
+  const rnd = seededRandom(seed);
   const size = 20_000;
   const x = 1_000_000 + rnd() * 1e6, y = 5_000_000 + rnd() * 1e6;
   const scale = size * (0.5 + rnd() * 12);

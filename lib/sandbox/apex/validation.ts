@@ -91,13 +91,8 @@ export class Checker {
   }
 }
 
-/** Checks a `BaseJobRequest` (and `dimension` for upscale tasks). */
-export function checkJobRequest(body: unknown, withDimension: boolean): Issue[] {
-  const c = new Checker();
-  const b = c.object(body, ["body"]);
-  if (!b) return c.issues;
-  c.string(b, "title", ["body"]);
-  c.oneOf(b, "label", ["openeo", "ogc_api_process"], ["body"]);
+/** Checks the `service` member shared by job and parameter requests. */
+function checkService(c: Checker, b: Record<string, unknown>): void {
   const service = c.required(b, "service", ["body"]);
   if (service !== undefined) {
     const s = c.object(service, ["body", "service"]);
@@ -107,6 +102,16 @@ export function checkJobRequest(body: unknown, withDimension: boolean): Issue[] 
       c.string(s, "namespace", ["body", "service"], true);
     }
   }
+}
+
+/** Checks a `BaseJobRequest` (and `dimension` for upscale tasks). */
+export function checkJobRequest(body: unknown, withDimension: boolean): Issue[] {
+  const c = new Checker();
+  const b = c.object(body, ["body"]);
+  if (!b) return c.issues;
+  c.string(b, "title", ["body"]);
+  c.oneOf(b, "label", ["openeo", "ogc_api_process"], ["body"]);
+  checkService(c, b);
   c.dict(b, "parameters", ["body"]);
   c.oneOf(b, "format", ["geojson", "gtiff", "netcdf", "json"], ["body"]);
   if (withDimension) {
@@ -143,15 +148,7 @@ export function checkParamsRequest(body: unknown): Issue[] {
   const b = c.object(body, ["body"]);
   if (!b) return c.issues;
   c.oneOf(b, "label", ["openeo", "ogc_api_process"], ["body"]);
-  const service = c.required(b, "service", ["body"]);
-  if (service !== undefined) {
-    const s = c.object(service, ["body", "service"]);
-    if (s) {
-      c.string(s, "endpoint", ["body", "service"]);
-      c.string(s, "application", ["body", "service"]);
-      c.string(s, "namespace", ["body", "service"], true);
-    }
-  }
+  checkService(c, b);
   return c.issues;
 }
 
