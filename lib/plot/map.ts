@@ -318,6 +318,13 @@ export async function mapFigure(options: MapOptions): Promise<Figure> {
     ...(rasters.length && style === "mask"
       ? [{ color: "rgb(228,0,124)", label: rasterLabel, key: "raster" }]
       : []),
+    ...(rasters.length && style === "rgb"
+      ? [{
+        color: "#8a8a7a",
+        label: options.rasterLabel ?? "true colour (red, green, blue; stretched)",
+        key: "raster",
+      }]
+      : []),
     ...present.map((status) => ({
       color: palette[status] ?? "black",
       label: `${status} (${tiles.filter((t) => t.status === status).length})`,

@@ -108,30 +108,49 @@ export function timeSeriesFigure(rows: CsvRow[], options: TimeSeriesOptions): Fi
       ),
     );
   }
-  const svg = Plot.plot({
+  const width = options.width ?? 640;
+  const plot = Plot.plot({
     document: plotDocument(),
-    width: options.width ?? 640,
-    marginRight: series ? 120 : 20,
-    marginTop: options.title ? 56 : 20,
+    width,
+    marginRight: series ? 120 : 60,
+    marginTop: 30,
     y: { grid: true, label: options.yLabel ?? options.y },
     x: { label: x },
     color: series ? { type: "categorical" } : undefined,
     marks,
     style: { background: "white", fontFamily: "sans-serif" },
   }) as unknown as SVGSVGElement;
-  if (options.title) {
-    const t = plotDocument().createElementNS("http://www.w3.org/2000/svg", "text");
-    for (
-      const [k, v] of Object.entries({
-        x: 10,
-        y: 20,
-        "font-size": 15,
-        "font-weight": "bold",
-        "text-anchor": "start",
-      })
-    ) t.setAttribute(k, String(v));
-    t.textContent = options.title;
-    svg.appendChild(t);
-  }
+  if (!options.title) return new Figure(plot.outerHTML, options.title);
+  // The title gets its own band above the plot, so it never meets the y axis's label.
+  const ns = "http://www.w3.org/2000/svg";
+  const doc = plotDocument();
+  const band = 30;
+  const height = Number(plot.getAttribute("height")) + band;
+  const svg = doc.createElementNS(ns, "svg");
+  for (
+    const [k, v] of Object.entries({
+      xmlns: ns,
+      width,
+      height,
+      viewBox: `0 0 ${width} ${height}`,
+      style: "background: white; font-family: sans-serif",
+    })
+  ) svg.setAttribute(k, String(v));
+  const title = doc.createElementNS(ns, "text");
+  for (
+    const [k, v] of Object.entries({
+      x: 10,
+      y: 20,
+      "font-size": 15,
+      "font-weight": "bold",
+      "text-anchor": "start",
+    })
+  ) title.setAttribute(k, String(v));
+  title.textContent = options.title;
+  svg.appendChild(title);
+  const g = doc.createElementNS(ns, "g");
+  g.setAttribute("transform", `translate(0,${band})`);
+  g.appendChild(plot);
+  svg.appendChild(g);
   return new Figure(svg.outerHTML, options.title);
 }

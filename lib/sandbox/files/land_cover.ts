@@ -1,10 +1,11 @@
 /**
- * Synthetic optical imagery for the sandbox: a patchwork of parcels (soil, crops, meadow,
- * forest, built-up, water) with plausible red, green, blue and near-infrared reflectance, so
- * composites and pansharpened scenes look like farmland.
+ * Synthetic optical imagery for the sandbox: the synthetic world's water, forest, towns and
+ * field parcels (soil, crops, meadow) with plausible red, green, blue and near-infrared
+ * reflectance, so composites and pansharpened scenes look like a landscape.
  *
  * @module
  */
+import { coverAt, parcelAt, seasonOf, speckleAt } from "./world.ts";
 
 /** Reflectance x 10 000 in red, green, blue, near infrared. */
 const SOIL = [2200, 1900, 1500, 2600],
@@ -13,16 +14,32 @@ const SOIL = [2200, 1900, 1500, 2600],
 const FOREST = [500, 800, 550, 2900],
   BUILT = [2500, 2400, 2300, 2600],
   WATER = [400, 600, 800, 300];
-const COVERS = [SOIL, CROP, MEADOW, FOREST, CROP, MEADOW, SOIL, FOREST, MEADOW, BUILT, WATER];
+/** Field parcels: bare soil, crops and meadow in these shares. */
+const FIELDS = [SOIL, CROP, CROP, MEADOW, MEADOW, SOIL, CROP];
 
-function fraction(v: number): number {
-  const s = Math.sin(v) * 43758.5453;
-  return s - Math.floor(s);
+/** Reflectance at a place on a day: the cover's, fields greener in the growing season. */
+function reflectanceAt(lon: number, lat: number, season: number): number[] {
+  switch (coverAt(lon, lat)) {
+    case "water":
+      return WATER;
+    case "forest":
+      return FOREST;
+    case "town":
+      return BUILT;
+    default: {
+      const crop = FIELDS[Math.floor(parcelAt(lon, lat) * FIELDS.length)];
+      if (crop === SOIL) return SOIL;
+      // Vegetation grows from bare soil to its full reflectance over the season.
+      return crop.map((v, k) => Math.round(SOIL[k] + (v - SOIL[k]) * season));
+    }
+  }
 }
 
 /**
  * `bands` planes (1 to 4: red, green, blue, near infrared) of `width` x `height` pixels over
- * `[west, south, east, north]`, parcels of about 300 m, with a little sensor noise.
+ * `[west, south, east, north]`, from the sandbox's synthetic world (see `world.ts`) on
+ * `dayOfYear` (default 180, early summer), with a little sensor noise. Every pixel is a function
+ * of its position, so tiles of neighbouring areas match.
  *
  * @example
  * ```ts
@@ -36,20 +53,17 @@ export function landCoverBands(
   width: number,
   height: number,
   bands: number,
+  dayOfYear = 180,
 ): Uint16Array[] {
   const [w, s, e, n] = bbox;
+  const season = seasonOf(dayOfYear);
   const planes = Array.from({ length: bands }, () => new Uint16Array(width * height));
   for (let y = 0; y < height; y++) {
     const lat = n - (y + 0.5) * (n - s) / height;
     for (let x = 0; x < width; x++) {
       const lon = w + (x + 0.5) * (e - w) / width;
-      const cover = COVERS[
-        Math.floor(
-          fraction(Math.floor(lon / 0.004) * 12.9898 + Math.floor(lat / 0.003) * 78.233) *
-            COVERS.length,
-        )
-      ];
-      const noise = 1 + 0.06 * (fraction(x * 12.9898 + y * 78.233) - 0.5);
+      const cover = reflectanceAt(lon, lat, season);
+      const noise = 1 + 0.06 * speckleAt(lon, lat);
       planes.forEach((p, k) => (p[y * width + x] = Math.round(cover[k] * noise)));
     }
   }
