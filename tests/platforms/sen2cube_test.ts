@@ -247,3 +247,30 @@ Deno.test("sen2cube: bad inferences are refused with a pointer to the field; own
     /aoi/,
   );
 });
+
+Deno.test("sen2cube: an inference has no outputs ([]) until it succeeds; abort, rerun and delete", async () => {
+  const clock = new ManualClock();
+  await using sb = await sandbox({ clock });
+  const s2c = connectSen2Cube({ sandbox: sb.url, clock });
+  const inference = await s2c.createInference(REQUEST);
+  const fresh = await inference.status();
+  assert.deepEqual(fresh.data.attributes.output, []);
+  await assert.rejects(inference.outputs(), /outputs exist once it has SUCCEEDED/);
+  await inference.abort();
+  const aborted = await inference.status();
+  assert.equal(aborted.raw, "ABORTED");
+  assert.equal(aborted.state, "canceled");
+  clock.advance(3600_000);
+  assert.equal((await inference.status()).raw, "ABORTED", "an aborted inference stays aborted");
+  await inference.rerun();
+  assert.equal((await inference.status()).raw, "CREATED");
+  clock.advance(3600_000);
+  assert.equal((await inference.status()).raw, "SUCCEEDED");
+  const token = await s2c.api.http.auth!.getToken();
+  const r = await fetch(`${sb.url}/sen2cube/v1/inference/${inference.id}`, {
+    method: "DELETE",
+    headers: { authorization: `Bearer ${token}` },
+  });
+  assert.deepEqual(await r.json(), { meta: { message: "Object successfully deleted" } });
+  await assert.rejects(inference.status(), /404|not found/i);
+});

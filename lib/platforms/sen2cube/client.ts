@@ -220,6 +220,42 @@ export class Sen2CubeInference {
     };
   }
 
+  /**
+   * Stops the inference: a JSON:API PATCH sets its status to ABORTED.
+   *
+   * @example
+   * ```ts ignore
+   * await s2c.inference(42).abort();
+   * ```
+   */
+  async abort(signal?: AbortSignal): Promise<void> {
+    await this.#s2c.api.update("inference", this.id, { status: "ABORTED" }, signal);
+  }
+
+  /**
+   * Runs the inference again from the start (its status set back to CREATED).
+   *
+   * @example
+   * ```ts ignore
+   * await s2c.inference(42).rerun();
+   * ```
+   */
+  async rerun(signal?: AbortSignal): Promise<void> {
+    await this.#s2c.api.update("inference", this.id, { status: "CREATED" }, signal);
+  }
+
+  /**
+   * Deletes the inference.
+   *
+   * @example
+   * ```ts ignore
+   * await s2c.inference(42).delete();
+   * ```
+   */
+  async delete(signal?: AbortSignal): Promise<void> {
+    await this.#s2c.api.delete("inference", this.id, signal);
+  }
+
   /** Status changes until it ends; the token is refreshed on the way. */
   watch(
     options: WatchOptions<JsonApiResource<InferenceAttributes>> = {},
@@ -233,11 +269,12 @@ export class Sen2CubeInference {
   /** The outputs, parsed from the `output` string, with their download URLs. */
   async outputs(signal?: AbortSignal): Promise<Array<InferenceOutput & { url: string }>> {
     const { data, raw } = await this.status(signal);
-    if (raw !== "SUCCEEDED" || !data.attributes.output) {
+    const output = data.attributes.output;
+    if (raw !== "SUCCEEDED" || !output || output.length === 0) {
       throw new Error(`inference ${this.id} is ${raw}; outputs exist once it has SUCCEEDED`);
     }
     const factbase = await this.#s2c.factbase(data.attributes.factbase_id, signal);
-    const outputs = JSON.parse(data.attributes.output) as InferenceOutput[];
+    const outputs = typeof output === "string" ? JSON.parse(output) as InferenceOutput[] : output;
     return outputs.map((o) => ({ ...o, url: factbase.attributes.uri.replace(/\/$/, "") + o.data }));
   }
 

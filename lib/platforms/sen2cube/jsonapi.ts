@@ -149,6 +149,30 @@ export class JsonApi {
     }
   }
 
+  /** Changes attributes of a resource; returns it as the server stored it. */
+  async update<A>(
+    type: string,
+    id: string | number,
+    attributes: Record<string, unknown>,
+    signal?: AbortSignal,
+  ): Promise<JsonApiResource<A>> {
+    return (await this.http.json<JsonApiDocument<JsonApiResource<A>>>(`${type}/${id}`, {
+      method: "PATCH",
+      body: JSON.stringify({ data: { type, id: String(id), attributes } }),
+      headers: { "content-type": "application/vnd.api+json", accept: "application/vnd.api+json" },
+      signal,
+    })).data;
+  }
+
+  /** Deletes a resource. */
+  async delete(type: string, id: string | number, signal?: AbortSignal): Promise<void> {
+    await this.http.json(`${type}/${id}`, {
+      method: "DELETE",
+      headers: { accept: "application/vnd.api+json" },
+      signal,
+    });
+  }
+
   /** Creates a resource; returns it as the server stored it. Not retried. */
   async create<A>(
     type: string,

@@ -41,8 +41,11 @@ export interface InferenceAttributes {
   temp_range_end: string;
   /** Resolution divisor for previews (1 = full). */
   output_scale_factor: number;
-  /** Outputs, a JSON string of {@linkcode InferenceOutput}[] once SUCCEEDED. */
-  output: string | null;
+  /**
+   * Outputs: a JSON string of {@linkcode InferenceOutput}[] once SUCCEEDED; an empty list (or
+   * null on older records) before.
+   */
+  output: string | InferenceOutput[] | null;
   /** Path of a QGIS project with the results. */
   qgis_project_location: string | null;
   /** UI flag. */

@@ -35,6 +35,8 @@ export interface TwinInference {
   endAt: number;
   /** Whether it ends FAILED. */
   fails: boolean;
+  /** When a PATCH set its status to ABORTED (sandbox clock, ms). */
+  abortedAt?: number;
   /** The AOI's polygons and their names. */
   polygons: Array<{ name: string; rings: number[][][] }>;
   /** The AOI's extent. */
@@ -138,6 +140,7 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
 
     const status = (inf: TwinInference): [string, string] => {
       const t = now();
+      if (inf.abortedAt !== undefined) return ["ABORTED", "The inference was aborted"];
       if (t < inf.scheduledAt) return ["CREATED", "The inference was created"];
       if (t < inf.startedAt) return ["SCHEDULED", "The inference is waiting for a free worker"];
       if (t < inf.endAt) return ["STARTED", "The inference is being processed"];
@@ -198,7 +201,8 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
         timestamp_created: iso(inf.created),
         timestamp_started: now() >= inf.startedAt ? iso(inf.startedAt) : null,
         timestamp_finished: done ? iso(inf.endAt) : null,
-        output: s === "SUCCEEDED" ? JSON.stringify(outputsOf(inf)) : null,
+        // The service lists no outputs (an empty list, not null) until results exist.
+        output: s === "SUCCEEDED" ? JSON.stringify(outputsOf(inf)) : [],
         qgis_project_location: s === "SUCCEEDED"
           ? `/output/sen2cube/${inf.attributes.owner}/qgis-project-id${inf.id}.zip`
           : null,
@@ -351,12 +355,34 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
         );
       }
       if (path === "/v1/inference" && request.method === "POST") return create(request, user);
-      if ((m = path.match(/^\/v1\/inference\/(\d+)$/)) && request.method === "GET") {
+      if ((m = path.match(/^\/v1\/inference\/(\d+)$/))) {
         const inf = inferences.get(Number(m[1]));
         if (!inf || inf.creator !== user) {
           return errorResponse(404, "Object not found", `TwinInference: ${m[1]} not found`, {
             parameter: "id",
           });
+        }
+        if (request.method === "DELETE") {
+          inferences.delete(inf.id);
+          return Response.json({ meta: { message: "Object successfully deleted" } }, {
+            headers: { "content-type": "application/vnd.api+json" },
+          });
+        }
+        if (request.method === "PATCH") {
+          const body = await request.json().catch(() => undefined);
+          const wanted = body?.data?.attributes?.status;
+          if (wanted === "ABORTED") inf.abortedAt = now();
+          else if (wanted === "CREATED") {
+            // A rerun: the inference goes through its life again from now.
+            const span = [inf.scheduledAt, inf.startedAt, inf.endAt].map((t) => t - inf.created);
+            inf.created = now();
+            [inf.scheduledAt, inf.startedAt, inf.endAt] = span.map((d) => inf.created + d);
+            inf.abortedAt = undefined;
+          } else if (wanted !== undefined) {
+            return errorResponse(422, "Validation error", `status: ${wanted} cannot be set`, {
+              pointer: "/data/attributes/status",
+            });
+          }
         }
         return single(inferenceResource(inf), `/v1/inference/${inf.id}`);
       }
