@@ -274,3 +274,23 @@ Deno.test("sen2cube: an inference has no outputs ([]) until it succeeds; abort, 
   assert.deepEqual(await r.json(), { meta: { message: "Object successfully deleted" } });
   await assert.rejects(inference.status(), /404|not found/i);
 });
+
+Deno.test("sen2cube: every link a resource carries leads back to the twin", async () => {
+  await using sb = await sandbox();
+  const s2c = connectSen2Cube({ sandbox: sb.url });
+  const inference = await s2c.createInference(REQUEST);
+  const token = await s2c.api.http.auth!.getToken();
+  const get = async (href: string) => {
+    const r = await fetch(new URL(href, sb.url), { headers: { authorization: `Bearer ${token}` } });
+    return { status: r.status, body: await r.json() };
+  };
+  const one = await get(`/sen2cube/v1/inference/${inference.id}`);
+  assert.equal(one.status, 200);
+  for (const href of [one.body.links.self, one.body.data.links.self]) {
+    const followed = await get(href);
+    assert.equal(followed.status, 200, href);
+    assert.equal(followed.body.data.id, inference.id);
+  }
+  const related = one.body.data.relationships.factbase.links.related;
+  assert.match(related, /^\/sen2cube\/v1\/inference\/\d+\/factbase$/);
+});

@@ -217,9 +217,13 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
       attributes,
       id,
       relationships: Object.fromEntries(relationships.map((r) => [r, {
-        links: { self: `/v1/${type}/${id}/relationships/${r}`, related: `/v1/${type}/${id}/${r}` },
+        links: {
+          self: `${PREFIX}/v1/${type}/${id}/relationships/${r}`,
+          related: `${PREFIX}/v1/${type}/${id}/${r}`,
+        },
       }])),
-      links: { self: `/v1/${type}/${id}` },
+      // Root-relative like the service's, under the twin's mount so that a client reaches it.
+      links: { self: `${PREFIX}/v1/${type}/${id}` },
     });
     const inferenceResource = (inf: TwinInference) => {
       const { id: _, ...attributes } = row(inf);
@@ -322,7 +326,7 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
         }
       };
       const single = (data: unknown, self: string, status = 200) =>
-        Response.json({ data, links: { self }, jsonapi: { version: "1.0" } }, {
+        Response.json({ data, links: { self: `${PREFIX}${self}` }, jsonapi: { version: "1.0" } }, {
           status,
           headers: CONTENT,
         });
@@ -547,7 +551,7 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
       return Response.json(
         {
           data: inferenceResource(inf),
-          links: { self: `/v1/inference/${id}` },
+          links: { self: `${PREFIX}/v1/inference/${id}` },
           jsonapi: { version: "1.0" },
         },
         { status: 201, headers: CONTENT },
