@@ -409,8 +409,12 @@ export class OidcProvider {
     return new Response(null, { status: 302, headers: { location: target.toString() } });
   }
 
+  /** A user by name or e-mail address (UP42's users sign in with their address), and password. */
   #findUser(username: string, password: string): SandboxUser | undefined {
-    return this.#o.users.find((u) => u.username === username && u.password === password);
+    return this.#o.users.find((u) =>
+      (u.username === username || (u.email ?? `${u.username}@example.com`) === username) &&
+      u.password === password
+    );
   }
 
   async #token(realm: RealmConfig, request: Request): Promise<Response> {

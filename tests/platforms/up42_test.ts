@@ -205,3 +205,33 @@ Deno.test("up42: project login with client credentials, and no token means 401",
   assert.equal(anonymous.status, 401);
   await anonymous.body?.cancel();
 });
+
+Deno.test("up42: up42-py's sign-in works: client up42-sdk, password grant, an e-mail address, scope openid", async () => {
+  await using sb = await sandbox();
+  const form = new URLSearchParams({
+    username: "demo@example.com",
+    password: "demo",
+    grant_type: "password",
+    client_id: "up42-sdk",
+    scope: "openid",
+  });
+  const r = await fetch(`${sb.url}/auth/realms/public/protocol/openid-connect/token`, {
+    method: "POST",
+    body: form,
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+  });
+  assert.equal(r.status, 200);
+  const token = await r.json();
+  assert.ok(token.access_token && token.id_token, "an access token, and an ID token for openid");
+  const processes = await fetch(`${sb.url}/up42/v2/processing/processes`, {
+    headers: { authorization: `Bearer ${token.access_token}` },
+  });
+  assert.equal(processes.status, 200);
+  await processes.body?.cancel();
+  const wrong = await fetch(`${sb.url}/auth/realms/public/protocol/openid-connect/token`, {
+    method: "POST",
+    body: new URLSearchParams({ ...Object.fromEntries(form), password: "nope" }),
+  });
+  assert.equal(wrong.status, 401);
+  await wrong.body?.cancel();
+});

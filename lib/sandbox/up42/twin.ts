@@ -114,7 +114,12 @@ export function up42Twin(): (ctx: SandboxContext) => Up42Twin {
   return (ctx) => {
     ctx.oidc.addRealm({
       name: "public",
-      clients: [{ id: "up42-api" }, { id: "up42-project", secret: "project-secret" }],
+      // up42-py signs in as client "up42-sdk" (password grant, scope openid).
+      clients: [
+        { id: "up42-api" },
+        { id: "up42-sdk" },
+        { id: "up42-project", secret: "project-secret" },
+      ],
     });
     const random = seededRandom(ctx.seed * 7 + 42);
     const now = () => ctx.clock.now();
