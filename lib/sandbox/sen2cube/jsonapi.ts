@@ -36,20 +36,38 @@ export class QueryError extends Error {
   }
 }
 
+/**
+ * The column operators a filter can name, by their SQLAlchemy attribute names: flask-rest-jsonapi
+ * resolves a filter's `op` by trying `op`, `op_` and `__op__` in turn (`eq` is `__eq__`, `in` is
+ * `in_`, `notin` is `notin_`).
+ */
 const OPS: Record<string, (a: unknown, b: unknown) => boolean> = {
-  eq: (a, b) => a === b,
-  ne: (a, b) => a !== b,
-  lt: (a, b) => (a as number) < (b as number),
-  le: (a, b) => (a as number) <= (b as number),
-  gt: (a, b) => (a as number) > (b as number),
-  ge: (a, b) => (a as number) >= (b as number),
+  __eq__: (a, b) => a === b,
+  __ne__: (a, b) => a !== b,
+  __lt__: (a, b) => (a as number) < (b as number),
+  __le__: (a, b) => (a as number) <= (b as number),
+  __gt__: (a, b) => (a as number) > (b as number),
+  __ge__: (a, b) => (a as number) >= (b as number),
   in_: (a, b) => Array.isArray(b) && b.includes(a),
   notin_: (a, b) => Array.isArray(b) && !b.includes(a),
   like: (a, b) => typeof a === "string" && likeRegex(String(b), false).test(a),
   ilike: (a, b) => typeof a === "string" && likeRegex(String(b), true).test(a),
+  notlike: (a, b) => typeof a === "string" && !likeRegex(String(b), false).test(a),
+  notilike: (a, b) => typeof a === "string" && !likeRegex(String(b), true).test(a),
+  startswith: (a, b) => typeof a === "string" && a.startsWith(String(b)),
+  endswith: (a, b) => typeof a === "string" && a.endsWith(String(b)),
+  contains: (a, b) => typeof a === "string" && a.includes(String(b)),
   is_: (a, b) => a === b,
   isnot: (a, b) => a !== b,
 };
+
+/** The operator a filter's `op` names, resolved as flask-rest-jsonapi does. */
+function operator(op: string): ((a: unknown, b: unknown) => boolean) | undefined {
+  for (const name of [op, `${op}_`, `__${op}__`]) {
+    if (Object.hasOwn(OPS, name)) return OPS[name];
+  }
+  return undefined;
+}
 
 function likeRegex(pattern: string, insensitive: boolean): RegExp {
   const body = pattern.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/%/g, ".*").replace(
@@ -97,7 +115,14 @@ function compile(node: unknown, schema: string, fields: string[]): Predicate {
       `${schema} has no attribute ${name}`,
     );
   }
-  const op = OPS[String(n.op)];
+  if (!("op" in n)) {
+    throw new QueryError(
+      "filters",
+      "Invalid filters querystring parameter.",
+      "Can't find op of a filter",
+    );
+  }
+  const op = operator(String(n.op));
   if (!op) {
     throw new QueryError(
       "filters",
@@ -134,7 +159,13 @@ export function query(
           `${schema} has no attribute ${simple[1]}`,
         );
       }
-      predicates.push((row) => String(row[simple[1]]) === value);
+      // A list of values is an `in` filter (flask-rest-jsonapi's simple filters).
+      const values = value.split(",");
+      predicates.push((row) =>
+        values.length > 1
+          ? values.includes(String(row[simple[1]]))
+          : String(row[simple[1]]) === value
+      );
     } else if (key === "filter") {
       let parsed: unknown;
       try {

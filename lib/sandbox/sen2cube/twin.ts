@@ -320,7 +320,14 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
           }, { headers: CONTENT });
         } catch (error) {
           if (error instanceof QueryError) {
-            return errorResponse(400, error.title, error.message, { parameter: error.parameter });
+            // flask-rest-jsonapi drops the `source` of filter and sort errors.
+            const dropped = error.parameter === "filters" || error.parameter === "sort";
+            return errorResponse(
+              400,
+              error.title,
+              error.message,
+              dropped ? undefined : { parameter: error.parameter },
+            );
           }
           throw error;
         }
