@@ -345,3 +345,27 @@ Deno.test("sen2cube: filter operators resolve as flask-rest-jsonapi does (op, op
   assert.equal(badOp.body.errors[0].detail, "comment has no operator near");
   assert.equal(badOp.body.errors[0].source, undefined, "the library drops source on filters");
 });
+
+Deno.test("sen2cube: include=factbase returns the factbase in `included`; an unknown include is a 400", async () => {
+  await using sb = await sandbox();
+  const s2c = connectSen2Cube({ sandbox: sb.url });
+  const inference = await s2c.createInference(REQUEST);
+  const token = await s2c.api.http.auth!.getToken();
+  const get = async (query: string) => {
+    const r = await fetch(`${sb.url}/sen2cube/v1/inference/${inference.id}?${query}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    return { status: r.status, body: await r.json() };
+  };
+  const withFactbase = await get("include=factbase");
+  assert.equal(withFactbase.status, 200);
+  assert.deepEqual(
+    withFactbase.body.included.map((r: { type: string; id: number }) => [r.type, r.id]),
+    [["factbase", 1]],
+  );
+  assert.equal((await get("")).body.included, undefined, "nothing included unless asked");
+  const bad = await get("include=owner");
+  assert.equal(bad.status, 400);
+  assert.equal(bad.body.errors[0].title, "Invalid include querystring parameter.");
+  assert.deepEqual(bad.body.errors[0].source, { parameter: "include" });
+});

@@ -304,6 +304,48 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
         );
       }
       const user = String(claims.sub);
+      const kbAttributes = (k: typeof KNOWLEDGEBASES[number]) => ({
+        title: k.title,
+        description: k.description,
+        owner: "sen2cube",
+        date: k.date,
+        favourite: false,
+        blockdefs: "<xml/>",
+      });
+      /** The resources `include` asks for, or the error flask-rest-jsonapi answers. */
+      const included = (infs: TwinInference[]): Json[] | Response => {
+        const names = url.searchParams.get("include")?.split(",").filter(Boolean) ?? [];
+        const out = new Map<string, Json>();
+        for (const name of names) {
+          if (name !== "factbase" && name !== "knowledgebase") {
+            return errorResponse(
+              400,
+              "Invalid include querystring parameter.",
+              `InferenceSchema has no attribute ${name}`,
+              { parameter: "include" },
+            );
+          }
+          for (const inf of infs) {
+            if (name === "factbase") {
+              out.set(
+                "factbase/1",
+                resource("factbase", 1, factbase.attributes, ["inferences_fb"]),
+              );
+            } else {
+              const k = KNOWLEDGEBASES.find((x) =>
+                x.id === Number(inf.attributes.knowledgebase_id)
+              );
+              if (k) {
+                out.set(
+                  `knowledgebase/${k.id}`,
+                  resource("knowledgebase", k.id, kbAttributes(k), ["inferences_kb"]),
+                );
+              }
+            }
+          }
+        }
+        return [...out.values()];
+      };
       const list = (
         rows: Json[],
         make: (r: Json) => unknown,
@@ -332,8 +374,13 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
           throw error;
         }
       };
-      const single = (data: unknown, self: string, status = 200) =>
-        Response.json({ data, links: { self: `${PREFIX}${self}` }, jsonapi: { version: "1.0" } }, {
+      const single = (data: unknown, self: string, status = 200, include: Json[] = []) =>
+        Response.json({
+          data,
+          ...(include.length ? { included: include } : {}),
+          links: { self: `${PREFIX}${self}` },
+          jsonapi: { version: "1.0" },
+        }, {
           status,
           headers: CONTENT,
         });
@@ -395,7 +442,9 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
             });
           }
         }
-        return single(inferenceResource(inf), `/v1/inference/${inf.id}`);
+        const extra = included([inf]);
+        if (extra instanceof Response) return extra;
+        return single(inferenceResource(inf), `/v1/inference/${inf.id}`, 200, extra);
       }
       if (path === "/v1/factbase" && request.method === "GET") {
         return list(
@@ -416,14 +465,6 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
           "/v1/factbase/1",
         );
       }
-      const kbAttributes = (k: typeof KNOWLEDGEBASES[number]) => ({
-        title: k.title,
-        description: k.description,
-        owner: "sen2cube",
-        date: k.date,
-        favourite: false,
-        blockdefs: "<xml/>",
-      });
       if (path === "/v1/knowledgebase" && request.method === "GET") {
         return list(
           KNOWLEDGEBASES.map((k) => ({ ...k })),
