@@ -364,6 +364,11 @@ Deno.test("sen2cube: include=factbase returns the factbase in `included`; an unk
     [["factbase", 1]],
   );
   assert.equal((await get("")).body.included, undefined, "nothing included unless asked");
+  const onePage = await fetch(`${sb.url}/sen2cube/v1/inference`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const links = (await onePage.json()).links;
+  assert.deepEqual(Object.keys(links), ["self"], "first and last only when there are pages");
   const bad = await get("include=owner");
   assert.equal(bad.status, 400);
   assert.equal(bad.body.errors[0].title, "Invalid include querystring parameter.");

@@ -242,8 +242,10 @@ export function pageLinks(
     if (n > 1) u.searchParams.set("page[number]", String(n));
     return u.toString();
   };
-  const links: Record<string, string> = { self: url.toString(), first: at(1) };
-  if (size !== 0) {
+  const links: Record<string, string> = { self: url.toString() };
+  // flask-rest-jsonapi writes first and last only when there is more than one page.
+  if (size !== 0 && pages > 1) {
+    links.first = at(1);
     links.last = at(pages);
     if (page > 1) links.prev = at(page - 1);
     if (page < pages) links.next = at(page + 1);
