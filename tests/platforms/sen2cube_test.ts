@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { unzipSync } from "../../lib/deps/fflate.ts";
 import type { HttpError } from "../../lib/http/errors.ts";
 import { connectSen2Cube } from "../../lib/platforms/sen2cube/mod.ts";
 import { parseCsv } from "../../lib/plot/timeseries.ts";
@@ -373,4 +374,24 @@ Deno.test("sen2cube: include=factbase returns the factbase in `included`; an unk
   assert.equal(bad.status, 400);
   assert.equal(bad.body.errors[0].title, "Invalid include querystring parameter.");
   assert.deepEqual(bad.body.errors[0].source, { parameter: "include" });
+});
+
+Deno.test("sen2cube: every advertised file downloads, the QGIS project too; progress stays empty", async () => {
+  const clock = new ManualClock();
+  await using sb = await sandbox({ clock });
+  const s2c = connectSen2Cube({ sandbox: sb.url, clock });
+  const inference = await s2c.createInference(REQUEST);
+  clock.advance(3600_000);
+  const done = await inference.status();
+  assert.equal(done.raw, "SUCCEEDED");
+  assert.equal(done.data.attributes.status_progress, null);
+  const factbase = await s2c.factbase(done.data.attributes.factbase_id);
+  const qgis = String(done.data.attributes.qgis_project_location);
+  const r = await fetch(factbase.attributes.uri.replace(/\/$/, "") + qgis);
+  assert.equal(r.status, 200);
+  const files = unzipSync(new Uint8Array(await r.arrayBuffer()));
+  const [name] = Object.keys(files);
+  assert.match(name, /^qgis-project-id\d+\.qgs$/);
+  const project = new TextDecoder().decode(files[name]);
+  for (const output of await inference.outputs()) assert.ok(project.includes(output.name));
 });

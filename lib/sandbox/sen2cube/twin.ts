@@ -9,6 +9,7 @@
 import { writeGeoTiff } from "../files/geotiff_writer.ts";
 import { landCoverBands } from "../files/land_cover.ts";
 import { serveBytes } from "../files/range.ts";
+import { zipSync } from "../../deps/fflate.ts";
 import { seededRandom } from "../random.ts";
 import type { SandboxContext, SandboxMount } from "../server.ts";
 import { errorResponse, pageLinks, query, QueryError } from "./jsonapi.ts";
@@ -203,13 +204,10 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
         timestamp_finished: done ? iso(inf.endAt) : null,
         // The service lists no outputs (an empty list, not null) until results exist.
         output: s === "SUCCEEDED" ? JSON.stringify(outputsOf(inf)) : [],
-        qgis_project_location: s === "SUCCEEDED"
-          ? `/output/sen2cube/${inf.attributes.owner}/qgis-project-id${inf.id}.zip`
-          : null,
+        qgis_project_location: s === "SUCCEEDED" ? qgisOf(inf) : null,
         status_timestamp: null,
-        status_progress: s === "STARTED"
-          ? Math.floor(((now() - inf.startedAt) / (inf.endAt - inf.startedAt)) * 100)
-          : null,
+        // The service leaves progress empty, also while it runs (sen2cli's transcripts).
+        status_progress: null,
       };
     };
     const resource = (type: string, id: number, attributes: Json, relationships: string[]) => ({
@@ -230,6 +228,19 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
       return resource("inference", inf.id, attributes, ["factbase", "knowledgebase"]);
     };
 
+    const qgisOf = (inf: TwinInference) =>
+      `/output/sen2cube/${inf.attributes.owner}/qgis-project-id${inf.id}.zip`;
+    /** A QGIS project that lists the inference's outputs as layers, zipped. */
+    const qgisProject = (inf: TwinInference): Uint8Array => {
+      const layers = outputsOf(inf).map((o) =>
+        `    <maplayer type="${o.file_type === "geotiff" ? "raster" : "vector"}">` +
+        `<layername>${o.name}</layername><datasource>./${o.data.split("/").at(-1)}</datasource>` +
+        `</maplayer>`
+      ).join("\n");
+      const qgs = `<!DOCTYPE qgis>\n<qgis projectname="Sen2Cube inference ${inf.id}">\n` +
+        `  <projectlayers>\n${layers}\n  </projectlayers>\n</qgis>\n`;
+      return zipSync({ [`qgis-project-id${inf.id}.qgs`]: new TextEncoder().encode(qgs) });
+    };
     const makeFile = async (inf: TwinInference, name: string): Promise<Uint8Array> => {
       const random = seededRandom(inf.id * 131 + name.length);
       const start = Date.parse(String(inf.attributes.temp_range_start)),
@@ -277,18 +288,30 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
       const path = url.pathname.slice(PREFIX.length);
       const fileMatch = path.match(/^\/demo(\/output\/sen2cube\/[^/]+\/([^/]+))$/);
       if (fileMatch && (request.method === "GET" || request.method === "HEAD")) {
+        // Every file the inference advertises: its outputs and its QGIS project.
         const inf = [...inferences.values()].find((i) =>
-          outputsOf(i).some((o) => o.data === fileMatch[1])
+          qgisOf(i) === fileMatch[1] || outputsOf(i).some((o) => o.data === fileMatch[1])
         );
         if (!inf || status(inf)[0] !== "SUCCEEDED") {
           return new Response("Not Found", { status: 404 });
         }
         let bytes = files.get(fileMatch[1]);
-        if (!bytes) files.set(fileMatch[1], bytes = makeFile(inf, fileMatch[2]));
+        if (!bytes) {
+          files.set(
+            fileMatch[1],
+            bytes = qgisOf(inf) === fileMatch[1]
+              ? Promise.resolve(qgisProject(inf))
+              : makeFile(inf, fileMatch[2]),
+          );
+        }
         return serveBytes(
           request,
           await bytes,
-          fileMatch[2].endsWith(".csv") ? "text/csv" : "image/tiff",
+          fileMatch[2].endsWith(".csv")
+            ? "text/csv"
+            : fileMatch[2].endsWith(".zip")
+            ? "application/zip"
+            : "image/tiff",
           `s2c-${inf.id}-${fileMatch[2].length}`,
         );
       }
