@@ -82,9 +82,11 @@ Deno.test("up42: an asset key that climbs out of the folder is refused and nothi
   await using proxy = await hostileProxy(sb.url, (path, body) => {
     if (!path.endsWith("/v2/assets/stac/search")) return body;
     const page = body as {
-      features: Array<{ properties: { job_id?: string }; assets: Record<string, unknown> }>;
+      features: Array<
+        { properties: { "up42-system:job_id"?: string }; assets: Record<string, unknown> }
+      >;
     };
-    for (const f of page.features.filter((f) => f.properties.job_id)) {
+    for (const f of page.features.filter((f) => f.properties["up42-system:job_id"])) {
       f.assets = Object.fromEntries(
         Object.values(f.assets).map((a, i) => [i === 0 ? "../../escaped.tif" : `ok-${i}`, a]),
       );
@@ -94,8 +96,8 @@ Deno.test("up42: an asset key that climbs out of the folder is refused and nothi
   const direct = connectUp42({ sandbox: sb.url, clock });
   const up42 = new Up42({ baseUrl: `${proxy.url}/up42`, session: direct.session });
   const item = (await up42.search()).find((i) => "panchromatic.tiff" in i.assets)!.links[0].href;
-  await up42.acceptEula("up42-pansharpening");
-  const job = await up42.run("up42-pansharpening", { title: "hostile", item }, { confirm: true });
+  await up42.acceptEula("pansharpening");
+  const job = await up42.run("pansharpening", { title: "hostile", item }, { confirm: true });
   for await (
     const _ of job.watch({
       intervalMs: 1,

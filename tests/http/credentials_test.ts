@@ -76,10 +76,13 @@ Deno.test("up42: asset hrefs, signed-URL requests and next links on a foreign ho
     if (path.endsWith("/v2/assets/stac/search")) {
       const page = body as {
         features: Array<
-          { properties: { job_id?: string }; assets: Record<string, { href: string }> }
+          {
+            properties: { "up42-system:job_id"?: string };
+            assets: Record<string, { href: string }>;
+          }
         >;
       };
-      for (const f of page.features.filter((f) => f.properties.job_id)) {
+      for (const f of page.features.filter((f) => f.properties["up42-system:job_id"])) {
         for (const a of Object.values(f.assets)) {
           a.href = `${foreign.url}/steal${new URL(a.href).pathname}`;
         }
@@ -94,8 +97,8 @@ Deno.test("up42: asset hrefs, signed-URL requests and next links on a foreign ho
   const direct = connectUp42({ sandbox: sb.url, clock });
   const up42 = new Up42({ baseUrl: `${proxy.url}/up42`, session: direct.session });
   const item = (await up42.search()).find((i) => "panchromatic.tiff" in i.assets)!.links[0].href;
-  await up42.acceptEula("up42-pansharpening");
-  const job = await up42.run("up42-pansharpening", { title: "hostile", item }, { confirm: true });
+  await up42.acceptEula("pansharpening");
+  const job = await up42.run("pansharpening", { title: "hostile", item }, { confirm: true });
   for await (
     const _ of job.watch({
       intervalMs: 1,

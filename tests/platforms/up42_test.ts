@@ -11,7 +11,7 @@ import type { Up42Twin } from "../../lib/sandbox/up42/twin.ts";
 import { ManualClock } from "../../lib/time/clock.ts";
 import { sandbox, tempDir } from "../helpers.ts";
 
-const PROCESS = "up42-pansharpening";
+const PROCESS = "pansharpening";
 
 async function statuses(
   clock: ManualClock,
@@ -44,7 +44,7 @@ Deno.test("up42: EULA, validation, cost, a confirmed run through every status, r
   await using dir = await tempDir();
   const up42 = connectUp42({ sandbox: sb.url, clock });
   const processes = await up42.processes();
-  assert.deepEqual(processes.map((p) => p.id), ["up42-pansharpening", "up42-ndvi"]);
+  assert.deepEqual(processes.map((p) => p.id), ["pansharpening", "true-color-conversion"]);
   const description = await up42.process(PROCESS);
   assert.ok("item" in description.inputs && "title" in description.inputs);
   assert.ok(description.additionalParameters.parameters.some((p) => p.name === "eula-id"));
@@ -108,7 +108,17 @@ Deno.test("up42: EULA, validation, cost, a confirmed run through every status, r
 
   const results = await job.results();
   assert.equal(results.length, 1);
-  assert.equal(results[0].properties.job_id, job.id);
+  assert.equal(results[0].properties["up42-system:job_id"], job.id);
+  for (
+    const key of ["up42-system:asset_id", "up42-system:account_id", "up42-system:workspace_id"]
+  ) {
+    assert.ok(results[0].properties[key], key);
+  }
+  assert.equal(results[0].properties.hidden, undefined, "no internal flags");
+  assert.ok(
+    (await up42.search()).some((i) => i.id === results[0].id),
+    "job results appear in an unfiltered search",
+  );
   const files = await job.download(dir.path);
   const raster = await readRaster(files[0].path, { bands: [0, 1, 2, 3] });
   assert.equal(raster.bands?.length, 4);

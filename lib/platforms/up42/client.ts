@@ -124,7 +124,7 @@ export interface RunOptions {
  *
  * @example
  * ```ts ignore
- * const job = await up42.run("up42-pansharpening", { title: "Oxford", item }, { confirm: (c) => c.totalCredits < 50 });
+ * const job = await up42.run("pansharpening", { title: "Oxford", item }, { confirm: (c) => c.totalCredits < 50 });
  * for await (const s of job.watch()) console.log(s.raw);
  * await job.download("out/up42");
  * ```

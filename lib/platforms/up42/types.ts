@@ -21,7 +21,7 @@ export type Up42JobStatus =
 
 /** A process description. */
 export interface ProcessDescription {
-  /** Process id, such as `up42-pansharpening`. */
+  /** Process id, such as `pansharpening`. */
   id: string;
   /** Title. */
   title: string;
@@ -113,7 +113,7 @@ export interface StacItem {
   bbox: [number, number, number, number];
   /** Footprint. */
   geometry: unknown;
-  /** Properties (`job_id`, `up42-user:title`, ...). */
+  /** Properties (`up42-system:job_id`, `up42-user:title`, ...). */
   properties: Record<string, unknown>;
   /** Files. */
   assets: Record<string, { href: string; title?: string; type?: string; roles?: string[] }>;

@@ -142,7 +142,8 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
     const status = (inf: TwinInference): [string, string] => {
       const t = now();
       if (inf.abortedAt !== undefined) return ["ABORTED", "The inference was aborted"];
-      if (t < inf.scheduledAt) return ["CREATED", "The inference was created"];
+      // The service's own words and spelling.
+      if (t < inf.scheduledAt) return ["CREATED", "Inference sucessfully created"];
       if (t < inf.startedAt) return ["SCHEDULED", "The inference is waiting for a free worker"];
       if (t < inf.endAt) return ["STARTED", "The inference is being processed"];
       return inf.fails

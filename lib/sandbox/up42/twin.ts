@@ -33,6 +33,8 @@ interface Item {
   bbox: [number, number, number, number];
   properties: Json;
   assets: Record<string, { assetId: string; title: string; roles: string[]; type: string }>;
+  /** The job that makes it, for results: they exist once the job has succeeded. */
+  job?: string;
 }
 
 /** A UP42 processing job as the twin keeps it. */
@@ -67,7 +69,8 @@ export interface Up42Twin extends SandboxMount {
 
 const PROCESSES: Process[] = [
   {
-    id: "up42-pansharpening",
+    // Ids as UP42 names them in up42-py's processing templates.
+    id: "pansharpening",
     title: "Pansharpening",
     description:
       "Merges the panchromatic band into the multispectral bands for sharper colour imagery.",
@@ -76,9 +79,9 @@ const PROCESSES: Process[] = [
     needsPan: true,
   },
   {
-    id: "up42-ndvi",
-    title: "NDVI",
-    description: "Normalized difference vegetation index from red and near-infrared bands.",
+    id: "true-color-conversion",
+    title: "True colour conversion",
+    description: "Converts multispectral imagery into a true-colour (red, green, blue) product.",
     eulaId: "0b9d2f4a-5c3e-4e7f-8a1b-2d4c6e8f0a12",
     creditsPerKm2: 1,
     needsPan: false,
@@ -458,7 +461,7 @@ export function up42Twin(): (ctx: SandboxContext) => Up42Twin {
         jobs.set(job.id, job);
         const outputId = uuid(random);
         const source = checked.item;
-        const bands = process.id === "up42-ndvi" ? 1 : 4;
+        const bands = process.id === "true-color-conversion" ? 3 : 4;
         const outputAsset = uuid(random);
         assets.set(outputAsset, {
           make: raster(source.bbox, bands),
@@ -471,20 +474,26 @@ export function up42Twin(): (ctx: SandboxContext) => Up42Twin {
           owner: user,
           bbox: source.bbox,
           properties: {
-            job_id: job.id,
+            "up42-system:job_id": job.id,
+            "up42-system:asset_id": outputAsset,
+            "up42-system:account_id": user,
+            "up42-system:workspace_id": user,
             "up42-user:title": String((b.inputs as Json).title),
             datetime: iso(t0),
-            hidden: true,
           },
+          job: job.id,
           assets: {
             [
               `${outputId.slice(0, 8)}_${
-                process.id === "up42-ndvi" ? "ndvi" : "pan"
+                process.id === "true-color-conversion" ? "rgb" : "pan"
               }_${job.id}.tiff`
             ]: {
               assetId: outputAsset,
               title: `${process.title} result`,
-              roles: ["data", process.id === "up42-ndvi" ? "ndvi" : "pansharpened"],
+              roles: [
+                "data",
+                process.id === "true-color-conversion" ? "true-color" : "pansharpened",
+              ],
               type: "image/tiff; application=geotiff; profile=cloud-optimized",
             },
           },
@@ -560,13 +569,17 @@ export function up42Twin(): (ctx: SandboxContext) => Up42Twin {
               'filter: only CQL2 JSON equality is supported here: {"op": "=", "args": [{"property": "job_id"}, "<id>"]}',
             );
           }
-          list = list.filter((i) => i.properties[property] === args[1]);
-          if (property === "job_id") {
-            const job = jobs.get(String(args[1]));
-            const s = job ? statusOf(job) : "";
-            if (!job || (s !== "successful" && s !== "captured")) list = [];
-          }
-        } else list = list.filter((i) => !i.properties.hidden);
+          // `job_id` is the search's queryable for the items' `up42-system:job_id`.
+          const key = property === "job_id" ? "up42-system:job_id" : property;
+          list = list.filter((i) => i.properties[key] === args[1]);
+        }
+        // A job's results exist once it has succeeded, in every search.
+        list = list.filter((i) => {
+          const job = i.job === undefined ? undefined : jobs.get(i.job);
+          if (i.job === undefined) return true;
+          const s = job ? statusOf(job) : "";
+          return s === "successful" || s === "captured";
+        });
         const limit = Number(b.limit ?? 50);
         return json({
           type: "FeatureCollection",
