@@ -256,6 +256,7 @@ Deno.test("sen2cube: an inference has no outputs ([]) until it succeeds; abort, 
   const inference = await s2c.createInference(REQUEST);
   const fresh = await inference.status();
   assert.deepEqual(fresh.data.attributes.output, []);
+  assert.equal(fresh.message, "Inference sucessfully created", "the service's words and spelling");
   await assert.rejects(inference.outputs(), /outputs exist once it has SUCCEEDED/);
   await inference.abort();
   const aborted = await inference.status();

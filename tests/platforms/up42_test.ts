@@ -245,3 +245,35 @@ Deno.test("up42: up42-py's sign-in works: client up42-sdk, password grant, an e-
   assert.equal(wrong.status, 401);
   await wrong.body?.cancel();
 });
+
+Deno.test("up42: a STAC landing page and collections, as pystac-client opens a catalogue", async () => {
+  await using sb = await sandbox();
+  const up42 = connectUp42({ sandbox: sb.url });
+  const token = await up42.session!.getToken();
+  const get = async (href: string) => {
+    const r = await fetch(href, { headers: { authorization: `Bearer ${token}` } });
+    return { status: r.status, body: await r.json() };
+  };
+  const root = await get(`${sb.url}/up42/v2/assets/stac/`);
+  assert.equal(root.status, 200);
+  assert.equal(root.body.type, "Catalog");
+  assert.ok(root.body.conformsTo.includes("https://api.stacspec.org/v1.0.0/item-search"));
+  const link = (rel: string) =>
+    root.body.links.find((l: { rel: string; href: string }) => l.rel === rel)?.href;
+  const collections = await get(link("data"));
+  assert.equal(collections.status, 200);
+  assert.ok(collections.body.collections.length > 0);
+  const first = collections.body.collections[0];
+  const one = await get(first.links.find((l: { rel: string }) => l.rel === "self").href);
+  assert.equal(one.status, 200);
+  assert.equal(one.body.type, "Collection");
+  assert.equal(one.body.extent.spatial.bbox[0].length, 4);
+  const search = await fetch(link("search"), {
+    method: "POST",
+    body: JSON.stringify({ collections: [first.id], limit: 5 }),
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+  });
+  assert.equal(search.status, 200);
+  assert.equal((await search.json()).type, "FeatureCollection");
+  assert.equal((await get(`${sb.url}/up42/v2/assets/stac/collections/nope`)).status, 404);
+});

@@ -587,6 +587,82 @@ export function up42Twin(): (ctx: SandboxContext) => Up42Twin {
           links: [],
         });
       }
+      // A STAC API landing page and collections, so that pystac-client opens the catalogue.
+      const stac = `${base}/v2/assets/stac`;
+      const collectionJson = (id: string) => {
+        const mine = [...items.values()].filter((i) => i.owner === user && i.collection === id);
+        const boxes = mine.map((i) => i.bbox);
+        return {
+          type: "Collection",
+          stac_version: "1.0.0",
+          id,
+          title: null,
+          description: `Items of collection ${id}`,
+          license: "proprietary",
+          extent: {
+            spatial: {
+              bbox: [[
+                Math.min(...boxes.map((b) => b[0])),
+                Math.min(...boxes.map((b) => b[1])),
+                Math.max(...boxes.map((b) => b[2])),
+                Math.max(...boxes.map((b) => b[3])),
+              ]],
+            },
+            temporal: { interval: [[null, null]] },
+          },
+          links: [
+            { rel: "self", href: `${stac}/collections/${id}`, type: "application/json" },
+            { rel: "root", href: `${stac}/`, type: "application/json" },
+            { rel: "items", href: `${stac}/collections/${id}/items`, type: "application/geo+json" },
+          ],
+        };
+      };
+      if ((path === "/v2/assets/stac" || path === "/v2/assets/stac/") && method === "GET") {
+        return json({
+          type: "Catalog",
+          stac_version: "1.0.0",
+          id: "up42-storage",
+          title: "UP42 storage",
+          description: "Your UP42 storage: delivered and processed assets as STAC",
+          conformsTo: [
+            "https://api.stacspec.org/v1.0.0/core",
+            "https://api.stacspec.org/v1.0.0/collections",
+            "https://api.stacspec.org/v1.0.0/item-search",
+            "https://api.stacspec.org/v1.0.0/item-search#filter",
+            "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+            "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+          ],
+          links: [
+            { rel: "self", href: `${stac}/`, type: "application/json" },
+            { rel: "root", href: `${stac}/`, type: "application/json" },
+            { rel: "data", href: `${stac}/collections`, type: "application/json" },
+            {
+              rel: "search",
+              href: `${stac}/search`,
+              type: "application/geo+json",
+              method: "POST",
+            },
+          ],
+        });
+      }
+      if (path === "/v2/assets/stac/collections" && method === "GET") {
+        const ids = [
+          ...new Set(
+            [...items.values()].filter((i) => i.owner === user)
+              .map((i) => i.collection),
+          ),
+        ];
+        return json({
+          collections: ids.map(collectionJson),
+          links: [{ rel: "self", href: `${stac}/collections`, type: "application/json" }],
+        });
+      }
+      if ((m = path.match(/^\/v2\/assets\/stac\/collections\/([^/]+)$/)) && method === "GET") {
+        if (![...items.values()].some((i) => i.owner === user && i.collection === m![1])) {
+          return problem(404, "Not Found", `Collection ${m[1]} not found.`);
+        }
+        return json(collectionJson(m[1]));
+      }
       if (
         (m = path.match(/^\/v2\/assets\/stac\/collections\/([^/]+)\/items\/([^/]+)$/)) &&
         method === "GET"
