@@ -129,6 +129,10 @@ Deno.test("up42: EULA, validation, cost, a confirmed run through every status, r
   const signed = await up42.signedUrl(href);
   const viaSigned = await fetch(signed);
   assert.equal(viaSigned.status, 200);
+  const fileName = Object.keys(results[0].assets)[0];
+  assert.match(fileName, /\.tiff$/);
+  assert.ok(new URL(signed).pathname.endsWith(`/${fileName}`), "the signed URL names the file");
+  assert.equal(viaSigned.headers.get("content-disposition"), `attachment; filename="${fileName}"`);
   assert.deepEqual(
     new Uint8Array(await viaSigned.arrayBuffer()),
     await Deno.readFile(files[0].path),

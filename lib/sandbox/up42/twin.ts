@@ -134,7 +134,14 @@ export function up42Twin(): (ctx: SandboxContext) => Up42Twin {
     const jobs = new Map<string, Up42TwinJob>();
     const assets = new Map<
       string,
-      { bytes?: Promise<Uint8Array>; make: () => Promise<Uint8Array>; owner: string; type: string }
+      {
+        bytes?: Promise<Uint8Array>;
+        make: () => Promise<Uint8Array>;
+        owner: string;
+        type: string;
+        /** The file's name, as its STAC asset key gives it. */
+        name: string;
+      }
     >();
     const signingKey = crypto.getRandomValues(new Uint8Array(16)).join("");
     const balance = (user: string) => balances.get(user) ?? 1000;
@@ -171,6 +178,7 @@ export function up42Twin(): (ctx: SandboxContext) => Up42Twin {
             make: raster(bbox, bands),
             owner: user,
             type: "image/tiff; application=geotiff; profile=cloud-optimized",
+            name,
           });
           itemAssets[name] = {
             assetId,
@@ -353,7 +361,7 @@ export function up42Twin(): (ctx: SandboxContext) => Up42Twin {
       const path = url.pathname.slice(PREFIX.length);
       const method = request.method;
       let m: RegExpMatchArray | null;
-      if ((m = path.match(/^\/signed\/([^/]+)$/))) {
+      if ((m = path.match(/^\/signed\/([^/]+)(?:\/[^/]+)?$/))) {
         const asset = assets.get(m[1]);
         const expires = Number(url.searchParams.get("expires"));
         const expected = await sign(`${m[1]}:${expires}`);
@@ -364,7 +372,10 @@ export function up42Twin(): (ctx: SandboxContext) => Up42Twin {
           return problem(403, "Forbidden", "The download URL has expired; create a new one.");
         }
         asset.bytes ??= asset.make();
-        return serveBytes(request, await asset.bytes, asset.type, m[1]);
+        const answer = serveBytes(request, await asset.bytes, asset.type, m[1]);
+        const disposition = url.searchParams.get("response-content-disposition");
+        if (disposition) answer.headers.set("content-disposition", disposition);
+        return answer;
       }
       const token = request.headers.get("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1];
       const claims = token ? await ctx.oidc.verifyAccess("public", token) : undefined;
@@ -463,10 +474,14 @@ export function up42Twin(): (ctx: SandboxContext) => Up42Twin {
         const source = checked.item;
         const bands = process.id === "true-color-conversion" ? 3 : 4;
         const outputAsset = uuid(random);
+        const outputName = `${outputId.slice(0, 8)}_${
+          process.id === "true-color-conversion" ? "rgb" : "pan"
+        }_${job.id}.tiff`;
         assets.set(outputAsset, {
           make: raster(source.bbox, bands),
           owner: user,
           type: "image/tiff; application=geotiff; profile=cloud-optimized",
+          name: outputName,
         });
         items.set(outputId, {
           id: outputId,
@@ -483,11 +498,7 @@ export function up42Twin(): (ctx: SandboxContext) => Up42Twin {
           },
           job: job.id,
           assets: {
-            [
-              `${outputId.slice(0, 8)}_${
-                process.id === "true-color-conversion" ? "rgb" : "pan"
-              }_${job.id}.tiff`
-            ]: {
+            [outputName]: {
               assetId: outputAsset,
               title: `${process.title} result`,
               roles: [
@@ -680,11 +691,16 @@ export function up42Twin(): (ctx: SandboxContext) => Up42Twin {
         }
         if (m[2] && method === "POST") {
           const expires = now() + 300_000;
-          return json({
-            url: `${base}/signed/${m[1]}?expires=${expires}&signature=${await sign(
-              `${m[1]}:${expires}`,
-            )}`,
-          });
+          // Signed URLs name the file, in the path and as the disposition, as a storage
+          // service's do: a client that saves by URL or header gets `....tiff`, not `output`.
+          const signed = new URL(`${base}/signed/${m[1]}/${encodeURIComponent(asset.name)}`);
+          signed.searchParams.set(
+            "response-content-disposition",
+            `attachment; filename="${asset.name}"`,
+          );
+          signed.searchParams.set("expires", String(expires));
+          signed.searchParams.set("signature", await sign(`${m[1]}:${expires}`));
+          return json({ url: signed.href });
         }
         if (!m[2] && (method === "GET" || method === "HEAD")) {
           asset.bytes ??= asset.make();
