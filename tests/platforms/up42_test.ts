@@ -281,3 +281,35 @@ Deno.test("up42: a STAC landing page and collections, as pystac-client opens a c
   assert.equal((await search.json()).type, "FeatureCollection");
   assert.equal((await get(`${sb.url}/up42/v2/assets/stac/collections/nope`)).status, 404);
 });
+
+Deno.test("up42: 400s carry title and status; titles are 1 to 250 characters; nanosecond times", async () => {
+  await using sb = await sandbox();
+  const up42 = connectUp42({ sandbox: sb.url });
+  const token = await up42.session!.getToken();
+  const item = (await up42.search()).find((i) => "panchromatic.tiff" in i.assets)!.links[0].href;
+  const validate = async (title: string) => {
+    const r = await fetch(`${sb.url}/up42/v2/processing/processes/${PROCESS}/validation`, {
+      method: "POST",
+      body: JSON.stringify({ inputs: { title, item } }),
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    });
+    return { status: r.status, body: r.status === 200 ? undefined : await r.json() };
+  };
+  assert.equal((await validate("x".repeat(250))).status, 200);
+  for (
+    const [title, text] of [["", /at least 1 characters/], [
+      "x".repeat(251),
+      /250 characters/,
+    ]] as const
+  ) {
+    const r = await validate(title);
+    assert.equal(r.status, 400);
+    assert.equal(r.body.title, "Bad Request");
+    assert.equal(r.body.status, 400);
+    assert.match(r.body["schema-error"], text);
+  }
+  await up42.acceptEula(PROCESS);
+  const job = await up42.run(PROCESS, { title: "times", item }, { confirm: true });
+  const { data } = await job.status();
+  assert.match(data.created, /\.\d{9}Z$/, "nanosecond precision");
+});

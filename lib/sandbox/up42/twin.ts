@@ -95,8 +95,9 @@ function uuid(random: () => number): string {
   }`;
 }
 
+/** A timestamp with the service's nanosecond precision. */
 function iso(ms: number): string {
-  return new Date(ms).toISOString();
+  return new Date(ms).toISOString().replace("Z", "000000Z");
 }
 
 function km2([w, s, e, n]: [number, number, number, number]): number {
@@ -298,16 +299,26 @@ export function up42Twin(): (ctx: SandboxContext) => Up42Twin {
       };
     };
 
+    /** A 400 as UP42 answers schema errors: `title` and `status`, and the validator's text. */
+    const schemaError = (text: string) =>
+      json({ title: "Bad Request", status: 400, "schema-error": text }, 400);
     const checkInputs = (process: Process, body: Json, user: string): Response | { item: Item } => {
       const inputs = body?.inputs as Json | undefined;
       if (!inputs || typeof inputs !== "object") {
-        return json({ "schema-error": "$: required property 'inputs' not found" }, 400);
+        return schemaError("$: required property 'inputs' not found");
       }
-      if (typeof inputs.title !== "string" || !inputs.title) {
-        return json({ "schema-error": "$.inputs: required property 'title' not found" }, 400);
+      if (typeof inputs.title !== "string") {
+        return schemaError("$.inputs: required property 'title' not found");
+      }
+      // Job titles are 1 to 250 characters (the validator's wording).
+      if (inputs.title.length < 1) {
+        return schemaError("$.inputs.title: must be at least 1 characters long");
+      }
+      if (inputs.title.length > 250) {
+        return schemaError("$.inputs.title: may only be 250 characters long");
       }
       if (typeof inputs.item !== "string") {
-        return json({ "schema-error": "$.inputs: required property 'item' not found" }, 400);
+        return schemaError("$.inputs: required property 'item' not found");
       }
       const item = itemByUrl(inputs.item, user);
       if (!item) {
@@ -392,7 +403,10 @@ export function up42Twin(): (ctx: SandboxContext) => Up42Twin {
         try {
           return await request.json();
         } catch {
-          return json({ "schema-error": "$: the body is not valid JSON" }, 400);
+          return json(
+            { title: "Bad Request", status: 400, "schema-error": "$: the body is not valid JSON" },
+            400,
+          );
         }
       };
 
