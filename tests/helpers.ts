@@ -6,6 +6,8 @@
  */
 import { type Sandbox, type SandboxOptions, startSandbox } from "../lib/sandbox/server.ts";
 import { allPlatforms } from "../lib/sandbox/platforms.ts";
+import { connectUp42, Up42, type Up42Job } from "../lib/platforms/up42/mod.ts";
+import type { ManualClock } from "../lib/time/clock.ts";
 
 /** Starts a sandbox with every platform twin on a free port. */
 export function sandbox(options: SandboxOptions = {}): Promise<Sandbox> {
@@ -131,4 +133,24 @@ export function hostileProxy(
     const body = rewrite(url.pathname, await upstream.json());
     return Response.json(body, { status: upstream.status });
   });
+}
+
+/**
+ * A pansharpening job run to the end on UP42 through `baseUrl` (a hostile proxy in front of the
+ * sandbox), signed in directly at the sandbox; the clock moves 1.5 s per poll.
+ */
+export async function up42JobThrough(
+  sandboxUrl: string,
+  baseUrl: string,
+  clock: ManualClock,
+): Promise<{ job: Up42Job; up42: Up42 }> {
+  const direct = connectUp42({ sandbox: sandboxUrl, clock });
+  const up42 = new Up42({ baseUrl, session: direct.session });
+  const item = (await up42.search()).find((i) => "panchromatic.tiff" in i.assets)!.links[0].href;
+  await up42.acceptEula("pansharpening");
+  const job = await up42.run("pansharpening", { title: "hostile", item }, { confirm: true });
+  for await (
+    const _ of job.watch({ intervalMs: 1, sleep: () => Promise.resolve(clock.advance(1_500)) })
+  ) { /* until done */ }
+  return { job, up42 };
 }

@@ -5,9 +5,8 @@ import {
   safeRelativePath,
   UnsafePathError,
 } from "../../lib/download/mod.ts";
-import { connectUp42, Up42 } from "../../lib/platforms/up42/mod.ts";
 import { ManualClock } from "../../lib/time/clock.ts";
-import { hostileProxy, recordingServer, sandbox, tempDir } from "../helpers.ts";
+import { hostileProxy, recordingServer, sandbox, tempDir, up42JobThrough } from "../helpers.ts";
 
 const HOSTILE = [
   "../../../x",
@@ -93,17 +92,7 @@ Deno.test("up42: an asset key that climbs out of the folder is refused and nothi
     }
     return page;
   });
-  const direct = connectUp42({ sandbox: sb.url, clock });
-  const up42 = new Up42({ baseUrl: `${proxy.url}/up42`, session: direct.session });
-  const item = (await up42.search()).find((i) => "panchromatic.tiff" in i.assets)!.links[0].href;
-  await up42.acceptEula("pansharpening");
-  const job = await up42.run("pansharpening", { title: "hostile", item }, { confirm: true });
-  for await (
-    const _ of job.watch({
-      intervalMs: 1,
-      sleep: () => Promise.resolve(clock.advance(1_500)),
-    })
-  ) { /* until done */ }
+  const { job } = await up42JobThrough(sb.url, `${proxy.url}/up42`, clock);
   const inner = `${dir.path}/a/b`;
   await assert.rejects(
     job.download(inner),

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { HttpClient } from "../../lib/http/mod.ts";
-import { connectUp42, Up42 } from "../../lib/platforms/up42/mod.ts";
 import { ManualClock } from "../../lib/time/clock.ts";
-import { hostileProxy, recordingServer, sandbox, tempDir } from "../helpers.ts";
+import { hostileProxy, recordingServer, sandbox, tempDir, up42JobThrough } from "../helpers.ts";
 
 const TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkZW1vIn0.c2lnbmF0dXJl";
 
@@ -94,17 +93,7 @@ Deno.test("up42: asset hrefs, signed-URL requests and next links on a foreign ho
     }
     return body;
   });
-  const direct = connectUp42({ sandbox: sb.url, clock });
-  const up42 = new Up42({ baseUrl: `${proxy.url}/up42`, session: direct.session });
-  const item = (await up42.search()).find((i) => "panchromatic.tiff" in i.assets)!.links[0].href;
-  await up42.acceptEula("pansharpening");
-  const job = await up42.run("pansharpening", { title: "hostile", item }, { confirm: true });
-  for await (
-    const _ of job.watch({
-      intervalMs: 1,
-      sleep: () => Promise.resolve(clock.advance(1_500)),
-    })
-  ) { /* until done */ }
+  const { job, up42 } = await up42JobThrough(sb.url, `${proxy.url}/up42`, clock);
   const [file] = await job.download(dir.path);
   assert.equal(await Deno.readTextFile(file.path), "tif bytes");
   const href = Object.values((await job.results())[0].assets)[0].href;
