@@ -220,3 +220,22 @@ Deno.test("apex server: websocket handshakes are checked, and the token at every
   assert.equal(closed.code, 1011);
   assert.equal(closed.reason, "AUTHENTICATION_FAILED");
 });
+
+Deno.test("apex server: optional STAC fields the server has no value for are null, not missing", async () => {
+  const clock = new ManualClock();
+  await using sb = await sandbox({ clock });
+  const apex = connectApex({ sandbox: sb.url, clock });
+  const job = await apex.submitUnitJob(JOB as never);
+  clock.advance(24 * 3600_000);
+  const token = await apex.session!.getToken();
+  const r = await fetch(`${sb.url}/apex/unit_jobs/${job.id}/results`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  assert.equal(r.status, 200, "the sandbox's seed lets this job finish");
+  const collection = await r.json();
+  assert.ok("title" in collection && collection.title === null, "collection title");
+  assert.equal(collection.links[0].title, null);
+  const [asset] = Object.values(collection.assets) as Array<Record<string, unknown>>;
+  assert.equal(asset.title, null);
+  assert.equal(asset.description, null);
+});

@@ -132,18 +132,25 @@ export async function collectionOf(
     id: `j-${String(job.id).padStart(6, "0")}${job.assetKey.slice(0, 8)}`,
     description: `Results of batch job ${job.id}: ${job.title}`,
     stac_version: "1.0.0",
-    links: [{ rel: "self", href: href.replace(/\/[^/]+$/, "/"), type: "application/json" }],
+    // The server's models serialize optional STAC fields it has no value for as null.
+    links: [{
+      rel: "self",
+      href: href.replace(/\/[^/]+$/, "/"),
+      type: "application/json",
+      title: null,
+    }],
     stac_extensions: [
       "https://stac-extensions.github.io/file/v2.1.0/schema.json",
       "https://stac-extensions.github.io/projection/v1.1.0/schema.json",
     ],
-    title: job.title,
+    title: null,
     type: "Collection",
     assets: {
       [file.name]: {
         href,
         type: file.type,
-        title: file.name,
+        title: null,
+        description: null,
         roles: ["data"],
         "file:size": file.bytes.length,
         "file:checksum": await multihash(file.bytes),
