@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { crc32 } from "../bytes/crc32.ts";
 import { safeRelativePath } from "./safe_path.ts";
 
 /** Limits of {@linkcode unzipTo}. */
@@ -151,22 +152,6 @@ function checkEntries(entries: Entry[], zipPath: string, options: UnzipOptions):
   }
 }
 
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-function crc32(crc: number, bytes: Uint8Array): number {
-  let c = ~crc;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return ~c >>> 0;
-}
-
 /** The packed bytes of `entry` as a stream read from disk in chunks. */
 async function packedStream(
   file: Deno.FsFile,
@@ -210,7 +195,7 @@ async function extractEntry(file: Deno.FsFile, entry: Entry, target: string): Pr
           `entry "${entry.name}" unpacks to more than its declared ${entry.size} bytes`,
         );
       }
-      crc = crc32(crc, chunk);
+      crc = crc32(chunk, crc);
       for (let off = 0; off < chunk.length;) off += await out.write(chunk.subarray(off));
     }
     if (written !== entry.size) {
