@@ -7,18 +7,8 @@
  */
 import { countryOutlines } from "./countries.ts";
 import { type AoiInput, parseAoi } from "../geo/aoi.ts";
+import { insideRings } from "../geo/contains.ts";
 import { bboxOf, type Position } from "../geo/types.ts";
-
-function inside([x, y]: Position, rings: Position[][]): boolean {
-  let odd = false;
-  for (const ring of rings) {
-    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-      const [xi, yi] = ring[i], [xj, yj] = ring[j];
-      if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) odd = !odd;
-    }
-  }
-  return odd;
-}
 
 /**
  * The country at a longitude/latitude, or `undefined` at sea.
@@ -36,7 +26,7 @@ export function countryAt(p: Position): string | undefined {
     const polygons = c.geometry.type === "Polygon"
       ? [c.geometry.coordinates as Position[][]]
       : c.geometry.coordinates as Position[][][];
-    if (polygons.some((rings) => inside(p, rings))) return c.properties.name;
+    if (polygons.some((rings) => insideRings(rings, p[0], p[1]))) return c.properties.name;
   }
   return undefined;
 }

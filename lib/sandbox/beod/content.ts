@@ -11,7 +11,7 @@ import { onLand } from "../files/land.ts";
 import { toMercator } from "../files/mercator.ts";
 import { writeShapefile } from "../files/shapefile.ts";
 import type { SimpleFeature, XY } from "../files/vector.ts";
-import { insidePolygon } from "./wkt.ts";
+import { insideRings } from "../../geo/contains.ts";
 
 type BBox = [number, number, number, number];
 
@@ -82,7 +82,7 @@ function lattice(bbox: BBox, cell: number): Array<[number, number]> {
 
 const within = (tile: TileSpec, [x, y]: XY) =>
   x >= tile.bbox[0] && x < tile.bbox[2] && y >= tile.bbox[1] && y < tile.bbox[3] &&
-  insidePolygon(tile.aoi, x, y);
+  insideRings(tile.aoi, x, y);
 
 /** The vector layers of a tile, in EPSG:4326. */
 export function vectorLayers(

@@ -49,18 +49,6 @@ export function readPolygonWkt(text: unknown): WktResult {
   return { rings };
 }
 
-/** Planar point-in-polygon (even-odd over all rings). */
-export function insidePolygon(rings: [number, number][][], x: number, y: number): boolean {
-  let inside = false;
-  for (const ring of rings) {
-    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-      const [xi, yi] = ring[i], [xj, yj] = ring[j];
-      if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
-    }
-  }
-  return inside;
-}
-
 /** Area of the outer ring in km² (equirectangular approximation, fine for AOIs of a few km). */
 export function areaKm2(rings: [number, number][][]): number {
   const ring = rings[0];

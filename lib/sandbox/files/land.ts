@@ -6,6 +6,7 @@
  */
 import land from "../../deps/world_land.ts";
 import { feature } from "../../deps/topojson.ts";
+import { insideRings } from "../../geo/contains.ts";
 
 type Ring = [number, number][];
 interface Part {
@@ -38,15 +39,6 @@ function load(): Part[] {
   return out;
 }
 
-function inRing(ring: Ring, x: number, y: number): boolean {
-  let inside = false;
-  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-    const [xi, yi] = ring[i], [xj, yj] = ring[j];
-    if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
-  }
-  return inside;
-}
-
 const GRID = 0.0005;
 const known = new Map<string, boolean>();
 
@@ -75,7 +67,9 @@ function test(lon: number, lat: number): boolean {
   parts ??= load();
   for (const { box, rings } of parts) {
     if (lon < box[0] || lon > box[2] || lat < box[1] || lat > box[3]) continue;
-    if (inRing(rings[0], lon, lat) && !rings.slice(1).some((hole) => inRing(hole, lon, lat))) {
+    if (
+      insideRings([rings[0]], lon, lat) && !rings.slice(1).some((h) => insideRings([h], lon, lat))
+    ) {
       return true;
     }
   }
