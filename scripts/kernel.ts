@@ -9,9 +9,8 @@
  * @module
  */
 
-/** The kernel name the notebooks' metadata names. */
-export const KERNEL_NAME = "eojobs";
-const DISPLAY = "Deno (eojobs)";
+import { KERNEL_DISPLAY as DISPLAY, KERNEL_NAME } from "./jupyter.ts";
+
 const root = new URL("..", import.meta.url).pathname;
 const prefix = `${root}.deno`;
 const quiet = Deno.args.includes("--quiet");

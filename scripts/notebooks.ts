@@ -12,6 +12,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { KERNEL_NAME, notebookPython } from "./jupyter.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const { values, positionals } = parseArgs({
@@ -24,24 +25,7 @@ const { values, positionals } = parseArgs({
   },
 });
 
-/** The first Python that has nbclient: the one on PATH (pip), else Debian's. */
-async function python(): Promise<string | undefined> {
-  for (const candidate of ["python3", "/usr/bin/python3"]) {
-    try {
-      const { code } = await new Deno.Command(candidate, {
-        args: ["-c", "import nbclient, nbformat"],
-        stdout: "null",
-        stderr: "null",
-      }).output();
-      if (code === 0) return candidate;
-    } catch {
-      continue;
-    }
-  }
-  return undefined;
-}
-
-const interpreter = await python();
+const interpreter = await notebookPython();
 if (!interpreter) {
   console.error(
     "notebooks: no Python with nbclient found; install Jupyter (Debian: apt-get install " +
@@ -65,7 +49,7 @@ const { code } = await new Deno.Command(interpreter, {
     `${root}scripts/run_notebooks.py`,
     ...(values["output-dir"] ? ["--output-dir", values["output-dir"]] : ["--in-place"]),
     "--kernel",
-    "eojobs",
+    KERNEL_NAME,
     "--repeat",
     values.repeat,
     ...(values["stop-at-idle"] ? ["--stop-at-idle"] : []),

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { notebookPython } from "./jupyter.ts";
 
 const deno = Deno.execPath();
 const ci = Deno.env.get("CI") === "true";
@@ -23,20 +24,6 @@ async function check(label: string, args: string[]) {
   else {
     failed++;
     console.log(`!! ${label} failed`);
-  }
-}
-
-async function hasJupyter(): Promise<boolean> {
-  try {
-    const { code } = await new Deno.Command("jupyter", {
-      args: ["nbconvert", "--version"],
-      stdout: "null",
-      stderr: "null",
-    })
-      .output();
-    return code === 0;
-  } catch {
-    return false;
   }
 }
 
@@ -89,11 +76,12 @@ else {
 const notebooks = [...Deno.readDirSync("notebooks")].filter((e) => e.name.endsWith(".ipynb"))
   .map((e) => e.name).sort();
 if (notebooks.length > 0) {
-  if (!(await hasJupyter())) {
+  // The notebooks run through nbclient (scripts/run_notebooks.py): that is what must be there.
+  if (!(await notebookPython())) {
     const hint =
       "install Jupyter (Debian: apt-get install jupyter-nbconvert python3-nbclient jupyter-client)";
     if (ci) {
-      console.log(`!! notebooks: jupyter nbconvert is missing; ${hint}`);
+      console.log(`!! notebooks: no Python with nbclient; ${hint}`);
       failed += notebooks.length;
     } else console.log(`\n== notebooks: skipped, ${hint} to run them`);
   } else {

@@ -6,22 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { tempDir } from "./helpers.ts";
+import { KERNEL_DISPLAY, KERNEL_NAME, notebookPython } from "../scripts/jupyter.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 
-async function python(): Promise<string | undefined> {
-  for (const candidate of ["python3", "/usr/bin/python3"]) {
-    const ok = await new Deno.Command(candidate, {
-      args: ["-c", "import nbclient, nbformat"],
-      stdout: "null",
-      stderr: "null",
-    }).output().then((o) => o.code === 0, () => false);
-    if (ok) return candidate;
-  }
-  return undefined;
-}
-
-const interpreter = await python();
+const interpreter = await notebookPython();
 
 Deno.test({
   name: "notebook runner: an output published after idle is kept; plain reading loses it and fails",
@@ -48,7 +37,7 @@ Deno.test({
         },
       ],
       metadata: {
-        kernelspec: { name: "eojobs", display_name: "Deno (eojobs)", language: "typescript" },
+        kernelspec: { name: KERNEL_NAME, display_name: KERNEL_DISPLAY, language: "typescript" },
       },
       nbformat: 4,
       nbformat_minor: 5,
@@ -62,7 +51,7 @@ Deno.test({
           "--output-dir",
           `${dir.path}/out`,
           "--kernel",
-          "eojobs",
+          KERNEL_NAME,
           ...extra,
           path,
         ],

@@ -1,0 +1,28 @@
+/**
+ * What the notebook scripts and tests share: the project kernel's name, and the Python that can
+ * run notebooks (one with nbclient).
+ *
+ * @module
+ */
+
+/** The kernel name the notebooks' metadata names. */
+export const KERNEL_NAME = "eojobs";
+
+/** The kernel's display name in Jupyter. */
+export const KERNEL_DISPLAY = "Deno (eojobs)";
+
+/**
+ * The first Python that has nbclient and nbformat: the one on PATH (pip), else Debian's; or
+ * undefined when there is none.
+ */
+export async function notebookPython(): Promise<string | undefined> {
+  for (const candidate of ["python3", "/usr/bin/python3"]) {
+    const ok = await new Deno.Command(candidate, {
+      args: ["-c", "import nbclient, nbformat"],
+      stdout: "null",
+      stderr: "null",
+    }).output().then((o) => o.code === 0, () => false);
+    if (ok) return candidate;
+  }
+  return undefined;
+}
