@@ -20,3 +20,12 @@ export const VIENNA = {
 /** The PV farm detection service's UDP. */
 export const PV_UDP =
   "https://raw.githubusercontent.com/ESA-APEx/apex_algorithms/refs/heads/main/algorithm_catalog/eurac/eurac_pv_farm_detection/openeo_udp/eurac_pv_farm_detection.json";
+
+/** The PV detection job the job-manager tests run per tile (the tile fills `spatial_extent`). */
+export const PV_TILE_REQUEST = {
+  title: "PV",
+  label: "openeo" as const,
+  service: { endpoint: "https://openeofed.dataspace.copernicus.eu", application: PV_UDP },
+  format: "gtiff" as const,
+  parameters: {},
+};

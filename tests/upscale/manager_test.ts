@@ -4,15 +4,9 @@ import type { ApexTwin } from "../../lib/sandbox/apex/twin.ts";
 import { JobManager } from "../../lib/upscale/manager.ts";
 import { progressLine } from "../../lib/upscale/progress.ts";
 import { sandbox, tempDir } from "../helpers.ts";
-import { PV_UDP } from "../fixtures.ts";
+import { PV_TILE_REQUEST } from "../fixtures.ts";
 
-const request = {
-  title: "PV",
-  label: "openeo" as const,
-  service: { endpoint: "https://openeofed.dataspace.copernicus.eu", application: PV_UDP },
-  format: "gtiff" as const,
-  parameters: {},
-};
+const request = PV_TILE_REQUEST;
 const items = Array.from({ length: 6 }, (_, i) => ({
   key: `cell-${i}`,
   item: { west: 16 + i * 0.02, south: 48, east: 16.02 + i * 0.02, north: 48.02 } as unknown,

@@ -10,15 +10,9 @@ import {
   TableMismatchError,
 } from "../../lib/upscale/mod.ts";
 import { countingFetch, hostileProxy, sandbox, tempDir } from "../helpers.ts";
-import { PV_UDP } from "../fixtures.ts";
+import { PV_TILE_REQUEST } from "../fixtures.ts";
 
-const request = {
-  title: "PV",
-  label: "openeo" as const,
-  service: { endpoint: "https://openeofed.dataspace.copernicus.eu", application: PV_UDP },
-  format: "gtiff" as const,
-  parameters: {},
-};
+const request = PV_TILE_REQUEST;
 
 function items(n: number, shift = 0) {
   return Array.from({ length: n }, (_, i) => ({
