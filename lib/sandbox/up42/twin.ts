@@ -600,8 +600,8 @@ export function up42Twin(): (ctx: SandboxContext) => Up42Twin {
         }
         // A job's results exist once it has succeeded, in every search.
         list = list.filter((i) => {
-          const job = i.job === undefined ? undefined : jobs.get(i.job);
           if (i.job === undefined) return true;
+          const job = jobs.get(i.job);
           const s = job ? statusOf(job) : "";
           return s === "successful" || s === "captured";
         });
