@@ -36,15 +36,27 @@ function lastStarting(starts: number[], value: number): number {
   return lo - 1;
 }
 
+/** What {@linkcode cellCover} finds. */
+export interface CellCover {
+  /** The cover of each cell, one array of rows per column ({@linkcode Cover} values). */
+  cover: Uint8Array[];
+  /**
+   * Per column, how far back (in columns) an edge that touches it reaches; at least 1, so that
+   * neighbouring strips, which share a side, never share a clip ({@linkcode columnGroups}).
+   */
+  reach: Int32Array;
+}
+
 /**
  * The cover of every cell `[xs[c], xs[c] + size] x [ys[r], ys[r] + size]`, one array of rows per
- * column, from the edges of `polygons` (all rings: holes and parts count alike).
+ * column, from the edges of `polygons` (all rings: holes and parts count alike), and how far the
+ * edges that touch each column reach back.
  *
  * @example
  * ```ts
  * import { Cover, cellCover } from "./cell_cover.ts";
  * const square = [[[0, 0], [30, 0], [30, 30], [0, 30], [0, 0]]] as [number, number][][];
- * const cover = cellCover([square], [-5, 5, 15, 25], [-5, 5, 15, 25], 10);
+ * const { cover } = cellCover([square], [-5, 5, 15, 25], [-5, 5, 15, 25], 10);
  * console.assert(cover[1][1] === Cover.Inside && cover[0][0] === Cover.Crossed);
  * ```
  */
@@ -53,9 +65,10 @@ export function cellCover(
   xs: number[],
   ys: number[],
   size: number,
-): Uint8Array[] {
+): CellCover {
   const columns = xs.map(() => new Uint8Array(ys.length));
-  if (xs.length === 0 || ys.length === 0) return columns;
+  const reach = new Int32Array(xs.length).fill(1);
+  if (xs.length === 0 || ys.length === 0) return { cover: columns, reach };
   const span = Math.max(xs[xs.length - 1] - xs[0], ys[ys.length - 1] - ys[0]) + size;
   const pad = Math.max(span, Math.abs(xs[0]), Math.abs(ys[0])) * 1e-9;
   const buckets: number[][] = xs.map(() => []);
@@ -68,7 +81,10 @@ export function cellCover(
         edges.push(ax, ay, bx, by);
         const c0 = firstEnding(xs, size, Math.min(ax, bx) - pad);
         const c1 = lastStarting(xs, Math.max(ax, bx) + pad);
-        for (let c = c0; c <= c1; c++) buckets[c].push(e);
+        for (let c = c0; c <= c1; c++) {
+          buckets[c].push(e);
+          if (c > c0) reach[c] = Math.max(reach[c], c - c0);
+        }
       }
     }
   }
@@ -101,46 +117,28 @@ export function cellCover(
       if (rows[r] !== Cover.Crossed && k % 2 === 1) rows[r] = Cover.Inside;
     }
   }
-  return columns;
+  return { cover: columns, reach };
 }
 
 /**
  * Sorts the `wanted` columns into groups whose strips can be cut from the area in one clip: no
- * two columns of a group are neighbours or touched by the same edge, so every edge meets at most
- * one strip of its group and is cut exactly as it would be in a clip of that strip alone.
+ * two columns of a group are neighbours or touched by the same edge (`reach`, from
+ * {@linkcode cellCover}), so every edge meets at most one strip of its group and is cut exactly as
+ * it would be in a clip of that strip alone.
  *
  * @example
  * ```ts
- * import { columnGroups } from "./cell_cover.ts";
+ * import { cellCover, columnGroups } from "./cell_cover.ts";
  * const square = [[[0, 0], [30, 0], [30, 30], [0, 30], [0, 0]]] as [number, number][][];
- * const groups = columnGroups([square], [-5, 5, 15, 25], 10, [true, true, true, true]);
+ * const { reach } = cellCover([square], [-5, 5, 15, 25], [-5, 5, 15, 25], 10);
+ * const groups = columnGroups(reach, [true, true, true, true]);
  * console.assert(groups.flat().length === 4 && groups.every((g) => g.length === 1));
  * ```
  */
-export function columnGroups(
-  polygons: Ring[][],
-  xs: number[],
-  size: number,
-  wanted: boolean[],
-): number[][] {
-  if (xs.length === 0) return [];
-  const pad = Math.max(xs[xs.length - 1] - xs[0] + size, Math.abs(xs[0])) * 1e-9;
-  // reach[c]: how far back (in columns) an edge that touches column c reaches; at least 1 so
-  // that neighbouring strips, which share a side, never share a clip.
-  const reach = new Int32Array(xs.length).fill(1);
-  for (const rings of polygons) {
-    for (const ring of rings) {
-      for (let i = 0; i < ring.length - 1; i++) {
-        const a = ring[i][0], b = ring[i + 1][0];
-        const c0 = firstEnding(xs, size, Math.min(a, b) - pad);
-        const c1 = lastStarting(xs, Math.max(a, b) + pad);
-        for (let c = c0 + 1; c <= c1; c++) reach[c] = Math.max(reach[c], c - c0);
-      }
-    }
-  }
-  const groupOf = new Int32Array(xs.length).fill(-1);
+export function columnGroups(reach: Int32Array, wanted: boolean[]): number[][] {
+  const groupOf = new Int32Array(reach.length).fill(-1);
   const groups: number[][] = [];
-  for (let c = 0; c < xs.length; c++) {
+  for (let c = 0; c < reach.length; c++) {
     if (!wanted[c]) continue;
     const taken = new Set<number>();
     for (let p = Math.max(0, c - reach[c]); p < c; p++) if (groupOf[p] >= 0) taken.add(groupOf[p]);

@@ -31,7 +31,7 @@ function rect(x0: number, y0: number, x1: number, y1: number): PcPolygon {
 
 /**
  * The column strips of `area` (each the area cut to `[xs[c], xs[c] + size] x [south, north]`)
- * of the wanted columns, cut a group of columns at a time.
+ * of the `groups` of columns, cut a group at a time.
  */
 function columnStrips(
   polygons: Ring[][],
@@ -39,10 +39,10 @@ function columnStrips(
   size: number,
   south: number,
   north: number,
-  wanted: boolean[],
+  groups: number[][],
 ): Map<number, PcMulti> {
   const strips = new Map<number, PcMulti>();
-  for (const group of columnGroups(polygons, xs, size, wanted)) {
+  for (const group of groups) {
     const rects = group.map((c) => rect(xs[c], south, xs[c] + size, north));
     for (const c of group) strips.set(c, []);
     const pieces = polygonClipping.intersection(polygons as unknown as PcMulti, rects);
@@ -74,15 +74,9 @@ export function* clipToCells(
 ): Generator<CellPiece> {
   if (polygons.length === 0) return;
   const south = ys[0] - size, north = ys[ys.length - 1] + 2 * size;
-  const cover = cellCover(polygons, xs, ys, size);
-  const strips = columnStrips(
-    polygons,
-    xs,
-    size,
-    south,
-    north,
-    cover.map((rows) => rows.includes(Cover.Crossed)),
-  );
+  const { cover, reach } = cellCover(polygons, xs, ys, size);
+  const crossed = cover.map((rows) => rows.includes(Cover.Crossed));
+  const strips = columnStrips(polygons, xs, size, south, north, columnGroups(reach, crossed));
   for (let c = 0; c < xs.length; c++) {
     const rows = cover[c];
     const strip = strips.get(c);
