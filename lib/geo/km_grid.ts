@@ -9,6 +9,7 @@
  */
 import { type AoiInput, parseAoi } from "./aoi.ts";
 import { checkCellCount, MAX_GRID_CELLS } from "./limits.ts";
+import { cellCover, Cover } from "./cell_cover.ts";
 import { clipToCells, touchesCell } from "./clip.ts";
 import { AoiError } from "./errors.ts";
 import { projectArea, projection } from "./projection.ts";
@@ -123,9 +124,12 @@ function gridIn(
     }
     return tiles;
   }
+  // Only cells an edge crosses need a clip to tell; the others are wholly in or out.
+  const { cover } = cellCover(polygons, xs, ys, size);
   for (let c = 0; c < xs.length; c++) {
     for (let r = 0; r < ys.length; r++) {
-      if (!touchesCell(polygons, xs[c], ys[r], size)) continue;
+      if (cover[c][r] === Cover.Outside) continue;
+      if (cover[c][r] === Cover.Crossed && !touchesCell(polygons, xs[c], ys[r], size)) continue;
       const x = xs[c], y = ys[r];
       const ring = densify([[x, y], [x + size, y], [x + size, y + size], [x, y + size], [x, y]], 8);
       tiles.push(tile(c0 + c, r0 + r, { type: "Polygon", coordinates: [ring.map(back)] }));
