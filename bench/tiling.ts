@@ -2,10 +2,10 @@
  * Tiling benchmark: a country (Germany), a continent with a long coast (Australia) and the
  * largest case (Africa, mainland and islands), Natural Earth outlines from npm `world-atlas`,
  * split with the platform grid (`platformTiles`, 20x20km) and a true-km grid (`kmGrid`, 20 km in
- * the UTM zone of the centre). Each split is timed beside the reference split measured in the
- * same run: the APEx Dispatch server's own algorithm, shapely and pyproj in-process
+ * the UTM zone of the centre, as the reference lays it). Each split runs in a process of its own
+ * (its peak RSS is its own) and is timed beside the reference split measured in the same run: the APEx Dispatch server's own algorithm, shapely and pyproj in-process
  * (`bench/tiling_reference.py`, Debian's python3-shapely and python3-pyproj). Prints cells, both
- * times, the ratio (goal: >= 20x for Africa) and this process's peak RSS (goal: < 300 MB).
+ * times, the ratio (goal: >= 20x for Africa) and each split's peak RSS (goal: < 300 MB).
  *
  * Run: `deno task bench:tiling`
  *
@@ -83,28 +83,58 @@ async function reference(
   }
 }
 
-let peak = 0;
-const sampler = setInterval(() => (peak = Math.max(peak, Deno.memoryUsage().rss)), 5);
 const vertices = (a: AreaGeometry) =>
   (a.coordinates as Position[][][]).reduce((n, p) => n + p[0].length, 0);
+const AREAS: Record<string, AreaGeometry> = {
+  Germany: germany,
+  Australia: australia,
+  Africa: africa,
+};
+/** The one CRS the reference uses for the km grid: the UTM zone of the area's centre. */
+const centreZone = (area: AreaGeometry) => {
+  const [w, s, e, n] = bboxOf(area);
+  return utmCrs([(w + e) / 2, (s + n) / 2]);
+};
+
+/** One split in this process: its cells, seconds and the process's peak RSS (VmHWM). */
+async function splitHere(name: string, grid: "platform" | "km") {
+  const area = AREAS[name];
+  const t0 = performance.now();
+  const cells = grid === "platform"
+    ? platformTiles(area, { grid: "20x20km" }).length
+    : kmGrid(area, { sizeKm: 20, crs: centreZone(area) }).length;
+  const seconds = (performance.now() - t0) / 1000;
+  const status = await Deno.readTextFile("/proc/self/status");
+  const peak = Number(status.match(/VmHWM:\s+(\d+) kB/)![1]) * 1024;
+  return { cells, seconds, peak };
+}
+
+if (Deno.args[0] === "--one") {
+  console.log(JSON.stringify(await splitHere(Deno.args[1], Deno.args[2] as "platform" | "km")));
+  Deno.exit(0);
+}
+
+/** One split in a process of its own, so that its peak memory is its own. */
+async function split(name: string, grid: "platform" | "km") {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL(import.meta.url).pathname, "--one", name, grid],
+    stderr: "inherit",
+  }).output();
+  if (out.code !== 0) throw new Error(`${name} ${grid}: exit ${out.code}`);
+  return JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    cells: number;
+    seconds: number;
+    peak: number;
+  };
+}
 
 console.log(
   "area       grid                 vertices   cells   eojobs   reference   ratio   peak RSS",
 );
-async function run(
-  name: string,
-  area: AreaGeometry,
-  grid: "platform" | "km",
-): Promise<void> {
-  const [w, s, e, n] = bboxOf(area);
-  const utm = utmCrs([(w + e) / 2, (s + n) / 2]);
-  peak = Math.max(peak, Deno.memoryUsage().rss);
-  const t0 = performance.now();
-  const cells = grid === "platform"
-    ? platformTiles(area, { grid: "20x20km" }).length
-    : kmGrid(area, { sizeKm: 20 }).length;
-  const seconds = (performance.now() - t0) / 1000;
-  peak = Math.max(peak, Deno.memoryUsage().rss);
+async function run(name: string, grid: "platform" | "km"): Promise<void> {
+  const area = AREAS[name];
+  const utm = centreZone(area);
+  const { cells, seconds, peak } = await split(name, grid);
   const ref = grid === "platform"
     ? await reference(area, "EPSG:3857", 20_000, "corner")
     : await reference(area, utm, 20_000, "origin");
@@ -120,18 +150,13 @@ async function run(
   );
 }
 
-for (
-  const [name, area] of [["Germany", germany], ["Australia", australia], [
-    "Africa",
-    africa,
-  ]] as const
-) {
-  await run(name, area, "platform");
-  await run(name, area, "km");
+for (const name of Object.keys(AREAS)) {
+  await run(name, "platform");
+  await run(name, "km");
 }
-clearInterval(sampler);
 console.log(
-  "\ngoal: Africa >= 20x the reference with the platform grid, peak RSS < 300 MB." +
+  "\ngoal: Africa >= 20x the reference with the platform grid, peak RSS < 300 MB (each split in" +
+    " a process of its own; the km grid in the one UTM zone the reference uses)." +
     (await reference(germany, "EPSG:3857", 20_000, "corner")
       ? ""
       : "\nno reference: install python3-shapely and python3-pyproj (Debian) to measure ratios"),
