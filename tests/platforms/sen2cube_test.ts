@@ -396,3 +396,67 @@ Deno.test("sen2cube: every advertised file downloads, the QGIS project too; prog
   const project = new TextDecoder().decode(files[name]);
   for (const output of await inference.outputs()) assert.ok(project.includes(output.name));
 });
+
+Deno.test("sen2cube: output entries say their size in bytes, the size of the file they name", async () => {
+  const clock = new ManualClock();
+  await using sb = await sandbox({ clock });
+  await using dir = await tempDir();
+  const s2c = connectSen2Cube({ sandbox: sb.url, clock });
+  const inference = await s2c.createInference(REQUEST);
+  clock.advance(3600_000);
+  const outputs = await inference.outputs();
+  assert.ok(
+    outputs.every((o) => Number.isInteger(o.bytes) && o.bytes! > 0),
+    "bytes on every entry",
+  );
+  const files = await inference.download(dir.path);
+  for (const [i, file] of files.entries()) {
+    assert.equal((await Deno.stat(file.path)).size, outputs[i].bytes, outputs[i].name);
+  }
+  const raw = JSON.parse(String((await inference.status()).data.attributes.output));
+  assert.deepEqual(
+    Object.keys(raw[0]).slice(7, 9),
+    ["data", "bytes"],
+    "bytes follows data, as in the service's entries",
+  );
+});
+
+Deno.test("sen2cube: page and sort errors carry flask-rest-jsonapi's titles, details and sources", async () => {
+  await using sb = await sandbox();
+  const s2c = connectSen2Cube({ sandbox: sb.url });
+  await s2c.createInference(REQUEST);
+  const token = await s2c.api.http.auth!.getToken();
+  const error = async (query: string) => {
+    const r = await fetch(`${sb.url}/sen2cube/v1/inference?${query}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(r.status, 400, query);
+    return (await r.json()).errors[0];
+  };
+  assert.deepEqual(await error("page%5Bsize%5D=ten"), {
+    status: "400",
+    title: "Bad request",
+    detail: "Parse error",
+    source: { parameter: "page[size]" },
+  });
+  assert.deepEqual(await error("page%5Boffset%5D=10"), {
+    status: "400",
+    title: "Bad request",
+    detail: "offset is not a valid parameter of pagination",
+    source: { parameter: "page" },
+  });
+  assert.deepEqual(await error("sort=-factbase"), {
+    status: "400",
+    title: "Invalid sort querystring parameter.",
+    detail: "You can't sort on factbase because it is a relationship field",
+  });
+  assert.deepEqual(await error(`filter=${encodeURIComponent('[{"name":"status","val":"x"}]')}`), {
+    status: "400",
+    title: "Invalid filters querystring parameter.",
+    detail: "Can't find op of a filter",
+  });
+  const spaced = await fetch(`${sb.url}/sen2cube/v1/inference?page%5Bsize%5D=%201_0%20`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  assert.equal(spaced.status, 200, "Python's int() reads ' 1_0 ' as 10");
+});

@@ -313,3 +313,46 @@ Deno.test("up42: 400s carry title and status; titles are 1 to 250 characters; na
   const { data } = await job.status();
   assert.match(data.created, /\.\d{9}Z$/, "nanosecond precision");
 });
+
+Deno.test("up42: the job list filters by ids and by duration in seconds, and sorts by nested fields", async () => {
+  const clock = new ManualClock();
+  await using sb = await sandbox({ clock });
+  const up42 = connectUp42({ sandbox: sb.url, clock });
+  const { pan } = await scenes(up42);
+  await up42.acceptEula(PROCESS);
+  const done = await up42.run(PROCESS, { title: "done", item: pan }, { confirm: true });
+  await statuses(clock, done);
+  const waiting = await up42.run(PROCESS, { title: "waiting", item: pan }, { confirm: true });
+  const all = [];
+  for await (const j of up42.jobs()) all.push(j);
+  assert.equal(all.length, 2);
+  const finished = all.find((j) => j.jobID === done.id)!;
+  const seconds = Math.floor(
+    (Date.parse(finished.finished!) - Date.parse(finished.started!)) / 1000,
+  );
+  assert.ok(seconds > 0);
+  const ids = async (filter: Parameters<Up42["jobs"]>[0]) => {
+    const out = [];
+    for await (const j of up42.jobs(filter)) out.push(j.jobID);
+    return out;
+  };
+  assert.deepEqual(await ids({ ids: [waiting.id] }), [waiting.id]);
+  assert.deepEqual(await ids({ ids: [done.id, waiting.id], sort: "created,asc" }), [
+    done.id,
+    waiting.id,
+  ]);
+  assert.deepEqual(await ids({ minDuration: seconds }), [done.id], "not started: no duration");
+  assert.deepEqual(await ids({ minDuration: seconds + 1 }), []);
+  assert.deepEqual(await ids({ maxDuration: seconds }), [done.id]);
+  assert.deepEqual(await ids({ maxDuration: seconds - 1 }), []);
+  assert.deepEqual(await ids({ sort: "creditConsumption.credits,desc" }).then((x) => x.length), 2);
+  await assert.rejects(ids({ minDuration: 1.5 }), /minDuration: 1.5 is not a whole number/);
+  const token = await up42.session!.getToken();
+  const r = await fetch(`${sb.url}/up42/v2/processing/jobs?maxDuration=soon`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  assert.equal(r.status, 400);
+  const body = await r.json();
+  assert.equal(body.status, 400);
+  assert.match(body.detail, /maxDuration/);
+});

@@ -277,16 +277,35 @@ export class Up42 {
     return new Up42Job(this, jobId);
   }
 
-  /** Every job that matches, page after page. */
+  /**
+   * Every job that matches, page after page. Durations are whole seconds from a job's start to
+   * its end (or to now while it runs); a job that has not started matches no duration bound.
+   *
+   * @example
+   * ```ts
+   * for await (const job of up42.jobs({ status: ["running"], minDuration: 600 })) {
+   *   console.log(job.jobID, "has been running for ten minutes or more");
+   * }
+   * ```
+   */
   async *jobs(
     filter: {
       processId?: string[];
       status?: Up42JobStatus[];
+      ids?: string[];
+      minDuration?: number;
+      maxDuration?: number;
       limit?: number;
       sort?: string;
       signal?: AbortSignal;
     } = {},
   ): AsyncGenerator<JobMetadata, void, undefined> {
+    for (const name of ["minDuration", "maxDuration"] as const) {
+      const value = filter[name];
+      if (value !== undefined && !(Number.isInteger(value) && value >= 0)) {
+        throw new RangeError(`${name}: ${value} is not a whole number of seconds; pass e.g. 600`);
+      }
+    }
     let page = await this.http.json<
       { jobs: JobMetadata[]; links: Array<{ rel: string; href: string }> }
     >("v2/processing/jobs", {
@@ -294,6 +313,9 @@ export class Up42 {
         workspaceId: await this.workspaceId(filter.signal),
         processId: filter.processId?.join(","),
         status: filter.status?.join(","),
+        ids: filter.ids?.join(","),
+        minDuration: filter.minDuration,
+        maxDuration: filter.maxDuration,
         limit: filter.limit,
         sort: filter.sort,
       },

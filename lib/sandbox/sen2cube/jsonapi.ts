@@ -146,6 +146,7 @@ export function query(
   all: Json[],
   schema: string,
   fields: string[],
+  relationships: string[] = [],
 ): { rows: Json[]; count: number; page: number; size: number; pages: number } {
   let rows = all;
   const predicates: Predicate[] = [];
@@ -186,6 +187,13 @@ export function query(
       name: k.replace(/^-/, ""),
     }));
     for (const k of keys) {
+      if (relationships.includes(k.name)) {
+        throw new QueryError(
+          "sort",
+          "Invalid sort querystring parameter.",
+          `You can't sort on ${k.name} because it is a relationship field`,
+        );
+      }
       if (!fields.includes(k.name)) {
         throw new QueryError(
           "sort",
@@ -202,22 +210,7 @@ export function query(
       return 0;
     });
   }
-  const size = Number(url.searchParams.get("page[size]") ?? "30");
-  const page = Number(url.searchParams.get("page[number]") ?? "1");
-  if (!Number.isInteger(size) || size < 0) {
-    throw new QueryError(
-      "page",
-      "Invalid page querystring parameter.",
-      "page[size] must be an integer",
-    );
-  }
-  if (!Number.isInteger(page) || page < 1) {
-    throw new QueryError(
-      "page",
-      "Invalid page querystring parameter.",
-      "page[number] must be an integer",
-    );
-  }
+  const { size, page } = pagination(url);
   const count = rows.length;
   const pages = size === 0 ? 1 : Math.max(1, Math.ceil(count / size));
   return {
@@ -227,6 +220,41 @@ export function query(
     size,
     pages,
   };
+}
+
+/** Python's `int()` on a query value: optional sign, digits with single underscores, blanks around. */
+const PY_INT = /^\s*[+-]?\d+(?:_\d+)*\s*$/;
+
+/**
+ * `page[size]` and `page[number]` as flask-rest-jsonapi reads them: any other `page[...]` key and
+ * any value Python's `int()` refuses are a plain "Bad request" that keeps its `source`. Negative
+ * sizes and pages below 1 make the service's database query fail; the twin refuses them instead.
+ */
+function pagination(url: URL): { size: number; page: number } {
+  const values: Record<string, string> = {};
+  for (const [key, value] of url.searchParams) {
+    if (!key.startsWith("page")) continue;
+    const open = key.indexOf("["), close = key.indexOf("]");
+    if (open < 0 || close < 0) {
+      throw new QueryError(key, "Bad request", "Parse error");
+    }
+    const name = key.slice(open + 1, close);
+    if (name !== "number" && name !== "size") {
+      throw new QueryError("page", "Bad request", `${name} is not a valid parameter of pagination`);
+    }
+    if (!PY_INT.test(value)) {
+      throw new QueryError(`page[${name}]`, "Bad request", "Parse error");
+    }
+    values[name] = value.replaceAll("_", "").trim();
+  }
+  const size = Number(values.size ?? "30"), page = Number(values.number ?? "1");
+  if (size < 0) {
+    throw new QueryError("page[size]", "Bad request", "page[size] must not be negative");
+  }
+  if (page < 1) {
+    throw new QueryError("page[number]", "Bad request", "page[number] starts at 1");
+  }
+  return { size, page };
 }
 
 /** The `links` of a list answer, as flask-rest-jsonapi writes them (absolute, query kept). */

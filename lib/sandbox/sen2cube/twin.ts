@@ -108,6 +108,7 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
   return (ctx) => {
     const inferences = new Map<number, TwinInference>();
     const files = new Map<string, Promise<Uint8Array>>();
+    const sizes = new Map<string, number>();
     let nextId = 10424;
     const now = () => ctx.clock.now();
     const factbaseUri = `${ctx.origin}${PREFIX}/demo`;
@@ -163,6 +164,7 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
           file_type: "geotiff",
           vis_type: "composite",
           data: `${base}/Cloud_free_composite_id${inf.id}_4326.tiff`,
+          bytes: sizes.get(`${base}/Cloud_free_composite_id${inf.id}_4326.tiff`),
           band_value_ranges: [[354, 4463], [602, 3601], [764, 3229]],
         },
         {
@@ -174,6 +176,7 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
           file_type: "csv",
           vis_type: "single_line_graph",
           data: `${base}/cloud_percentage_aoi_id${inf.id}.csv`,
+          bytes: sizes.get(`${base}/cloud_percentage_aoi_id${inf.id}.csv`),
           "x-axis": "time",
           "y-axis": "cloud_percentage_aoi",
         },
@@ -186,6 +189,7 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
           file_type: "csv",
           vis_type: "multi_line_graph",
           data: `${base}/pre_event_mowing_cloudless_id${inf.id}.csv`,
+          bytes: sizes.get(`${base}/pre_event_mowing_cloudless_id${inf.id}.csv`),
           "x-axis": "time",
           "y-axis": "pre_event_mowing_cloudless",
           lines: "space",
@@ -285,6 +289,29 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
       });
     };
 
+    /** A file the inference advertises, made once and kept. */
+    const produce = (inf: TwinInference, path: string): Promise<Uint8Array> => {
+      let bytes = files.get(path);
+      if (!bytes) {
+        bytes = qgisOf(inf) === path
+          ? Promise.resolve(qgisProject(inf))
+          : makeFile(inf, path.split("/").at(-1)!);
+        files.set(path, bytes);
+      }
+      return bytes;
+    };
+    /**
+     * Makes the output files of `infs` that do not exist yet, so that every output entry can say
+     * its size in `bytes` as the service's do, whenever its inference turns SUCCEEDED.
+     */
+    const settle = async (infs: Iterable<TwinInference>) => {
+      for (const inf of infs) {
+        for (const o of outputsOf(inf)) {
+          if (!sizes.has(o.data)) sizes.set(o.data, (await produce(inf, o.data)).length);
+        }
+      }
+    };
+
     const handle = async (request: Request, url: URL): Promise<Response> => {
       const path = url.pathname.slice(PREFIX.length);
       const fileMatch = path.match(/^\/demo(\/output\/sen2cube\/[^/]+\/([^/]+))$/);
@@ -296,18 +323,9 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
         if (!inf || status(inf)[0] !== "SUCCEEDED") {
           return new Response("Not Found", { status: 404 });
         }
-        let bytes = files.get(fileMatch[1]);
-        if (!bytes) {
-          files.set(
-            fileMatch[1],
-            bytes = qgisOf(inf) === fileMatch[1]
-              ? Promise.resolve(qgisProject(inf))
-              : makeFile(inf, fileMatch[2]),
-          );
-        }
         return serveBytes(
           request,
-          await bytes,
+          await produce(inf, fileMatch[1]),
           fileMatch[2].endsWith(".csv")
             ? "text/csv"
             : fileMatch[2].endsWith(".zip")
@@ -328,6 +346,9 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
         );
       }
       const user = String(claims.sub);
+      if (path.startsWith("/v1/inference")) {
+        await settle([...inferences.values()].filter((i) => i.creator === user));
+      }
       const kbAttributes = (k: typeof KNOWLEDGEBASES[number]) => ({
         title: k.title,
         description: k.description,
@@ -375,9 +396,10 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
         make: (r: Json) => unknown,
         fields: string[],
         schema: string,
+        relationships: string[],
       ) => {
         try {
-          const q = query(url, rows, schema, fields);
+          const q = query(url, rows, schema, fields, relationships);
           return Response.json({
             data: q.rows.map(make),
             links: pageLinks(url, q.page, q.pages, q.size),
@@ -434,6 +456,7 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
           (r) => inferenceResource(inferences.get(r.id as number)!),
           fields,
           "InferenceSchema",
+          ["factbase", "knowledgebase"],
         );
       }
       if (path === "/v1/inference" && request.method === "POST") return create(request, user);
@@ -476,6 +499,7 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
           () => resource("factbase", 1, factbase.attributes, ["inferences_fb"]),
           ["id", "title", "status", "sensor"],
           "FactbaseSchema",
+          ["inferences_fb"],
         );
       }
       if ((m = path.match(/^\/v1\/factbase\/(\d+)$/)) && request.method === "GET") {
@@ -501,6 +525,7 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
             ),
           ["id", "title", "date"],
           "KnowledgebaseSchema",
+          ["inferences_kb"],
         );
       }
       if ((m = path.match(/^\/v1\/knowledgebase\/(\d+)$/)) && request.method === "GET") {

@@ -251,6 +251,16 @@ export function up42Twin(): (ctx: SandboxContext) => Up42Twin {
         withheld.set(job.id, 0);
       }
     };
+    /** Seconds from the job's start to its end, or to now while it runs; none before it starts. */
+    const durationOf = (job: Up42TwinJob): number | undefined => {
+      settle(job);
+      const started = job.timeline.find(([x]) => x === "running")?.[1];
+      if (started === undefined || started > now()) return undefined;
+      const done = ["captured", "released", "invalid", "rejected", "unlicensed"].includes(
+        statusOf(job),
+      );
+      return Math.floor(((done ? job.timeline.at(-1)![1] : now()) - started) / 1000);
+    };
     const jobJson = (job: Up42TwinJob) => {
       settle(job);
       const s = statusOf(job);
@@ -552,17 +562,48 @@ export function up42Twin(): (ctx: SandboxContext) => Up42Twin {
       if (path === "/v2/processing/jobs" && method === "GET") {
         const statuses = url.searchParams.get("status")?.split(",");
         const processIds = url.searchParams.get("processId")?.split(",");
+        const ids = url.searchParams.get("ids")?.split(",");
         const workspace = url.searchParams.get("workspaceId");
-        let list = [...jobs.values()].filter((j) => j.owner === user).map(jobJson);
-        if (workspace) list = list.filter((j) => j.workspaceID === workspace);
-        if (statuses) list = list.filter((j) => statuses.includes(j.status));
-        if (processIds) list = list.filter((j) => processIds.includes(j.processID));
+        const bounds: Record<string, number> = {};
+        for (const name of ["minDuration", "maxDuration"]) {
+          const value = url.searchParams.get(name);
+          if (value === null) continue;
+          if (!/^\d+$/.test(value)) {
+            return problem(
+              400,
+              "Bad Request",
+              `${name}: "${value}" is not a whole number of seconds`,
+            );
+          }
+          bounds[name] = Number(value);
+        }
+        let list = [...jobs.values()].filter((j) => j.owner === user).map((j) => ({
+          json: jobJson(j),
+          seconds: durationOf(j),
+        }));
+        if (workspace) list = list.filter((j) => j.json.workspaceID === workspace);
+        if (statuses) list = list.filter((j) => statuses.includes(j.json.status));
+        if (processIds) list = list.filter((j) => processIds.includes(j.json.processID));
+        if (ids) list = list.filter((j) => ids.includes(j.json.jobID));
+        // A job that has not started has no duration, so no duration bound admits it.
+        if (bounds.minDuration !== undefined) {
+          list = list.filter((j) => j.seconds !== undefined && j.seconds >= bounds.minDuration);
+        }
+        if (bounds.maxDuration !== undefined) {
+          list = list.filter((j) => j.seconds !== undefined && j.seconds <= bounds.maxDuration);
+        }
         const sort = url.searchParams.get("sort") ?? "created,desc";
         const [field, direction] = sort.split(",");
-        list.sort((a, b) =>
-          String(a[field as keyof typeof a]).localeCompare(String(b[field as keyof typeof b])) *
-          (direction === "asc" ? 1 : -1)
-        );
+        // up42-py sorts by nested fields too, such as `creditConsumption.credits`.
+        const key = (j: Json) =>
+          field.split(".").reduce<unknown>((v, k) => (v as Json | undefined)?.[k], j);
+        list.sort((a, b) => {
+          const x = key(a.json), y = key(b.json);
+          const order = typeof x === "number" && typeof y === "number"
+            ? x - y
+            : String(x).localeCompare(String(y));
+          return order * (direction === "asc" ? 1 : -1);
+        });
         const limit = Math.max(1, Number(url.searchParams.get("limit") ?? "50"));
         const page = Math.max(0, Number(url.searchParams.get("page") ?? "0"));
         const links: Json[] = [];
@@ -572,7 +613,10 @@ export function up42Twin(): (ctx: SandboxContext) => Up42Twin {
           next.searchParams.set("page", String(page + 1));
           links.push({ rel: "next", href: next.pathname.slice(PREFIX.length) + next.search });
         }
-        return json({ jobs: list.slice(page * limit, (page + 1) * limit), links });
+        return json({
+          jobs: list.slice(page * limit, (page + 1) * limit).map((j) => j.json),
+          links,
+        });
       }
       if ((m = path.match(/^\/v2\/processing\/jobs\/([^/]+)$/)) && method === "GET") {
         const job = jobs.get(m[1]);
