@@ -7,13 +7,13 @@
  */
 import * as martinez from "../../deps/martinez.ts";
 import { fromMercator, toMercator } from "../files/mercator.ts";
+import { geosOrder } from "./geos_order.ts";
 
 type Pt = [number, number];
 
 /** The grids and their cell size in Mercator metres. */
 export const GRIDS: Record<string, number> = { "20x20km": 20_000, "250x250km": 250_000 };
 
-/** Splits a Polygon's rings (lon/lat) into clipped cells, as the APEx server does. */
 /** The most bounding-box cells one `/tiles` request may make the sandbox examine. */
 export const MAX_TILE_CELLS = 10_000;
 
@@ -31,6 +31,10 @@ export function tileWork(rings: Pt[][], grid: string): number {
   return Number.isFinite(cells) ? cells : Infinity;
 }
 
+/**
+ * Splits a Polygon's rings (lon/lat) into clipped cells, as the APEx server does, each written
+ * in the order the server's shapely writes it (see geos_order.ts).
+ */
 export function splitPolygon(
   rings: Pt[][],
   grid: string,
@@ -50,7 +54,8 @@ export function splitPolygon(
       const box: Pt[][] = [[[x, y], [x + cell, y], [x + cell, y + cell], [x, y + cell], [x, y]]];
       const result = martinez.intersection(projected, box) as Pt[][][] | null;
       if (!result || result.length === 0) continue;
-      const back = result.map((polygon) => polygon.map((ring) => ring.map(fromMercator)));
+      const ordered = geosOrder(projected, [x, y, x + cell, y + cell], result);
+      const back = ordered.map((polygon) => polygon.map((ring) => ring.map(fromMercator)));
       out.push(
         back.length === 1
           ? { type: "Polygon", coordinates: back[0] }

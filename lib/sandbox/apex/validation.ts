@@ -202,7 +202,7 @@ export function checkTileRequest(body: unknown, grids: string[]): Issue[] {
     c.issues.push({
       type: "value_error",
       loc,
-      msg: "Value error, All linear rings have the same start and end coordinates",
+      msg: "Value error, All linear rings MUST have the same start and end coordinates",
       input: rings,
     });
   }

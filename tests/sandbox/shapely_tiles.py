@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Writes shapely_tiles.json: areas and the tiles the APEx Dispatch server makes of them
+(app/services/tiles/km_grids.py: project to EPSG:3857, intersect with each 20 km cell from the
+area's south-west corner, project back), as shapely/GEOS writes them: ring order and start
+vertex included. tests/sandbox/apex_tiles_order_test.ts compares the twin's /tiles with it.
+
+Usage: python3 tests/sandbox/shapely_tiles.py > tests/sandbox/shapely_tiles.json
+Needs Debian's python3-shapely and python3-pyproj; prints the GEOS version it used.
+"""
+import json
+import math
+import random
+
+import pyproj
+import shapely.geos
+from shapely.geometry import Polygon, box, mapping, shape
+from shapely.ops import transform
+
+FORWARD = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True).transform
+INVERSE = pyproj.Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True).transform
+CELL = 20_000.0
+
+
+def tiles(aoi):
+    polygon_m = transform(FORWARD, shape(aoi))
+    min_x, min_y, max_x, max_y = polygon_m.bounds
+    out = []
+    x = min_x
+    while x < max_x:
+        y = min_y
+        while y < max_y:
+            piece = polygon_m.intersection(box(x, y, x + CELL, y + CELL))
+            if not piece.is_empty:
+                out.append(mapping(transform(INVERSE, piece)))
+            y += CELL
+        x += CELL
+    return out
+
+
+def ring(center, radius, n, rng, reverse):
+    angles = sorted(rng.uniform(0, 2 * math.pi) for _ in range(n))
+    points = []
+    for a in angles:
+        r = radius * rng.uniform(0.35, 1.0)
+        points.append((round(center[0] + r * math.cos(a), 5), round(center[1] + r * math.sin(a), 5)))
+    return points[::-1] if reverse else points
+
+
+def areas():
+    rng = random.Random(7)
+    yield "Vienna box (the tutorial)", Polygon(
+        [(16.15, 48.03), (16.71, 48.03), (16.71, 48.31), (16.15, 48.31)])
+    yield "Vienna box, clockwise", Polygon(
+        [(16.15, 48.03), (16.15, 48.31), (16.71, 48.31), (16.71, 48.03)])
+    yield "Antwerp pentagon (the OpenAPI example)", Polygon([
+        (5.131074140132512, 51.352892918832026), (4.836037011633863, 51.331277680080774),
+        (4.789036228520871, 51.12326419975835), (5.164855813583216, 51.11863683854557),
+        (5.192048230607185, 51.33847556306924)])
+    yield "small field inside one cell", Polygon(
+        [(14.07, 47.77), (14.09, 47.77), (14.09, 47.78), (14.07, 47.78)])
+    yield "box with a hole", Polygon(
+        [(10.0, 45.0), (10.6, 45.0), (10.6, 45.4), (10.0, 45.4)],
+        [[(10.2, 45.1), (10.2, 45.3), (10.4, 45.3), (10.4, 45.1)]])
+    for i in range(40):
+        center = (rng.uniform(-20, 30), rng.uniform(-40, 60))
+        poly = Polygon(ring(center, rng.uniform(0.1, 0.6), rng.randint(3, 12), rng, rng.random() < 0.5))
+        if poly.is_valid:
+            yield f"random {i}", poly
+
+
+def main():
+    cases = []
+    for name, poly in areas():
+        aoi = mapping(poly)
+        aoi = {"type": "Polygon", "coordinates": [[list(p) for p in r] for r in aoi["coordinates"]]}
+        cases.append({"name": name, "aoi": aoi, "tiles": tiles(aoi)})
+    print(json.dumps({"geos": shapely.geos.geos_version_string, "cases": cases}))
+
+
+main()
