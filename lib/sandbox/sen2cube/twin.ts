@@ -109,6 +109,7 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
     const inferences = new Map<number, TwinInference>();
     const files = new Map<string, Promise<Uint8Array>>();
     const sizes = new Map<string, number>();
+    const ready = new Set<number>();
     let nextId = 10424;
     const now = () => ctx.clock.now();
     const factbaseUri = `${ctx.origin}${PREFIX}/demo`;
@@ -140,7 +141,8 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
       },
     };
 
-    const status = (inf: TwinInference): [string, string] => {
+    /** Where the inference's life stands on the clock. */
+    const stage = (inf: TwinInference): [string, string] => {
       const t = now();
       if (inf.abortedAt !== undefined) return ["ABORTED", "The inference was aborted"];
       // The service's own words and spelling.
@@ -150,6 +152,16 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
       return inf.fails
         ? ["FAILED", "The inference failed: no valid observations in the temporal range"]
         : ["SUCCEEDED", "The inference was successfully processed"];
+    };
+    /**
+     * The status the service reports: SUCCEEDED only once the outputs are written (settle), so
+     * that every output entry can say its size.
+     */
+    const status = (inf: TwinInference): [string, string] => {
+      const s = stage(inf);
+      return s[0] === "SUCCEEDED" && !ready.has(inf.id)
+        ? ["STARTED", "The inference is being processed"]
+        : s;
     };
     const outputsOf = (inf: TwinInference) => {
       const owner = String(inf.attributes.owner ?? "unknown");
@@ -300,15 +312,14 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
       }
       return bytes;
     };
-    /**
-     * Makes the output files of `infs` that do not exist yet, so that every output entry can say
-     * its size in `bytes` as the service's do, whenever its inference turns SUCCEEDED.
-     */
+    /** Writes the outputs of the inferences that have finished on the clock. */
     const settle = async (infs: Iterable<TwinInference>) => {
       for (const inf of infs) {
+        if (ready.has(inf.id) || stage(inf)[0] !== "SUCCEEDED") continue;
         for (const o of outputsOf(inf)) {
           if (!sizes.has(o.data)) sizes.set(o.data, (await produce(inf, o.data)).length);
         }
+        ready.add(inf.id);
       }
     };
 
