@@ -19,28 +19,10 @@ import { collectionOf, makeResult, type ResultFile } from "./results.ts";
 import { GRIDS, MAX_TILE_CELLS, splitPolygon, tileWork } from "./tiles.ts";
 import { checkJobRequest, checkParamsRequest, checkTileRequest, type Issue } from "./validation.ts";
 import { PARAMETER_SETS } from "./params.ts";
+import { type Params, Router } from "../router.ts";
 
 type Json = Record<string, unknown>;
 const PREFIX = "/apex";
-/** The HTTP routes of the Dispatch API and their methods, for Starlette's 405 and 307 answers. */
-const ROUTES: Array<[RegExp, string[]]> = [
-  [/^\/health$/, ["GET"]],
-  [/^\/tiles$/, ["POST"]],
-  [/^\/unit_jobs$/, ["POST"]],
-  [/^\/unit_jobs\/[^/]+$/, ["GET", "DELETE"]],
-  [/^\/unit_jobs\/[^/]+\/results$/, ["GET"]],
-  [/^\/sync_jobs$/, ["POST"]],
-  [/^\/upscale_tasks$/, ["POST"]],
-  [/^\/upscale_tasks\/[^/]+$/, ["GET"]],
-  [/^\/jobs_status$/, ["GET"]],
-  [/^\/params$/, ["POST"]],
-];
-
-/** The methods a known path allows, or undefined for an unknown path. */
-function allowedMethods(path: string): string[] | undefined {
-  return ROUTES.find(([pattern]) => pattern.test(path))?.[1];
-}
-
 /** Result files kept in memory; older ones are made again when asked for. */
 const RESULT_FILES_KEPT = 64;
 
@@ -163,8 +145,8 @@ function makeTwin(ctx: SandboxContext, store: ApexStore, options: ApexTwinOption
   });
 
   const stats = { requests: 0, pushes: 0, pushedBytes: 0 };
-  const handle = async (request: Request, url: URL): Promise<Response> => {
-    stats.requests++;
+  /** One request's answers and checks, in the server's shapes and order. */
+  const callFor = (request: Request, url: URL) => {
     const correlation = request.headers.get("x-correlation-id") ?? crypto.randomUUID();
     const headers = { "x-correlation-id": correlation };
     const json = (body: unknown, status = 200, extra: Record<string, string> = {}) =>
@@ -269,15 +251,31 @@ function makeTwin(ctx: SandboxContext, store: ApexStore, options: ApexTwinOption
         ? record
         : fail(404, code, `The requested ${what} was not found.`);
     };
-    const path = url.pathname.slice(PREFIX.length) || "/";
-    const method = request.method;
-    let m: RegExpMatchArray | null;
+    return {
+      request,
+      url,
+      headers,
+      json,
+      fail,
+      invalid,
+      notAuthenticated,
+      bearer,
+      user,
+      body,
+      jobRequest,
+      owned,
+    };
+  };
 
-    if (path === "/health" && method === "GET") {
-      return json({ status: "ok", database: { status: "ok" } });
-    }
+  type Call = ReturnType<typeof callFor>;
+  type Handler = (c: Call, p: Params) => Promise<Response> | Response;
+  /** A job of the caller's, or the answer refusing it. */
+  const jobOf = (c: Call, p: Params) =>
+    c.owned(p.job_id, "job_id", store.jobs, "JOB_NOT_FOUND", "job");
 
-    if (path === "/tiles" && method === "POST") {
+  // The server's routes in the order its routers register them (FastAPI on Starlette).
+  const routes = new Router<Handler>()
+    .on("POST", "/tiles", async ({ body, invalid, fail, json }) => {
       const b = await body();
       if (b instanceof Response) return b;
       const issues = checkTileRequest(b.value, Object.keys(GRIDS));
@@ -303,9 +301,26 @@ function makeTwin(ctx: SandboxContext, store: ApexStore, options: ApexTwinOption
         type: "GeometryCollection",
         geometries: splitPolygon(req.aoi.coordinates, req.grid),
       }, 201);
-    }
-
-    if (path === "/unit_jobs" && method === "POST") {
+    })
+    .on("GET", "/jobs_status", async ({ bearer, notAuthenticated, url, invalid, user, json }) => {
+      if (!bearer()) return notAuthenticated();
+      const filters = url.searchParams.getAll("filter");
+      const bad = filters.map((f, i) => [f, i] as const).filter(([f]) =>
+        f !== "upscaling" && f !== "processing"
+      );
+      if (bad.length) {
+        return invalid(bad.map(([f, i]) => ({
+          type: "enum",
+          loc: ["query", "filter", i],
+          msg: "Input should be 'upscaling' or 'processing'",
+          input: f,
+        })));
+      }
+      const who = await user();
+      if (who instanceof Response) return who;
+      return json(jobsStatus(who, filters.length ? filters : ["upscaling", "processing"]));
+    })
+    .on("POST", "/unit_jobs", async ({ jobRequest, json, fail }) => {
       const checked = await jobRequest(false);
       if (checked instanceof Response) return checked;
       const { who, r } = checked;
@@ -328,88 +343,75 @@ function makeTwin(ctx: SandboxContext, store: ApexStore, options: ApexTwinOption
         created: now(),
       });
       return json(summary(job), 201);
-    }
-
-    if (
-      (m = path.match(/^\/unit_jobs\/([^/]+)(\/results)?$/)) &&
-      allowedMethods(path)!.includes(method)
-    ) {
-      const job = await owned(m[1], "job_id", store.jobs, "JOB_NOT_FOUND", "job");
+    })
+    .on("GET", "/unit_jobs/{job_id}", async (c, p) => {
+      const job = await jobOf(c, p);
+      return job instanceof Response ? job : c.json(full(job));
+    })
+    .on("GET", "/unit_jobs/{job_id}/results", async (c, p) => {
+      const job = await jobOf(c, p);
       if (job instanceof Response) return job;
       const id = job.id;
-      if (m[2] && method === "GET") {
-        const status = store.status(job, now());
-        if (status !== "finished") {
-          return fail(
-            500,
-            "INTERNAL_ERROR",
-            "An error occurred while retrieving processing job results.",
-            {
-              error: status === "failed"
-                ? store.failureReason(job)
-                : `Job ${id} has status "${status}"; results exist once it is "finished".`,
-            },
-          );
-        }
-        published.add(id);
-        const f = await resultOf(job);
-        return json(
-          await collectionOf(
-            job,
-            f,
-            `${ctx.origin}${PREFIX}/assets/${id}-${job.assetKey}/${f.name}`,
-          ),
+      const status = store.status(job, now());
+      if (status !== "finished") {
+        return c.fail(
+          500,
+          "INTERNAL_ERROR",
+          "An error occurred while retrieving processing job results.",
+          {
+            error: status === "failed"
+              ? store.failureReason(job)
+              : `Job ${id} has status "${status}"; results exist once it is "finished".`,
+          },
         );
       }
-      if (method === "GET") return json(full(job));
-      // DELETE: the server drops the record only (a TODO in its code): the platform job runs on
-      // and still counts against the user's concurrent-job limit until it ends.
+      published.add(id);
+      const f = await resultOf(job);
+      return c.json(
+        await collectionOf(job, f, `${ctx.origin}${PREFIX}/assets/${id}-${job.assetKey}/${f.name}`),
+      );
+    })
+    .on("DELETE", "/unit_jobs/{job_id}", async (c, p) => {
+      const job = await jobOf(c, p);
+      if (job instanceof Response) return job;
+      // The server drops the record only (a TODO in its code): the platform job runs on and
+      // still counts against the user's concurrent-job limit until it ends.
       store.forget(job);
-      files.delete(id);
-      published.delete(id);
-      return json(null);
-    }
-
-    if (
-      (m = path.match(/^\/assets\/(\d+)-([0-9a-f]+)\/([^/]+)$/)) &&
-      (method === "GET" || method === "HEAD")
-    ) {
-      const job = store.jobs.get(Number(m[1]));
-      const file = job && job.assetKey === m[2] && published.has(job.id)
-        ? await resultOf(job)
-        : undefined;
-      if (!file || file.name !== m[3]) return json({ detail: "Not Found" }, 404);
-      return serveBytes(request, file.bytes, file.type, `${job!.assetKey}-${file.name}`);
-    }
-
-    if (path === "/sync_jobs" && method === "POST") {
-      if (!bearer()) return notAuthenticated();
-      const b = await body();
-      if (b instanceof Response) return b;
-      const issues = checkJobRequest(b.value, false);
-      if (issues.length) return invalid(issues);
-      const who = await user();
-      if (who instanceof Response) return who;
-      const r = b.value as Json;
-      const file = await makeResult({
-        id: 0,
-        user: "",
-        ...requestFields(r),
-        created: now(),
-        queuedAt: 0,
-        runningAt: 0,
-        endAt: 0,
-        fails: false,
-        assetKey: "",
-      });
-      // The server passes the backend's answer through: openEO's synchronous run says 200.
-      return new Response(new Uint8Array(file.bytes), {
-        status: 200,
-        headers: { "content-type": file.type, ...headers },
-      });
-    }
-
-    if (path === "/upscale_tasks" && method === "POST") {
+      files.delete(job.id);
+      published.delete(job.id);
+      return c.json(null);
+    })
+    .on(
+      "POST",
+      "/sync_jobs",
+      async ({ bearer, notAuthenticated, body, invalid, user, headers }) => {
+        if (!bearer()) return notAuthenticated();
+        const b = await body();
+        if (b instanceof Response) return b;
+        const issues = checkJobRequest(b.value, false);
+        if (issues.length) return invalid(issues);
+        const who = await user();
+        if (who instanceof Response) return who;
+        const r = b.value as Json;
+        const file = await makeResult({
+          id: 0,
+          user: "",
+          ...requestFields(r),
+          created: now(),
+          queuedAt: 0,
+          runningAt: 0,
+          endAt: 0,
+          fails: false,
+          assetKey: "",
+        });
+        // The server passes the backend's answer through: openEO's synchronous run says 200.
+        return new Response(new Uint8Array(file.bytes), {
+          status: 200,
+          headers: { "content-type": file.type, ...headers },
+        });
+      },
+    )
+    .on("POST", "/upscale_tasks", async ({ jobRequest, json }) => {
       const checked = await jobRequest(true);
       if (checked instanceof Response) return checked;
       const { who, r } = checked;
@@ -425,34 +427,13 @@ function makeTwin(ctx: SandboxContext, store: ApexStore, options: ApexTwinOption
         r.dimension as { name: string; values: unknown[] },
       );
       return json(taskSummary(t), 201);
-    }
-
-    if ((m = path.match(/^\/upscale_tasks\/([^/]+)$/)) && method === "GET") {
-      const t = await owned(m[1], "task_id", store.tasks, "TASK_NOT_FOUND", "task");
-      if (t instanceof Response) return t;
-      return json(task(t));
-    }
-
-    if (path === "/jobs_status" && method === "GET") {
-      if (!bearer()) return notAuthenticated();
-      const filters = url.searchParams.getAll("filter");
-      const bad = filters.map((f, i) => [f, i] as const).filter(([f]) =>
-        f !== "upscaling" && f !== "processing"
-      );
-      if (bad.length) {
-        return invalid(bad.map(([f, i]) => ({
-          type: "enum",
-          loc: ["query", "filter", i],
-          msg: "Input should be 'upscaling' or 'processing'",
-          input: f,
-        })));
-      }
-      const who = await user();
-      if (who instanceof Response) return who;
-      return json(jobsStatus(who, filters.length ? filters : ["upscaling", "processing"]));
-    }
-
-    if (path === "/params" && method === "POST") {
+    })
+    .on("GET", "/upscale_tasks/{task_id}", async (c, p) => {
+      const t = await c.owned(p.task_id, "task_id", store.tasks, "TASK_NOT_FOUND", "task");
+      return t instanceof Response ? t : c.json(task(t));
+    })
+    .on("GET", "/health", ({ json }) => json({ status: "ok", database: { status: "ok" } }))
+    .on("POST", "/params", async ({ bearer, notAuthenticated, body, invalid, user, json }) => {
       if (!bearer()) return notAuthenticated();
       const b = await body();
       if (b instanceof Response) return b;
@@ -470,23 +451,46 @@ function makeTwin(ctx: SandboxContext, store: ApexStore, options: ApexTwinOption
         }, 500);
       }
       return json(set[1]);
-    }
+    })
+    // The twin's own file server for result assets (the platform's storage, not the API).
+    .on(["GET", "HEAD"], "/assets/{key}/{name}", async ({ request, json }, p) => {
+      const [, idText, assetKey] = p.key.match(/^(\d+)-([0-9a-f]+)$/) ?? [];
+      const job = idText ? store.jobs.get(Number(idText)) : undefined;
+      const file = job && job.assetKey === assetKey && published.has(job.id)
+        ? await resultOf(job)
+        : undefined;
+      if (!file || file.name !== p.name) return json({ detail: "Not Found" }, 404);
+      return serveBytes(request, file.bytes, file.type, `${job!.assetKey}-${file.name}`);
+    });
+  // Websocket routes match only websocket requests (Starlette): a plain GET finds nothing.
+  const socketRoutes = new Router<(c: Call, p: Params) => Response>()
+    .on(
+      "GET",
+      "/ws/upscale_tasks/{task_id}",
+      (c, p) => socket(c.request, c.url, p.task_id, c.headers),
+    )
+    .on("GET", "/ws/jobs_status", (c) => socket(c.request, c.url, undefined, c.headers));
 
-    if ((m = path.match(/^\/ws\/(upscale_tasks\/([^/]+)|jobs_status)$/)) && method === "GET") {
-      return socket(request, url, m[2], headers);
+  const handle = async (request: Request, url: URL): Promise<Response> => {
+    stats.requests++;
+    const c = callFor(request, url);
+    const path = url.pathname.slice(PREFIX.length) || "/";
+    if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
+      const ws = socketRoutes.match(request.method, path);
+      if (ws.kind === "route") return ws.handler(c, ws.params);
     }
-
-    const allowed = allowedMethods(path);
-    if (allowed) {
-      return json({ detail: "Method Not Allowed" }, 405, { allow: allowed.join(", ") });
+    const found = routes.match(request.method, path);
+    if (found.kind === "route") return await found.handler(c, found.params);
+    if (found.kind === "method") {
+      return c.json({ detail: "Method Not Allowed" }, 405, { allow: found.allow.join(", ") });
     }
     // Starlette redirects a path with a stray trailing slash to the route without it.
-    if (path.length > 1 && path.endsWith("/") && allowedMethods(path.slice(0, -1))) {
+    if (path.length > 1 && path.endsWith("/") && routes.knows(path.slice(0, -1))) {
       const target = new URL(url);
       target.pathname = url.pathname.slice(0, -1);
-      return new Response(null, { status: 307, headers: { ...headers, location: target.href } });
+      return new Response(null, { status: 307, headers: { ...c.headers, location: target.href } });
     }
-    return json({ detail: "Not Found" }, 404);
+    return c.json({ detail: "Not Found" }, 404);
   };
 
   const socket = (
