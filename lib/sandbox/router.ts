@@ -1,8 +1,8 @@
 /**
  * The twins' route table: path templates with `{name}` segments, matched segment by segment in
  * the order they were added, as the web frameworks behind the platforms match theirs. A request
- * whose path fits a route but not its method gets that first route's methods, for a 405 with
- * `Allow` (Starlette's and Werkzeug's behaviour).
+ * whose path fits a route but not its method gets what a 405's `Allow` names: the first fitting
+ * route's methods (Starlette) and every fitting route's methods (Werkzeug).
  *
  * @module
  */
@@ -13,7 +13,7 @@ export type Params = Record<string, string>;
 /** What a request's method and path find in the table. */
 export type Match<H> =
   | { kind: "route"; handler: H; params: Params }
-  | { kind: "method"; allow: string[] }
+  | { kind: "method"; allow: string[]; every: string[] }
   | { kind: "none" };
 
 interface Entry<H> {
@@ -51,6 +51,7 @@ export class Router<H> {
   match(method: string, path: string): Match<H> {
     const segments = path.split("/");
     let allow: string[] | undefined;
+    const every = new Set<string>();
     for (const entry of this.#entries) {
       const params = fit(entry.parts, segments);
       if (!params) continue;
@@ -58,8 +59,9 @@ export class Router<H> {
         return { kind: "route", handler: entry.handler, params };
       }
       allow ??= entry.methods;
+      for (const m of entry.methods) every.add(m);
     }
-    return allow ? { kind: "method", allow } : { kind: "none" };
+    return allow ? { kind: "method", allow, every: [...every] } : { kind: "none" };
   }
 
   /** Whether some route has this path, whatever its method. */

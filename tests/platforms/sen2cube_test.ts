@@ -460,3 +460,32 @@ Deno.test("sen2cube: page and sort errors carry flask-rest-jsonapi's titles, det
   });
   assert.equal(spaced.status, 200, "Python's int() reads ' 1_0 ' as 10");
 });
+
+Deno.test("sen2cube: routes as Flask's: 405 with Allow on a known path, 404 before any token check", async () => {
+  await using sb = await sandbox();
+  const s2c = connectSen2Cube({ sandbox: sb.url });
+  const inference = await s2c.createInference(REQUEST);
+  const token = await s2c.api.http.auth!.getToken();
+  const put = await fetch(`${sb.url}/sen2cube/v1/inference/${inference.id}`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${token}` },
+  });
+  assert.equal(put.status, 405);
+  assert.equal(put.headers.get("allow"), "GET, PATCH, DELETE");
+  assert.equal((await put.json()).errors[0].title, "Method Not Allowed");
+  const post = await fetch(`${sb.url}/sen2cube/v1/factbase/1`, { method: "POST" });
+  assert.equal(post.status, 405, "routing comes before the token check");
+  assert.equal(post.headers.get("allow"), "GET");
+  await post.body?.cancel();
+  const unknown = await fetch(`${sb.url}/sen2cube/v1/nothing`);
+  assert.equal(unknown.status, 404);
+  await unknown.body?.cancel();
+  const notInt = await fetch(`${sb.url}/sen2cube/v1/inference/abc`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  assert.equal(notInt.status, 404);
+  await notInt.body?.cancel();
+  const anonymous = await fetch(`${sb.url}/sen2cube/v1/inference/${inference.id}`);
+  assert.equal(anonymous.status, 401);
+  await anonymous.body?.cancel();
+});

@@ -9,6 +9,7 @@
 import { writeGeoTiff } from "../files/geotiff_writer.ts";
 import { landCoverBands } from "../files/land_cover.ts";
 import { serveBytes } from "../files/range.ts";
+import { type Params, Router } from "../router.ts";
 import { zipSync } from "../../deps/fflate.ts";
 import { seededRandom } from "../random.ts";
 import type { SandboxContext, SandboxMount } from "../server.ts";
@@ -323,51 +324,16 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
       }
     };
 
-    const handle = async (request: Request, url: URL): Promise<Response> => {
-      const path = url.pathname.slice(PREFIX.length);
-      const fileMatch = path.match(/^\/demo(\/output\/sen2cube\/[^/]+\/([^/]+))$/);
-      if (fileMatch && (request.method === "GET" || request.method === "HEAD")) {
-        // Every file the inference advertises: its outputs and its QGIS project.
-        const inf = [...inferences.values()].find((i) =>
-          qgisOf(i) === fileMatch[1] || outputsOf(i).some((o) => o.data === fileMatch[1])
-        );
-        if (!inf || status(inf)[0] !== "SUCCEEDED") {
-          return new Response("Not Found", { status: 404 });
-        }
-        return serveBytes(
-          request,
-          await produce(inf, fileMatch[1]),
-          fileMatch[2].endsWith(".csv")
-            ? "text/csv"
-            : fileMatch[2].endsWith(".zip")
-            ? "application/zip"
-            : "image/tiff",
-          `s2c-${inf.id}-${fileMatch[2].length}`,
-        );
-      }
-      const token = request.headers.get("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1];
-      const claims = token ? await ctx.oidc.verifyAccess("sen2cube-at", token) : undefined;
-      if (!claims) {
-        return errorResponse(
-          401,
-          "Unauthorized",
-          token
-            ? "The access token is invalid or expired"
-            : "Missing Authorization header with a bearer token",
-        );
-      }
-      const user = String(claims.sub);
-      if (path.startsWith("/v1/inference")) {
-        await settle([...inferences.values()].filter((i) => i.creator === user));
-      }
-      const kbAttributes = (k: typeof KNOWLEDGEBASES[number]) => ({
-        title: k.title,
-        description: k.description,
-        owner: "sen2cube",
-        date: k.date,
-        favourite: false,
-        blockdefs: "<xml/>",
-      });
+    const kbAttributes = (k: typeof KNOWLEDGEBASES[number]) => ({
+      title: k.title,
+      description: k.description,
+      owner: "sen2cube",
+      date: k.date,
+      favourite: false,
+      blockdefs: "<xml/>",
+    });
+    /** One signed-in request's JSON:API answers. */
+    const callFor = (request: Request, url: URL, user: string) => {
       /** The resources `include` asks for, or the error flask-rest-jsonapi answers. */
       const included = (infs: TwinInference[]): Json[] | Response => {
         const names = url.searchParams.get("include")?.split(",").filter(Boolean) ?? [];
@@ -442,90 +408,105 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
           headers: CONTENT,
         });
 
-      let m: RegExpMatchArray | null;
-      if (path === "/v1/inference" && request.method === "GET") {
-        const mine = [...inferences.values()].filter((i) => i.creator === user);
-        const rows = mine.map(row);
-        const fields = [
-          "id",
-          "owner",
-          "comment",
-          "status",
-          "status_message",
-          "timestamp_created",
-          "timestamp_started",
-          "timestamp_finished",
-          "factbase_id",
-          "knowledgebase_id",
-          "temp_range_start",
-          "temp_range_end",
-          "output_scale_factor",
-          "favourite",
-        ];
-        return list(
-          rows,
+      return { request, url, user, included, list, single };
+    };
+    type Call = ReturnType<typeof callFor>;
+    type Handler = (c: Call, p: Params) => Promise<Response> | Response;
+    /** The caller's inference by its path id, or flask-rest-jsonapi's 404. */
+    const inferenceOf = (c: Call, p: Params): TwinInference | Response => {
+      const inf = /^\d+$/.test(p.id) ? inferences.get(Number(p.id)) : undefined;
+      return inf && inf.creator === c.user
+        ? inf
+        : errorResponse(404, "Object not found", `TwinInference: ${p.id} not found`, {
+          parameter: "id",
+        });
+    };
+    const INFERENCE_FIELDS = [
+      "id",
+      "owner",
+      "comment",
+      "status",
+      "status_message",
+      "timestamp_created",
+      "timestamp_started",
+      "timestamp_finished",
+      "factbase_id",
+      "knowledgebase_id",
+      "temp_range_start",
+      "temp_range_end",
+      "output_scale_factor",
+      "favourite",
+    ];
+    // flask-rest-jsonapi's resources: a list (GET, POST) and a detail (GET, PATCH, DELETE) each.
+    const routes = new Router<Handler>()
+      .on("GET", "/v1/inference", ({ user, list }) =>
+        list(
+          [...inferences.values()].filter((i) => i.creator === user).map(row),
           (r) => inferenceResource(inferences.get(r.id as number)!),
-          fields,
+          INFERENCE_FIELDS,
           "InferenceSchema",
           ["factbase", "knowledgebase"],
-        );
-      }
-      if (path === "/v1/inference" && request.method === "POST") return create(request, user);
-      if ((m = path.match(/^\/v1\/inference\/(\d+)$/))) {
-        const inf = inferences.get(Number(m[1]));
-        if (!inf || inf.creator !== user) {
-          return errorResponse(404, "Object not found", `TwinInference: ${m[1]} not found`, {
-            parameter: "id",
-          });
-        }
-        if (request.method === "DELETE") {
-          inferences.delete(inf.id);
-          return Response.json({ meta: { message: "Object successfully deleted" } }, {
-            headers: { "content-type": "application/vnd.api+json" },
-          });
-        }
-        if (request.method === "PATCH") {
-          const body = await request.json().catch(() => undefined);
-          const wanted = body?.data?.attributes?.status;
-          if (wanted === "ABORTED") inf.abortedAt = now();
-          else if (wanted === "CREATED") {
-            // A rerun: the inference goes through its life again from now.
-            const span = [inf.scheduledAt, inf.startedAt, inf.endAt].map((t) => t - inf.created);
-            inf.created = now();
-            [inf.scheduledAt, inf.startedAt, inf.endAt] = span.map((d) => inf.created + d);
-            inf.abortedAt = undefined;
-          } else if (wanted !== undefined) {
-            return errorResponse(422, "Validation error", `status: ${wanted} cannot be set`, {
-              pointer: "/data/attributes/status",
-            });
-          }
-        }
-        const extra = included([inf]);
+        ))
+      .on("POST", "/v1/inference", ({ request, user }) => create(request, user))
+      .on("GET", "/v1/inference/{id}", (c, p) => {
+        const inf = inferenceOf(c, p);
+        if (inf instanceof Response) return inf;
+        const extra = c.included([inf]);
         if (extra instanceof Response) return extra;
-        return single(inferenceResource(inf), `/v1/inference/${inf.id}`, 200, extra);
-      }
-      if (path === "/v1/factbase" && request.method === "GET") {
-        return list(
+        return c.single(inferenceResource(inf), `/v1/inference/${inf.id}`, 200, extra);
+      })
+      .on("PATCH", "/v1/inference/{id}", async (c, p) => {
+        const inf = inferenceOf(c, p);
+        if (inf instanceof Response) return inf;
+        const body = await c.request.json().catch(() => undefined);
+        const wanted = body?.data?.attributes?.status;
+        if (wanted === "ABORTED") inf.abortedAt = now();
+        else if (wanted === "CREATED") {
+          // A rerun: the inference goes through its life again from now.
+          const span = [inf.scheduledAt, inf.startedAt, inf.endAt].map((t) => t - inf.created);
+          inf.created = now();
+          [inf.scheduledAt, inf.startedAt, inf.endAt] = span.map((d) => inf.created + d);
+          inf.abortedAt = undefined;
+        } else if (wanted !== undefined) {
+          return errorResponse(422, "Validation error", `status: ${wanted} cannot be set`, {
+            pointer: "/data/attributes/status",
+          });
+        }
+        const extra = c.included([inf]);
+        if (extra instanceof Response) return extra;
+        return c.single(inferenceResource(inf), `/v1/inference/${inf.id}`, 200, extra);
+      })
+      .on("DELETE", "/v1/inference/{id}", (c, p) => {
+        const inf = inferenceOf(c, p);
+        if (inf instanceof Response) return inf;
+        inferences.delete(inf.id);
+        return Response.json({ meta: { message: "Object successfully deleted" } }, {
+          headers: { "content-type": "application/vnd.api+json" },
+        });
+      })
+      .on("GET", "/v1/factbase", ({ list }) =>
+        list(
           [{ id: 1, ...factbase.attributes }],
           () => resource("factbase", 1, factbase.attributes, ["inferences_fb"]),
           ["id", "title", "status", "sensor"],
           "FactbaseSchema",
           ["inferences_fb"],
-        );
-      }
-      if ((m = path.match(/^\/v1\/factbase\/(\d+)$/)) && request.method === "GET") {
-        if (m[1] !== "1") {
-          return errorResponse(404, "Object not found", `Factbase: ${m[1]} not found`, {
-            parameter: "id",
-          });
-        }
-        return single(
-          resource("factbase", 1, factbase.attributes, ["inferences_fb"]),
-          "/v1/factbase/1",
-        );
-      }
-      if (path === "/v1/knowledgebase" && request.method === "GET") {
-        return list(
+        ))
+      .on(
+        "GET",
+        "/v1/factbase/{id}",
+        ({ single }, p) =>
+          p.id === "1"
+            ? single(
+              resource("factbase", 1, factbase.attributes, ["inferences_fb"]),
+              "/v1/factbase/1",
+            )
+            : errorResponse(404, "Object not found", `Factbase: ${p.id} not found`, {
+              parameter: "id",
+            }),
+      )
+      .on("GET", "/v1/knowledgebase", ({ list }) =>
+        list(
           KNOWLEDGEBASES.map((k) => ({ ...k })),
           (r) =>
             resource(
@@ -537,21 +518,78 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
           ["id", "title", "date"],
           "KnowledgebaseSchema",
           ["inferences_kb"],
-        );
-      }
-      if ((m = path.match(/^\/v1\/knowledgebase\/(\d+)$/)) && request.method === "GET") {
-        const k = KNOWLEDGEBASES.find((x) => x.id === Number(m![1]));
-        if (!k) {
-          return errorResponse(404, "Object not found", `Knowledgebase: ${m[1]} not found`, {
+        ))
+      .on("GET", "/v1/knowledgebase/{id}", ({ single }, p) => {
+        const k = /^\d+$/.test(p.id)
+          ? KNOWLEDGEBASES.find((x) => x.id === Number(p.id))
+          : undefined;
+        return k
+          ? single(
+            resource("knowledgebase", k.id, kbAttributes(k), ["inferences_kb"]),
+            `/v1/knowledgebase/${k.id}`,
+          )
+          : errorResponse(404, "Object not found", `Knowledgebase: ${p.id} not found`, {
             parameter: "id",
           });
-        }
-        return single(
-          resource("knowledgebase", k.id, kbAttributes(k), ["inferences_kb"]),
-          `/v1/knowledgebase/${k.id}`,
+      });
+
+    /** The service's output files (served without a token, as on the real file host). */
+    const serveFile = async (request: Request, path: string): Promise<Response> => {
+      const name = path.split("/").at(-1)!;
+      // Every file the inference advertises: its outputs and its QGIS project.
+      const inf = [...inferences.values()].find((i) =>
+        qgisOf(i) === path || outputsOf(i).some((o) => o.data === path)
+      );
+      if (!inf || status(inf)[0] !== "SUCCEEDED") {
+        return new Response("Not Found", { status: 404 });
+      }
+      return serveBytes(
+        request,
+        await produce(inf, path),
+        name.endsWith(".csv")
+          ? "text/csv"
+          : name.endsWith(".zip")
+          ? "application/zip"
+          : "image/tiff",
+        `s2c-${inf.id}-${name.length}`,
+      );
+    };
+
+    const handle = async (request: Request, url: URL): Promise<Response> => {
+      const path = url.pathname.slice(PREFIX.length);
+      const file = path.match(/^\/demo(\/output\/sen2cube\/[^/]+\/[^/]+)$/);
+      if (file && (request.method === "GET" || request.method === "HEAD")) {
+        return serveFile(request, file[1]);
+      }
+      // Flask routes before the view runs: an unknown path is a 404 and a known path with
+      // another method a 405, whatever the token.
+      const found = routes.match(request.method, path);
+      if (found.kind === "none") return errorResponse(404, "Not Found", `No resource at ${path}`);
+      if (found.kind === "method") {
+        const response = errorResponse(
+          405,
+          "Method Not Allowed",
+          "The method is not allowed for the requested URL.",
+        );
+        response.headers.set("allow", found.every.join(", "));
+        return response;
+      }
+      const token = request.headers.get("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1];
+      const claims = token ? await ctx.oidc.verifyAccess("sen2cube-at", token) : undefined;
+      if (!claims) {
+        return errorResponse(
+          401,
+          "Unauthorized",
+          token
+            ? "The access token is invalid or expired"
+            : "Missing Authorization header with a bearer token",
         );
       }
-      return errorResponse(404, "Not Found", `No resource at ${path}`);
+      const user = String(claims.sub);
+      if (path.startsWith("/v1/inference")) {
+        await settle([...inferences.values()].filter((i) => i.creator === user));
+      }
+      return await found.handler(callFor(request, url, user), found.params);
     };
 
     const create = async (request: Request, user: string): Promise<Response> => {
