@@ -356,3 +356,25 @@ Deno.test("up42: the job list filters by ids and by duration in seconds, and sor
   assert.equal(body.status, 400);
   assert.match(body.detail, /maxDuration/);
 });
+
+Deno.test("up42: a known path with another method is a 405 naming the allowed ones", async () => {
+  await using sb = await sandbox();
+  const up42 = connectUp42({ sandbox: sb.url });
+  const token = await up42.session!.getToken();
+  const call = (method: string, path: string) =>
+    fetch(`${sb.url}/up42${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+  const del = await call("DELETE", `/v2/processing/processes/${PROCESS}`);
+  assert.equal(del.status, 405);
+  assert.equal(del.headers.get("allow"), "GET");
+  assert.equal((await del.json()).status, 405);
+  const get = await call("GET", `/v2/processing/processes/${PROCESS}/execution`);
+  assert.equal(get.status, 405);
+  assert.equal(get.headers.get("allow"), "POST");
+  await get.body?.cancel();
+  const eula = await call("DELETE", "/v2/eulas/anything");
+  assert.equal(eula.headers.get("allow"), "GET, PATCH, PUT");
+  await eula.body?.cancel();
+  const unknown = await call("GET", "/v2/nothing");
+  assert.equal(unknown.status, 404);
+  await unknown.body?.cancel();
+});

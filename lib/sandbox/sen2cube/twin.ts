@@ -533,6 +533,12 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
           });
       });
 
+    /** The file host's paths (the factbase's `uri` + an output's `data`). */
+    const fileRoutes = new Router<true>().on(
+      ["GET", "HEAD"],
+      "/demo/output/sen2cube/{owner}/{name}",
+      true,
+    );
     /** The service's output files (served without a token, as on the real file host). */
     const serveFile = async (request: Request, path: string): Promise<Response> => {
       const name = path.split("/").at(-1)!;
@@ -557,9 +563,9 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
 
     const handle = async (request: Request, url: URL): Promise<Response> => {
       const path = url.pathname.slice(PREFIX.length);
-      const file = path.match(/^\/demo(\/output\/sen2cube\/[^/]+\/[^/]+)$/);
-      if (file && (request.method === "GET" || request.method === "HEAD")) {
-        return serveFile(request, file[1]);
+      const file = fileRoutes.match(request.method, path);
+      if (file.kind === "route") {
+        return serveFile(request, `/output/sen2cube/${file.params.owner}/${file.params.name}`);
       }
       // Flask routes before the view runs: an unknown path is a 404 and a known path with
       // another method a 405, whatever the token.

@@ -11,6 +11,7 @@
 import { writeGeoTiff } from "../files/geotiff_writer.ts";
 import { landCoverBands } from "../files/land_cover.ts";
 import { serveBytes } from "../files/range.ts";
+import { Router } from "../router.ts";
 import { seededRandom } from "../random.ts";
 import type { SandboxContext, SandboxMount } from "../server.ts";
 
@@ -378,26 +379,60 @@ export function up42Twin(): (ctx: SandboxContext) => Up42Twin {
       },
     });
 
+    /** A signed storage URL: no token, the signature and its expiry instead. */
+    const signedDownload = async (request: Request, url: URL, id: string) => {
+      const asset = assets.get(id);
+      const expires = Number(url.searchParams.get("expires"));
+      const expected = await sign(`${id}:${expires}`);
+      if (!asset || url.searchParams.get("signature") !== expected) {
+        return problem(403, "Forbidden", "The signature does not match.");
+      }
+      if (now() > expires) {
+        return problem(403, "Forbidden", "The download URL has expired; create a new one.");
+      }
+      asset.bytes ??= asset.make();
+      const answer = serveBytes(request, await asset.bytes, asset.type, id);
+      const disposition = url.searchParams.get("response-content-disposition");
+      if (disposition) answer.headers.set("content-disposition", disposition);
+      return answer;
+    };
+
+    // The API's routes (and the storage's signed URLs); a handler is the route's name in
+    // `handle`'s switch.
+    const routes = new Router<string>()
+      .on("GET", "/v2/users/me", "me")
+      .on("GET", "/v2/payments/balance", "balance")
+      .on("GET", "/v2/processing/processes", "processes")
+      .on("GET", "/v2/processing/processes/{id}", "process")
+      .on("POST", "/v2/processing/processes/{id}/validation", "validation")
+      .on("POST", "/v2/processing/processes/{id}/cost", "cost")
+      .on("POST", "/v2/processing/processes/{id}/execution", "execution")
+      .on(["GET", "PATCH", "PUT"], "/v2/eulas/{id}", "eula")
+      .on("GET", "/v2/processing/jobs", "jobs")
+      .on("GET", "/v2/processing/jobs/{id}", "job")
+      .on("POST", "/v2/assets/stac/search", "search")
+      .on("GET", "/v2/assets/stac", "landing")
+      .on("GET", "/v2/assets/stac/", "landing")
+      .on("GET", "/v2/assets/stac/collections", "collections")
+      .on("GET", "/v2/assets/stac/collections/{id}", "collection")
+      .on("GET", "/v2/assets/stac/collections/{id}/items/{item}", "item")
+      .on(["GET", "HEAD"], "/v2/assets/{id}", "asset")
+      .on("POST", "/v2/assets/{id}/download-url", "download-url")
+      .on(["GET", "HEAD"], "/signed/{id}", "signed")
+      .on(["GET", "HEAD"], "/signed/{id}/{name}", "signed");
+
     const handle = async (request: Request, url: URL): Promise<Response> => {
       const path = url.pathname.slice(PREFIX.length);
       const method = request.method;
-      let m: RegExpMatchArray | null;
-      if ((m = path.match(/^\/signed\/([^/]+)(?:\/[^/]+)?$/))) {
-        const asset = assets.get(m[1]);
-        const expires = Number(url.searchParams.get("expires"));
-        const expected = await sign(`${m[1]}:${expires}`);
-        if (!asset || url.searchParams.get("signature") !== expected) {
-          return problem(403, "Forbidden", "The signature does not match.");
-        }
-        if (now() > expires) {
-          return problem(403, "Forbidden", "The download URL has expired; create a new one.");
-        }
-        asset.bytes ??= asset.make();
-        const answer = serveBytes(request, await asset.bytes, asset.type, m[1]);
-        const disposition = url.searchParams.get("response-content-disposition");
-        if (disposition) answer.headers.set("content-disposition", disposition);
+      const found = routes.match(method, path);
+      if (found.kind === "none") return problem(404, "Not Found", `No route for ${method} ${path}`);
+      if (found.kind === "method") {
+        const answer = problem(405, "Method Not Allowed", `${method} is not allowed here.`);
+        answer.headers.set("allow", found.every.join(", "));
         return answer;
       }
+      const params = found.params;
+      if (found.handler === "signed") return signedDownload(request, url, params.id);
       const token = request.headers.get("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1];
       const claims = token ? await ctx.oidc.verifyAccess("public", token) : undefined;
       if (!claims) {
@@ -420,242 +455,6 @@ export function up42Twin(): (ctx: SandboxContext) => Up42Twin {
         }
       };
 
-      if (path === "/v2/users/me" && method === "GET") {
-        return json({ id: user, email: claims.email, workspaceId: user });
-      }
-      if (path === "/v2/payments/balance" && method === "GET") {
-        for (const job of jobs.values()) if (job.owner === user) settle(job);
-        return json({ available: { amount: balance(user), unit: "CREDIT" } });
-      }
-      if (path === "/v2/processing/processes" && method === "GET") {
-        return json({
-          processes: PROCESSES.map((p) => processJson(p, user)),
-          links: [{ rel: "self", href: `${base}${path}` }],
-        });
-      }
-      if (
-        (m = path.match(/^\/v2\/processing\/processes\/([^/]+)(\/validation|\/cost|\/execution)?$/))
-      ) {
-        const process = PROCESSES.find((p) => p.id === m![1]);
-        if (!process) return problem(404, "Not Found", `Process ${m[1]} does not exist.`);
-        if (!m[2] && method === "GET") return json(processJson(process, user));
-        if (method !== "POST") {
-          return problem(405, "Method Not Allowed", `${method} is not allowed here.`);
-        }
-        const b = await body();
-        if (b instanceof Response) return b;
-        const checked = checkInputs(process, b, user);
-        if (checked instanceof Response) return checked;
-        const area = km2(checked.item.bbox);
-        const credits = Math.ceil(area * process.creditsPerKm2);
-        if (m[2] === "/validation") return new Response(null, { status: 200 });
-        if (m[2] === "/cost") {
-          return json({
-            pricingStrategy: "area",
-            totalCredits: credits,
-            totalSize: Math.round(area * 10) / 10,
-            unit: "SQ_KM",
-          });
-        }
-        const workspace = url.searchParams.get("workspaceId");
-        if (workspace !== user) {
-          return problem(
-            403,
-            "Forbidden",
-            `workspaceId ${workspace} is not your workspace (${user}).`,
-          );
-        }
-        const t0 = now();
-        const step = (seconds: number) => seconds * 1000 * ctx.timeScale;
-        const licensed =
-          accepted.get(`${user}|${process.eulaId}`) === eulaVersions.get(process.eulaId);
-        const timeline: Array<[string, number]> = [["created", t0]];
-        let t = t0 + step(2 + 3 * random());
-        if (!licensed) timeline.push(["unlicensed", t]);
-        else {
-          timeline.push(["licensed", t], ["valid", t += step(2 + 3 * random())]);
-          const affordable = balance(user) >= credits;
-          timeline.push([affordable ? "accepted" : "rejected", t += step(2 + 3 * random())]);
-          if (affordable) {
-            timeline.push(["running", t += step(5 + 20 * random())]);
-            const fails = twin.failNextJob || random() < 0.05;
-            twin.failNextJob = false;
-            timeline.push([fails ? "failed" : "successful", t += step(30 + 90 * random())]);
-            timeline.push([fails ? "released" : "captured", t += step(3 + 5 * random())]);
-          }
-        }
-        const job: Up42TwinJob = {
-          id: uuid(random),
-          processId: process.id,
-          owner: user,
-          inputs: b.inputs as Json,
-          credits,
-          timeline,
-          collection: uuid(random),
-        };
-        jobs.set(job.id, job);
-        const outputId = uuid(random);
-        const source = checked.item;
-        const bands = process.id === "true-color-conversion" ? 3 : 4;
-        const outputAsset = uuid(random);
-        const outputName = `${outputId.slice(0, 8)}_${
-          process.id === "true-color-conversion" ? "rgb" : "pan"
-        }_${job.id}.tiff`;
-        assets.set(outputAsset, {
-          make: raster(source.bbox, bands),
-          owner: user,
-          type: "image/tiff; application=geotiff; profile=cloud-optimized",
-          name: outputName,
-        });
-        items.set(outputId, {
-          id: outputId,
-          collection: job.collection,
-          owner: user,
-          bbox: source.bbox,
-          properties: {
-            "up42-system:job_id": job.id,
-            "up42-system:asset_id": outputAsset,
-            "up42-system:account_id": user,
-            "up42-system:workspace_id": user,
-            "up42-user:title": String((b.inputs as Json).title),
-            datetime: iso(t0),
-          },
-          job: job.id,
-          assets: {
-            [outputName]: {
-              assetId: outputAsset,
-              title: `${process.title} result`,
-              roles: [
-                "data",
-                process.id === "true-color-conversion" ? "true-color" : "pansharpened",
-              ],
-              type: "image/tiff; application=geotiff; profile=cloud-optimized",
-            },
-          },
-        });
-        return json(jobJson(job), 201);
-      }
-      if ((m = path.match(/^\/v2\/eulas\/([^/]+)$/))) {
-        const version = eulaVersions.get(m[1]);
-        if (version === undefined) return problem(404, "Not Found", `EULA ${m[1]} does not exist.`);
-        const key = `${user}|${m[1]}`;
-        if (method === "PATCH" || method === "PUT") {
-          const b = await body();
-          if (b instanceof Response) return b;
-          if (typeof b.isAccepted !== "boolean") {
-            return problem(400, "Bad Request", 'Send {"isAccepted": true} to accept the EULA.');
-          }
-          if (b.isAccepted) accepted.set(key, version);
-          else accepted.delete(key);
-        } else if (method !== "GET") {
-          return problem(405, "Method Not Allowed", `${method} is not allowed here.`);
-        }
-        const process = PROCESSES.find((p) => p.eulaId === m![1])!;
-        return json({
-          id: m[1],
-          title: `${process.title} end-user license agreement`,
-          version,
-          isAccepted: accepted.get(key) === version,
-          updated: iso(0),
-        });
-      }
-      if (path === "/v2/processing/jobs" && method === "GET") {
-        const statuses = url.searchParams.get("status")?.split(",");
-        const processIds = url.searchParams.get("processId")?.split(",");
-        const ids = url.searchParams.get("ids")?.split(",");
-        const workspace = url.searchParams.get("workspaceId");
-        const bounds: Record<string, number> = {};
-        for (const name of ["minDuration", "maxDuration"]) {
-          const value = url.searchParams.get(name);
-          if (value === null) continue;
-          if (!/^\d+$/.test(value)) {
-            return problem(
-              400,
-              "Bad Request",
-              `${name}: "${value}" is not a whole number of seconds`,
-            );
-          }
-          bounds[name] = Number(value);
-        }
-        let list = [...jobs.values()].filter((j) => j.owner === user).map((j) => ({
-          json: jobJson(j),
-          seconds: durationOf(j),
-        }));
-        if (workspace) list = list.filter((j) => j.json.workspaceID === workspace);
-        if (statuses) list = list.filter((j) => statuses.includes(j.json.status));
-        if (processIds) list = list.filter((j) => processIds.includes(j.json.processID));
-        if (ids) list = list.filter((j) => ids.includes(j.json.jobID));
-        // A job that has not started has no duration, so no duration bound admits it.
-        if (bounds.minDuration !== undefined) {
-          list = list.filter((j) => j.seconds !== undefined && j.seconds >= bounds.minDuration);
-        }
-        if (bounds.maxDuration !== undefined) {
-          list = list.filter((j) => j.seconds !== undefined && j.seconds <= bounds.maxDuration);
-        }
-        const sort = url.searchParams.get("sort") ?? "created,desc";
-        const [field, direction] = sort.split(",");
-        // up42-py sorts by nested fields too, such as `creditConsumption.credits`.
-        const key = (j: Json) =>
-          field.split(".").reduce<unknown>((v, k) => (v as Json | undefined)?.[k], j);
-        list.sort((a, b) => {
-          const x = key(a.json), y = key(b.json);
-          const order = typeof x === "number" && typeof y === "number"
-            ? x - y
-            : String(x).localeCompare(String(y));
-          return order * (direction === "asc" ? 1 : -1);
-        });
-        const limit = Math.max(1, Number(url.searchParams.get("limit") ?? "50"));
-        const page = Math.max(0, Number(url.searchParams.get("page") ?? "0"));
-        const links: Json[] = [];
-        if ((page + 1) * limit < list.length) {
-          const next = new URL(`${base}${path}`);
-          for (const [k, v] of url.searchParams) if (k !== "page") next.searchParams.set(k, v);
-          next.searchParams.set("page", String(page + 1));
-          links.push({ rel: "next", href: next.pathname.slice(PREFIX.length) + next.search });
-        }
-        return json({
-          jobs: list.slice(page * limit, (page + 1) * limit).map((j) => j.json),
-          links,
-        });
-      }
-      if ((m = path.match(/^\/v2\/processing\/jobs\/([^/]+)$/)) && method === "GET") {
-        const job = jobs.get(m[1]);
-        if (!job || job.owner !== user) return problem(404, "Not Found", `Job ${m[1]} not found.`);
-        return json(jobJson(job));
-      }
-      if (path === "/v2/assets/stac/search" && method === "POST") {
-        const b = await body();
-        if (b instanceof Response) return b;
-        const filter = b.filter as Json | undefined;
-        let list = [...items.values()].filter((i) => i.owner === user);
-        if (filter) {
-          const args = filter.args as unknown[] | undefined;
-          const property = (args?.[0] as Json | undefined)?.property;
-          if (filter.op !== "=" || typeof property !== "string" || args?.length !== 2) {
-            return problem(
-              400,
-              "Bad Request",
-              'filter: only CQL2 JSON equality is supported here: {"op": "=", "args": [{"property": "job_id"}, "<id>"]}',
-            );
-          }
-          // `job_id` is the search's queryable for the items' `up42-system:job_id`.
-          const key = property === "job_id" ? "up42-system:job_id" : property;
-          list = list.filter((i) => i.properties[key] === args[1]);
-        }
-        // A job's results exist once it has succeeded, in every search.
-        list = list.filter((i) => {
-          if (i.job === undefined) return true;
-          const job = jobs.get(i.job);
-          const s = job ? statusOf(job) : "";
-          return s === "successful" || s === "captured";
-        });
-        const limit = Number(b.limit ?? 50);
-        return json({
-          type: "FeatureCollection",
-          features: list.slice(0, limit).map(itemJson),
-          links: [],
-        });
-      }
       // A STAC API landing page and collections, so that pystac-client opens the catalogue.
       const stac = `${base}/v2/assets/stac`;
       const collectionJson = (id: string) => {
@@ -686,83 +485,317 @@ export function up42Twin(): (ctx: SandboxContext) => Up42Twin {
           ],
         };
       };
-      if ((path === "/v2/assets/stac" || path === "/v2/assets/stac/") && method === "GET") {
-        return json({
-          type: "Catalog",
-          stac_version: "1.0.0",
-          id: "up42-storage",
-          title: "UP42 storage",
-          description: "Your UP42 storage: delivered and processed assets as STAC",
-          conformsTo: [
-            "https://api.stacspec.org/v1.0.0/core",
-            "https://api.stacspec.org/v1.0.0/collections",
-            "https://api.stacspec.org/v1.0.0/item-search",
-            "https://api.stacspec.org/v1.0.0/item-search#filter",
-            "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
-            "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
-          ],
-          links: [
-            { rel: "self", href: `${stac}/`, type: "application/json" },
-            { rel: "root", href: `${stac}/`, type: "application/json" },
-            { rel: "data", href: `${stac}/collections`, type: "application/json" },
-            {
-              rel: "search",
-              href: `${stac}/search`,
-              type: "application/geo+json",
-              method: "POST",
+      switch (found.handler) {
+        case "me": {
+          return json({ id: user, email: claims.email, workspaceId: user });
+        }
+        case "balance": {
+          for (const job of jobs.values()) if (job.owner === user) settle(job);
+          return json({ available: { amount: balance(user), unit: "CREDIT" } });
+        }
+        case "processes": {
+          return json({
+            processes: PROCESSES.map((p) => processJson(p, user)),
+            links: [{ rel: "self", href: `${base}${path}` }],
+          });
+        }
+        case "process":
+        case "validation":
+        case "cost":
+        case "execution": {
+          const process = PROCESSES.find((p) => p.id === params.id);
+          if (!process) return problem(404, "Not Found", `Process ${params.id} does not exist.`);
+          if (found.handler === "process") return json(processJson(process, user));
+          const b = await body();
+          if (b instanceof Response) return b;
+          const checked = checkInputs(process, b, user);
+          if (checked instanceof Response) return checked;
+          const area = km2(checked.item.bbox);
+          const credits = Math.ceil(area * process.creditsPerKm2);
+          if (found.handler === "validation") return new Response(null, { status: 200 });
+          if (found.handler === "cost") {
+            return json({
+              pricingStrategy: "area",
+              totalCredits: credits,
+              totalSize: Math.round(area * 10) / 10,
+              unit: "SQ_KM",
+            });
+          }
+          const workspace = url.searchParams.get("workspaceId");
+          if (workspace !== user) {
+            return problem(
+              403,
+              "Forbidden",
+              `workspaceId ${workspace} is not your workspace (${user}).`,
+            );
+          }
+          const t0 = now();
+          const step = (seconds: number) => seconds * 1000 * ctx.timeScale;
+          const licensed =
+            accepted.get(`${user}|${process.eulaId}`) === eulaVersions.get(process.eulaId);
+          const timeline: Array<[string, number]> = [["created", t0]];
+          let t = t0 + step(2 + 3 * random());
+          if (!licensed) timeline.push(["unlicensed", t]);
+          else {
+            timeline.push(["licensed", t], ["valid", t += step(2 + 3 * random())]);
+            const affordable = balance(user) >= credits;
+            timeline.push([affordable ? "accepted" : "rejected", t += step(2 + 3 * random())]);
+            if (affordable) {
+              timeline.push(["running", t += step(5 + 20 * random())]);
+              const fails = twin.failNextJob || random() < 0.05;
+              twin.failNextJob = false;
+              timeline.push([fails ? "failed" : "successful", t += step(30 + 90 * random())]);
+              timeline.push([fails ? "released" : "captured", t += step(3 + 5 * random())]);
+            }
+          }
+          const job: Up42TwinJob = {
+            id: uuid(random),
+            processId: process.id,
+            owner: user,
+            inputs: b.inputs as Json,
+            credits,
+            timeline,
+            collection: uuid(random),
+          };
+          jobs.set(job.id, job);
+          const outputId = uuid(random);
+          const source = checked.item;
+          const bands = process.id === "true-color-conversion" ? 3 : 4;
+          const outputAsset = uuid(random);
+          const outputName = `${outputId.slice(0, 8)}_${
+            process.id === "true-color-conversion" ? "rgb" : "pan"
+          }_${job.id}.tiff`;
+          assets.set(outputAsset, {
+            make: raster(source.bbox, bands),
+            owner: user,
+            type: "image/tiff; application=geotiff; profile=cloud-optimized",
+            name: outputName,
+          });
+          items.set(outputId, {
+            id: outputId,
+            collection: job.collection,
+            owner: user,
+            bbox: source.bbox,
+            properties: {
+              "up42-system:job_id": job.id,
+              "up42-system:asset_id": outputAsset,
+              "up42-system:account_id": user,
+              "up42-system:workspace_id": user,
+              "up42-user:title": String((b.inputs as Json).title),
+              datetime: iso(t0),
             },
-          ],
-        });
-      }
-      if (path === "/v2/assets/stac/collections" && method === "GET") {
-        const ids = [
-          ...new Set(
-            [...items.values()].filter((i) => i.owner === user)
-              .map((i) => i.collection),
-          ),
-        ];
-        return json({
-          collections: ids.map(collectionJson),
-          links: [{ rel: "self", href: `${stac}/collections`, type: "application/json" }],
-        });
-      }
-      if ((m = path.match(/^\/v2\/assets\/stac\/collections\/([^/]+)$/)) && method === "GET") {
-        if (![...items.values()].some((i) => i.owner === user && i.collection === m![1])) {
-          return problem(404, "Not Found", `Collection ${m[1]} not found.`);
+            job: job.id,
+            assets: {
+              [outputName]: {
+                assetId: outputAsset,
+                title: `${process.title} result`,
+                roles: [
+                  "data",
+                  process.id === "true-color-conversion" ? "true-color" : "pansharpened",
+                ],
+                type: "image/tiff; application=geotiff; profile=cloud-optimized",
+              },
+            },
+          });
+          return json(jobJson(job), 201);
         }
-        return json(collectionJson(m[1]));
-      }
-      if (
-        (m = path.match(/^\/v2\/assets\/stac\/collections\/([^/]+)\/items\/([^/]+)$/)) &&
-        method === "GET"
-      ) {
-        const item = items.get(m[2]);
-        if (!item || item.owner !== user || item.collection !== m[1]) {
-          return problem(404, "Not Found", `Item ${m[2]} not found.`);
+        case "eula": {
+          const version = eulaVersions.get(params.id);
+          if (version === undefined) {
+            return problem(404, "Not Found", `EULA ${params.id} does not exist.`);
+          }
+          const key = `${user}|${params.id}`;
+          if (method === "PATCH" || method === "PUT") {
+            const b = await body();
+            if (b instanceof Response) return b;
+            if (typeof b.isAccepted !== "boolean") {
+              return problem(400, "Bad Request", 'Send {"isAccepted": true} to accept the EULA.');
+            }
+            if (b.isAccepted) accepted.set(key, version);
+            else accepted.delete(key);
+          }
+          const process = PROCESSES.find((p) => p.eulaId === params.id)!;
+          return json({
+            id: params.id,
+            title: `${process.title} end-user license agreement`,
+            version,
+            isAccepted: accepted.get(key) === version,
+            updated: iso(0),
+          });
         }
-        return json(itemJson(item));
-      }
-      if ((m = path.match(/^\/v2\/assets\/([^/]+)(\/download-url)?$/))) {
-        const asset = assets.get(m[1]);
-        if (!asset || asset.owner !== user) {
-          return problem(404, "Not Found", `Asset ${m[1]} not found.`);
+        case "jobs": {
+          const statuses = url.searchParams.get("status")?.split(",");
+          const processIds = url.searchParams.get("processId")?.split(",");
+          const ids = url.searchParams.get("ids")?.split(",");
+          const workspace = url.searchParams.get("workspaceId");
+          const bounds: Record<string, number> = {};
+          for (const name of ["minDuration", "maxDuration"]) {
+            const value = url.searchParams.get(name);
+            if (value === null) continue;
+            if (!/^\d+$/.test(value)) {
+              return problem(
+                400,
+                "Bad Request",
+                `${name}: "${value}" is not a whole number of seconds`,
+              );
+            }
+            bounds[name] = Number(value);
+          }
+          let list = [...jobs.values()].filter((j) => j.owner === user).map((j) => ({
+            json: jobJson(j),
+            seconds: durationOf(j),
+          }));
+          if (workspace) list = list.filter((j) => j.json.workspaceID === workspace);
+          if (statuses) list = list.filter((j) => statuses.includes(j.json.status));
+          if (processIds) list = list.filter((j) => processIds.includes(j.json.processID));
+          if (ids) list = list.filter((j) => ids.includes(j.json.jobID));
+          // A job that has not started has no duration, so no duration bound admits it.
+          if (bounds.minDuration !== undefined) {
+            list = list.filter((j) => j.seconds !== undefined && j.seconds >= bounds.minDuration);
+          }
+          if (bounds.maxDuration !== undefined) {
+            list = list.filter((j) => j.seconds !== undefined && j.seconds <= bounds.maxDuration);
+          }
+          const sort = url.searchParams.get("sort") ?? "created,desc";
+          const [field, direction] = sort.split(",");
+          // up42-py sorts by nested fields too, such as `creditConsumption.credits`.
+          const key = (j: Json) =>
+            field.split(".").reduce<unknown>((v, k) => (v as Json | undefined)?.[k], j);
+          list.sort((a, b) => {
+            const x = key(a.json), y = key(b.json);
+            const order = typeof x === "number" && typeof y === "number"
+              ? x - y
+              : String(x).localeCompare(String(y));
+            return order * (direction === "asc" ? 1 : -1);
+          });
+          const limit = Math.max(1, Number(url.searchParams.get("limit") ?? "50"));
+          const page = Math.max(0, Number(url.searchParams.get("page") ?? "0"));
+          const links: Json[] = [];
+          if ((page + 1) * limit < list.length) {
+            const next = new URL(`${base}${path}`);
+            for (const [k, v] of url.searchParams) if (k !== "page") next.searchParams.set(k, v);
+            next.searchParams.set("page", String(page + 1));
+            links.push({ rel: "next", href: next.pathname.slice(PREFIX.length) + next.search });
+          }
+          return json({
+            jobs: list.slice(page * limit, (page + 1) * limit).map((j) => j.json),
+            links,
+          });
         }
-        if (m[2] && method === "POST") {
-          const expires = now() + 300_000;
-          // Signed URLs name the file, in the path and as the disposition, as a storage
-          // service's do: a client that saves by URL or header gets `....tiff`, not `output`.
-          const signed = new URL(`${base}/signed/${m[1]}/${encodeURIComponent(asset.name)}`);
-          signed.searchParams.set(
-            "response-content-disposition",
-            `attachment; filename="${asset.name}"`,
-          );
-          signed.searchParams.set("expires", String(expires));
-          signed.searchParams.set("signature", await sign(`${m[1]}:${expires}`));
-          return json({ url: signed.href });
+        case "job": {
+          const job = jobs.get(params.id);
+          if (!job || job.owner !== user) {
+            return problem(404, "Not Found", `Job ${params.id} not found.`);
+          }
+          return json(jobJson(job));
         }
-        if (!m[2] && (method === "GET" || method === "HEAD")) {
+        case "search": {
+          const b = await body();
+          if (b instanceof Response) return b;
+          const filter = b.filter as Json | undefined;
+          let list = [...items.values()].filter((i) => i.owner === user);
+          if (filter) {
+            const args = filter.args as unknown[] | undefined;
+            const property = (args?.[0] as Json | undefined)?.property;
+            if (filter.op !== "=" || typeof property !== "string" || args?.length !== 2) {
+              return problem(
+                400,
+                "Bad Request",
+                'filter: only CQL2 JSON equality is supported here: {"op": "=", "args": [{"property": "job_id"}, "<id>"]}',
+              );
+            }
+            // `job_id` is the search's queryable for the items' `up42-system:job_id`.
+            const key = property === "job_id" ? "up42-system:job_id" : property;
+            list = list.filter((i) => i.properties[key] === args[1]);
+          }
+          // A job's results exist once it has succeeded, in every search.
+          list = list.filter((i) => {
+            if (i.job === undefined) return true;
+            const job = jobs.get(i.job);
+            const s = job ? statusOf(job) : "";
+            return s === "successful" || s === "captured";
+          });
+          const limit = Number(b.limit ?? 50);
+          return json({
+            type: "FeatureCollection",
+            features: list.slice(0, limit).map(itemJson),
+            links: [],
+          });
+        }
+        case "landing": {
+          return json({
+            type: "Catalog",
+            stac_version: "1.0.0",
+            id: "up42-storage",
+            title: "UP42 storage",
+            description: "Your UP42 storage: delivered and processed assets as STAC",
+            conformsTo: [
+              "https://api.stacspec.org/v1.0.0/core",
+              "https://api.stacspec.org/v1.0.0/collections",
+              "https://api.stacspec.org/v1.0.0/item-search",
+              "https://api.stacspec.org/v1.0.0/item-search#filter",
+              "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+              "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+            ],
+            links: [
+              { rel: "self", href: `${stac}/`, type: "application/json" },
+              { rel: "root", href: `${stac}/`, type: "application/json" },
+              { rel: "data", href: `${stac}/collections`, type: "application/json" },
+              {
+                rel: "search",
+                href: `${stac}/search`,
+                type: "application/geo+json",
+                method: "POST",
+              },
+            ],
+          });
+        }
+        case "collections": {
+          const ids = [
+            ...new Set(
+              [...items.values()].filter((i) => i.owner === user)
+                .map((i) => i.collection),
+            ),
+          ];
+          return json({
+            collections: ids.map(collectionJson),
+            links: [{ rel: "self", href: `${stac}/collections`, type: "application/json" }],
+          });
+        }
+        case "collection": {
+          if (![...items.values()].some((i) => i.owner === user && i.collection === params.id)) {
+            return problem(404, "Not Found", `Collection ${params.id} not found.`);
+          }
+          return json(collectionJson(params.id));
+        }
+        case "item": {
+          const item = items.get(params.item);
+          if (!item || item.owner !== user || item.collection !== params.id) {
+            return problem(404, "Not Found", `Item ${params.item} not found.`);
+          }
+          return json(itemJson(item));
+        }
+        case "asset":
+        case "download-url": {
+          const asset = assets.get(params.id);
+          if (!asset || asset.owner !== user) {
+            return problem(404, "Not Found", `Asset ${params.id} not found.`);
+          }
+          if (found.handler === "download-url") {
+            const expires = now() + 300_000;
+            // Signed URLs name the file, in the path and as the disposition, as a storage
+            // service's do: a client that saves by URL or header gets `....tiff`, not `output`.
+            const signed = new URL(`${base}/signed/${params.id}/${encodeURIComponent(asset.name)}`);
+            signed.searchParams.set(
+              "response-content-disposition",
+              `attachment; filename="${asset.name}"`,
+            );
+            signed.searchParams.set("expires", String(expires));
+            signed.searchParams.set("signature", await sign(`${params.id}:${expires}`));
+            return json({ url: signed.href });
+          }
           asset.bytes ??= asset.make();
-          return serveBytes(request, await asset.bytes, asset.type, m[1]);
+          return serveBytes(request, await asset.bytes, asset.type, params.id);
         }
       }
       return problem(404, "Not Found", `No route for ${method} ${path}`);
