@@ -23,7 +23,8 @@ interface Entry<H> {
 }
 
 /**
- * A route table.
+ * A route table. A last segment `{name:path}` takes the rest of the path, slashes included
+ * (Starlette's path convertor).
  *
  * @example
  * ```ts
@@ -72,10 +73,18 @@ export class Router<H> {
 }
 
 function fit(parts: string[], segments: string[]): Params | undefined {
-  if (parts.length !== segments.length) return undefined;
+  const last = parts[parts.length - 1];
+  const rest = last.startsWith("{") && last.endsWith(":path}");
+  if (rest ? segments.length < parts.length : parts.length !== segments.length) return undefined;
   const params: Params = {};
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i];
+    if (rest && i === parts.length - 1) {
+      const tail = segments.slice(i).join("/");
+      if (tail === "") return undefined;
+      params[part.slice(1, -":path}".length)] = tail;
+      break;
+    }
     if (part.startsWith("{") && part.endsWith("}")) {
       if (segments[i] === "") return undefined;
       params[part.slice(1, -1)] = segments[i];

@@ -9,6 +9,7 @@
 import { zipSync } from "../../deps/fflate.ts";
 import { seededRandom } from "../random.ts";
 import { serveBytes } from "../files/range.ts";
+import { Router } from "../router.ts";
 import type { SandboxContext, SandboxMount } from "../server.ts";
 import { fileBytes, filesOf, type OutputSpec, tilesOf, type TileSpec } from "./content.ts";
 import { areaKm2, readPolygonWkt } from "./wkt.ts";
@@ -126,6 +127,25 @@ export function beodTwin(): (ctx: SandboxContext) => Promise<BeodTwin> {
       for (const [t, record] of tokens) if (record.kind === "access" || refresh) tokens.delete(t);
     });
 
+    // The API's routes (FastAPI-style, inferred) and the presigned storage; a handler is the
+    // route's name in `handle`'s switches.
+    const project = "/users/{user}/projects/{project}";
+    const routes = new Router<string>()
+      .on("POST", "/auth/login", "login")
+      .on("POST", "/auth/refresh", "refresh")
+      .on(["GET", "HEAD"], "/storage/{key:path}", "storage")
+      .on("GET", "/users/{user}", "user")
+      .on("GET", "/users/{user}/projects", "projects")
+      .on("POST", "/users/{user}/projects", "create-project")
+      .on("GET", project, "project")
+      .on("POST", `${project}/assets/aoi`, "aoi")
+      .on("GET", `${project}/assets`, "assets")
+      .on("POST", `${project}/scenarios/{scenario}`, "create-scenario")
+      .on("GET", `${project}/scenarios`, "scenarios")
+      .on("GET", `${project}/scenarios/{scenario}`, "scenario")
+      .on("GET", `${project}/activities/{activity}`, "activity")
+      .on("GET", `${project}/scenarios/{scenario}/download/urls`, "download");
+
     const twin: BeodTwin = {
       prefix: PREFIX,
       users,
@@ -163,31 +183,42 @@ export function beodTwin(): (ctx: SandboxContext) => Promise<BeodTwin> {
           };
         };
 
-        if (path === "/auth/login" && method === "POST") {
-          const b = await body();
-          if (b instanceof Response) return b;
-          for (const field of ["email", "password"]) {
-            if (typeof b[field] !== "string") {
-              return invalid(["body", field], "Field required", "missing");
+        const found = routes.match(method, path);
+        if (found.kind === "none") return detail(404, "Not Found");
+        if (found.kind === "method") {
+          const answer = detail(405, "Method Not Allowed");
+          answer.headers.set("allow", found.allow.join(", "));
+          return answer;
+        }
+        const params = found.params;
+        switch (found.handler) {
+          case "login": {
+            const b = await body();
+            if (b instanceof Response) return b;
+            for (const field of ["email", "password"]) {
+              if (typeof b[field] !== "string") {
+                return invalid(["body", field], "Field required", "missing");
+              }
             }
+            const user = users.get(String(b.email).toLowerCase());
+            if (!user || user.password !== b.password) {
+              return detail(401, "Incorrect email or password");
+            }
+            return json(issue(user.email));
           }
-          const user = users.get(String(b.email).toLowerCase());
-          if (!user || user.password !== b.password) {
-            return detail(401, "Incorrect email or password");
+          case "refresh": {
+            const b = await body();
+            if (b instanceof Response) return b;
+            const record = tokens.get(String(b.refresh_token));
+            if (!record || record.kind !== "refresh" || record.expiresAt <= now()) {
+              return detail(401, "Invalid or expired refresh token; log in again");
+            }
+            tokens.delete(String(b.refresh_token));
+            return json(issue(record.email));
           }
-          return json(issue(user.email));
+          case "storage":
+            return await storage(request, url);
         }
-        if (path === "/auth/refresh" && method === "POST") {
-          const b = await body();
-          if (b instanceof Response) return b;
-          const record = tokens.get(String(b.refresh_token));
-          if (!record || record.kind !== "refresh" || record.expiresAt <= now()) {
-            return detail(401, "Invalid or expired refresh token; log in again");
-          }
-          tokens.delete(String(b.refresh_token));
-          return json(issue(record.email));
-        }
-        if (path.startsWith("/storage/")) return await storage(request, url);
 
         const bearer = request.headers.get("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1];
         if (!bearer) return detail(401, "Not authenticated");
@@ -195,100 +226,98 @@ export function beodTwin(): (ctx: SandboxContext) => Promise<BeodTwin> {
         if (!record || record.kind !== "access") return detail(401, "Invalid token");
         if (record.expiresAt <= now()) return detail(401, "Token expired");
         const user = users.get(record.email)!;
-
-        const m = path.match(/^\/users\/([^/]+)(\/.*)?$/);
-        if (!m) return detail(404, "Not Found");
-        if (m[1] !== "me" && m[1] !== user.id) {
+        if (params.user !== "me" && params.user !== user.id) {
           return detail(403, "Not allowed to access another user's resources");
         }
-        const rest = m[2] ?? "";
-        if (rest === "" && method === "GET") {
-          return json({
-            id: user.id,
-            email: user.email,
-            credits: user.credits,
-            first_name: "Demo",
-            last_name: "User",
-            company: "eojobs sandbox",
-          });
-        }
-        if (rest === "/projects" && method === "GET") {
-          return json([...projects.values()].filter((p) => p.user === user.id).map(projectJson));
-        }
-        if (rest === "/projects" && method === "POST") {
-          const b = await body();
-          if (b instanceof Response) return b;
-          if (typeof b.name !== "string" || b.name.trim() === "") {
-            return invalid(["body", "name"], "Field required", "missing");
+        switch (found.handler) {
+          case "user":
+            return json({
+              id: user.id,
+              email: user.email,
+              credits: user.credits,
+              first_name: "Demo",
+              last_name: "User",
+              company: "eojobs sandbox",
+            });
+          case "projects":
+            return json([...projects.values()].filter((p) => p.user === user.id).map(projectJson));
+          case "create-project": {
+            const b = await body();
+            if (b instanceof Response) return b;
+            if (typeof b.name !== "string" || b.name.trim() === "") {
+              return invalid(["body", "name"], "Field required", "missing");
+            }
+            const p: Project = { id: nextProject++, user: user.id, name: b.name, created: now() };
+            projects.set(p.id, p);
+            return json({ project_id: p.id }, 201);
           }
-          const p: Project = { id: nextProject++, user: user.id, name: b.name, created: now() };
-          projects.set(p.id, p);
-          return json({ project_id: p.id }, 201);
         }
-        const pm = rest.match(/^\/projects\/(\d+)(\/.*)?$/);
-        if (!pm) return detail(404, "Not Found");
-        const project = projects.get(Number(pm[1]));
-        if (!project || project.user !== user.id) return detail(404, `Project ${pm[1]} not found`);
-        const sub = pm[2] ?? "";
-        if (sub === "" && method === "GET") return json(projectJson(project));
-        if (sub === "/assets/aoi" && method === "POST") {
-          const b = await body();
-          if (b instanceof Response) return b;
-          if (project.aoi) {
-            return detail(
-              409,
-              `Project ${project.id} already has an AOI (asset ${project.aoi.id}); a project has one AOI`,
+        const project = /^\d+$/.test(params.project)
+          ? projects.get(Number(params.project))
+          : undefined;
+        if (!project || project.user !== user.id) {
+          return detail(404, `Project ${params.project} not found`);
+        }
+        switch (found.handler) {
+          case "project":
+            return json(projectJson(project));
+          case "aoi": {
+            const b = await body();
+            if (b instanceof Response) return b;
+            if (project.aoi) {
+              return detail(
+                409,
+                `Project ${project.id} already has an AOI (asset ${project.aoi.id}); a project has one AOI`,
+              );
+            }
+            const parsed = readPolygonWkt(b.geometry);
+            if ("error" in parsed) {
+              return invalid(["body", "geometry"], `Invalid WKT: ${parsed.error}`);
+            }
+            project.aoi = { id: nextAsset++, wkt: String(b.geometry), rings: parsed.rings };
+            return json({ asset_id: project.aoi.id }, 201);
+          }
+          case "assets":
+            return json(
+              project.aoi
+                ? [{ asset_id: project.aoi.id, type: "aoi", geometry: project.aoi.wkt }]
+                : [],
             );
-          }
-          const parsed = readPolygonWkt(b.geometry);
-          if ("error" in parsed) {
-            return invalid(["body", "geometry"], `Invalid WKT: ${parsed.error}`);
-          }
-          project.aoi = { id: nextAsset++, wkt: String(b.geometry), rings: parsed.rings };
-          return json({ asset_id: project.aoi.id }, 201);
-        }
-        if (sub === "/assets" && method === "GET") {
-          return json(
-            project.aoi
-              ? [{ asset_id: project.aoi.id, type: "aoi", geometry: project.aoi.wkt }]
-              : [],
-          );
-        }
-        const sm = sub.match(/^\/scenarios\/([^/]+)$/);
-        if (sm && method === "POST") {
-          return await createScenario(project, user, sm[1], await body());
-        }
-        if (sub === "/scenarios" && method === "GET") {
-          return json(
-            [...scenarios.values()].filter((s) => s.project === project.id).map(scenarioJson),
-          );
-        }
-        if (sm && method === "GET" && /^\d+$/.test(sm[1])) {
-          const s = scenarios.get(Number(sm[1]));
-          return s && s.project === project.id
-            ? json(scenarioJson(s))
-            : detail(404, `Scenario ${sm[1]} not found`);
-        }
-        const am = sub.match(/^\/activities\/(\d+)$/);
-        if (am && method === "GET") {
-          const s = [...scenarios.values()].find((x) =>
-            x.activityId === Number(am[1]) && x.project === project.id
-          );
-          return s ? json(activityJson(s)) : detail(404, `Activity ${am[1]} not found`);
-        }
-        const dm = sub.match(/^\/scenarios\/(\d+)\/download\/urls$/);
-        if (dm && method === "GET") {
-          const s = scenarios.get(Number(dm[1]));
-          if (!s || s.project === undefined || s.project !== project.id) {
-            return detail(404, `Scenario ${dm[1]} not found`);
-          }
-          if (state(s) !== "SUCCESSFUL") {
-            return detail(
-              409,
-              `Scenario ${s.id} is ${state(s)}; results can be downloaded once it is SUCCESSFUL`,
+          case "create-scenario":
+            return await createScenario(project, user, params.scenario, await body());
+          case "scenarios":
+            return json(
+              [...scenarios.values()].filter((s) => s.project === project.id).map(scenarioJson),
             );
+          case "scenario": {
+            const s = /^\d+$/.test(params.scenario)
+              ? scenarios.get(Number(params.scenario))
+              : undefined;
+            return s && s.project === project.id
+              ? json(scenarioJson(s))
+              : detail(404, `Scenario ${params.scenario} not found`);
           }
-          return await downloadUrls(s, url.searchParams.get("continuation_token"));
+          case "activity": {
+            const s = [...scenarios.values()].find((x) =>
+              String(x.activityId) === params.activity && x.project === project.id
+            );
+            return s ? json(activityJson(s)) : detail(404, `Activity ${params.activity} not found`);
+          }
+          case "download": {
+            const s = /^\d+$/.test(params.scenario)
+              ? scenarios.get(Number(params.scenario))
+              : undefined;
+            if (!s || s.project === undefined || s.project !== project.id) {
+              return detail(404, `Scenario ${params.scenario} not found`);
+            }
+            if (state(s) !== "SUCCESSFUL") {
+              return detail(
+                409,
+                `Scenario ${s.id} is ${state(s)}; results can be downloaded once it is SUCCESSFUL`,
+              );
+            }
+            return await downloadUrls(s, url.searchParams.get("continuation_token"));
+          }
         }
         return detail(404, "Not Found");
       },
