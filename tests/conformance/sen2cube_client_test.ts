@@ -65,6 +65,12 @@ const CREATED: Shape = {
             ...Object.fromEntries(COLUMNS.map((c) => [c, SCHEMA_TYPES[c] ?? "any"])),
             output: { arrayOf: "string" },
             status: { enum: ["CREATED"] },
+            // As sen2cli's README transcript of the service shows for the same command.
+            status_message: { enum: ["Inference sucessfully created"] },
+            temp_range_start: { enum: ["2020-03-01T00:00:00+00:00"] },
+            temp_range_end: { enum: ["2020-08-01T23:59:59.999000+00:00"] },
+            timestamp_created: { match: /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?\+00:00$/ },
+            status_progress: "null",
           },
           optional: SCHEMA_TYPES,
         },

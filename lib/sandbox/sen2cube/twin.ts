@@ -72,8 +72,10 @@ const KNOWLEDGEBASES = [
   },
 ];
 
+/** A time as the service's marshmallow writes it: Python's isoformat (no fraction when whole). */
 function iso(ms: number): string {
-  return new Date(ms).toISOString().replace("Z", "000+00:00");
+  const text = new Date(ms).toISOString();
+  return text.endsWith(".000Z") ? text.replace(".000Z", "+00:00") : text.replace("Z", "000+00:00");
 }
 
 function polygonsOf(aoi: Json): Array<{ name: string; rings: number[][][] }> {
@@ -680,14 +682,8 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
           factbase_id: fb,
           knowledgebase_id: kb,
           area_of_interest: a.area_of_interest,
-          temp_range_start: new Date(Date.parse(String(a.temp_range_start))).toISOString().replace(
-            "Z",
-            "+00:00",
-          ),
-          temp_range_end: new Date(Date.parse(String(a.temp_range_end))).toISOString().replace(
-            "Z",
-            "+00:00",
-          ),
+          temp_range_start: iso(Date.parse(String(a.temp_range_start))),
+          temp_range_end: iso(Date.parse(String(a.temp_range_end))),
           output_scale_factor: a.output_scale_factor ?? 1,
           favourite: a.favourite ?? false,
         },
