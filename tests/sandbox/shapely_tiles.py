@@ -4,37 +4,25 @@
 area's south-west corner, project back), as shapely/GEOS writes them: ring order and start
 vertex included. tests/sandbox/apex_tiles_order_test.ts compares the twin's /tiles with it.
 
-Usage: python3 tests/sandbox/shapely_tiles.py > tests/sandbox/shapely_tiles.json
+Usage: python3 tests/sandbox/shapely_tiles.py > tests/sandbox/shapely_tiles.json, then deno fmt
 Needs Debian's python3-shapely and python3-pyproj; prints the GEOS version it used.
 """
 import json
 import math
+import pathlib
 import random
+import sys
 
-import pyproj
 import shapely.geos
-from shapely.geometry import Polygon, box, mapping, shape
-from shapely.ops import transform
+from shapely.geometry import Polygon, mapping, shape
 
-FORWARD = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True).transform
-INVERSE = pyproj.Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True).transform
-CELL = 20_000.0
+# The server's split, as the tiling benchmark's reference runs it.
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "bench"))
+from tiling_reference import split  # noqa: E402
 
 
 def tiles(aoi):
-    polygon_m = transform(FORWARD, shape(aoi))
-    min_x, min_y, max_x, max_y = polygon_m.bounds
-    out = []
-    x = min_x
-    while x < max_x:
-        y = min_y
-        while y < max_y:
-            piece = polygon_m.intersection(box(x, y, x + CELL, y + CELL))
-            if not piece.is_empty:
-                out.append(mapping(transform(INVERSE, piece)))
-            y += CELL
-        x += CELL
-    return out
+    return split(shape(aoi), "EPSG:3857", 20_000.0, "corner")
 
 
 def ring(center, radius, n, rng, reverse):
