@@ -62,7 +62,7 @@ Deno.test("apex /tiles: pieces, ring direction and start vertex as shapely write
   assert.ok(rings > 400);
 });
 
-Deno.test("apex /tiles: an open ring is refused in geojson-pydantic's words", async () => {
+Deno.test("apex /tiles: open and short rings are refused in geojson-pydantic's and pydantic's words", async () => {
   await using sb = await sandbox();
   const r = await fetch(`${sb.url}/apex/tiles`, {
     method: "POST",
@@ -79,4 +79,19 @@ Deno.test("apex /tiles: an open ring is refused in geojson-pydantic's words", as
     "Value error, All linear rings MUST have the same start and end coordinates",
   );
   assert.deepEqual(issue.loc, ["body", "aoi", "coordinates"]);
+  const short = await fetch(`${sb.url}/apex/tiles`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      aoi: { type: "Polygon", coordinates: [[[16, 48], [16.5, 48], [16, 48]]] },
+      grid: "20x20km",
+    }),
+  });
+  assert.equal(short.status, 422);
+  assert.deepEqual((await short.json()).details.errors, [{
+    type: "too_short",
+    loc: ["body", "aoi", "coordinates", 0],
+    msg: "List should have at least 4 items after validation, not 3",
+    input: [[16, 48], [16.5, 48], [16, 48]],
+  }]);
 });

@@ -188,11 +188,16 @@ export function checkTileRequest(body: unknown, grids: string[]): Issue[] {
       input: rings,
     });
   } else if ((rings as unknown[][]).some((r) => r.length < 4)) {
-    c.issues.push({
-      type: "value_error",
-      loc,
-      msg: "Value error, All linear rings must have four or more coordinates",
-      input: rings,
+    // geojson-pydantic's LinearRing is a list with `min_length=4` (the OpenAPI document's
+    // `minItems: 4`): pydantic reports each short ring on its own.
+    (rings as unknown[][]).forEach((r, i) => {
+      if (r.length >= 4) return;
+      c.issues.push({
+        type: "too_short",
+        loc: [...loc, i],
+        msg: `List should have at least 4 items after validation, not ${r.length}`,
+        input: r,
+      });
     });
   } else if (
     (rings as number[][][]).some((r) =>
