@@ -4,7 +4,7 @@
 area's south-west corner, project back), as shapely/GEOS writes them: ring order and start
 vertex included. tests/sandbox/apex_tiles_order_test.ts compares the twin's /tiles with it.
 
-Usage: python3 tests/sandbox/shapely_tiles.py > tests/sandbox/shapely_tiles.json, then deno fmt
+Usage: python3 tests/sandbox/shapely_tiles.py > tests/sandbox/shapely_tiles.json
 Needs Debian's python3-shapely and python3-pyproj; prints the GEOS version it used.
 """
 import json
@@ -54,6 +54,25 @@ def areas():
         poly = Polygon(ring(center, rng.uniform(0.1, 0.6), rng.randint(3, 12), rng, rng.random() < 0.5))
         if poly.is_valid:
             yield f"random {i}", poly
+    # Stars of up to 60 vertices, rounded to 3, 5 or 9 decimals, starting anywhere: vertices on
+    # cell edges and concave corners, where overlay libraries disagree with GEOS.
+    stars = random.Random(11)
+    for i in range(30):
+        center = (stars.uniform(-170, 170), stars.uniform(-60, 70))
+        n, radius = stars.randint(3, 60), stars.uniform(0.05, 0.8)
+        points = []
+        for a in sorted(stars.uniform(0, 2 * math.pi) for _ in range(n)):
+            r = radius * stars.uniform(0.2, 1)
+            points.append((
+                round(center[0] + r * math.cos(a), stars.choice([3, 5, 9])),
+                round(center[1] + 0.7 * r * math.sin(a), stars.choice([3, 5, 9])),
+            ))
+        if stars.random() < 0.5:
+            points = points[::-1]
+        k = stars.randint(0, len(points) - 1)
+        points = points[k:] + points[:k]
+        if len(points) >= 3 and Polygon(points).is_valid:
+            yield f"star {i}", Polygon(points)
 
 
 def main():

@@ -5,14 +5,15 @@
  * nodes them (the area's rings first, then the cell's), and builds each result ring from the
  * first boundary edge it meets in that order, with the result on the ring's right (shells
  * clockwise, holes counter-clockwise) and the ring starting at that edge's second vertex. This
- * module replays those steps for the order only; the coordinates stay the twin's own
- * (martinez), matched to the replay's vertices.
+ * module replays those steps for the order only; the coordinates stay the overlay's own,
+ * matched to the replay's vertices.
  *
  * @module
  */
 
 type Pt = [number, number];
-type Env = { minX: number; minY: number; maxX: number; maxY: number };
+/** An envelope. */
+export type Env = { minX: number; minY: number; maxX: number; maxY: number };
 
 /** Where the first boundary edge of a result ring goes: from `origin` to the ring's start. */
 interface Lead {
@@ -78,8 +79,11 @@ function push(out: Pt[], p: Pt) {
   if (out.length === 0 || !same(out[out.length - 1], p)) out.push(p);
 }
 
-/** GEOS's RingClipper: the ring cut to the envelope side by side (bottom, right, top, left). */
-function clipRing(ring: Pt[], e: Env): Pt[] {
+/**
+ * GEOS's RingClipper: the ring cut to the envelope side by side (bottom, right, top, left). Inside
+ * the envelope the ring is unchanged; outside it runs along the envelope's sides.
+ */
+export function clipRing(ring: Pt[], e: Env): Pt[] {
   const inside = [
     (p: Pt) => p[1] > e.minY,
     (p: Pt) => p[0] < e.maxX,
@@ -291,7 +295,8 @@ export function geosOrder(
   pieces: Pt[][][],
 ): Pt[][][] {
   const found = leads(aoi, cell);
-  const tol = 1e-6 * Math.max(1, ...cell.map(Math.abs));
+  // Overlay libraries and this replay compute crossings a few ulps apart; pieces can be metres wide.
+  const tol = 1e-9 * Math.max(1, ...cell.map(Math.abs));
   const arrange = (ring: Pt[], clockwise: boolean): { ring: Pt[]; rank: number } => {
     let open = ring.slice(0, -1);
     if ((signedArea(ring) < 0) !== clockwise) open = open.reverse();
