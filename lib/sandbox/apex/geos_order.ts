@@ -10,6 +10,8 @@
  *
  * @module
  */
+import { insideRings } from "../../geo/contains.ts";
+import { ringArea } from "../../geo/limits.ts";
 
 type Pt = [number, number];
 /** An envelope. */
@@ -170,33 +172,6 @@ function split(ring: Pt[], nodes: Node[]): Pt[][] {
   return edges;
 }
 
-function signedArea(ring: Pt[]): number {
-  let s = 0;
-  for (let i = 1; i < ring.length; i++) {
-    s += ring[i - 1][0] * ring[i][1] - ring[i][0] * ring[i - 1][1];
-  }
-  return s / 2;
-}
-
-/** -1 outside, 0 on the boundary, 1 inside. */
-function locate(p: Pt, rings: Pt[][]): number {
-  let inside = false;
-  for (const ring of rings) {
-    for (let i = 1; i < ring.length; i++) {
-      const [a, b] = [ring[i - 1], ring[i]];
-      if (
-        cross(a, b, p) === 0 && p[0] >= Math.min(a[0], b[0]) && p[0] <= Math.max(a[0], b[0]) &&
-        p[1] >= Math.min(a[1], b[1]) && p[1] <= Math.max(a[1], b[1])
-      ) return 0;
-      if ((a[1] > p[1]) !== (b[1] > p[1])) {
-        const x = a[0] + (p[1] - a[1]) * (b[0] - a[0]) / (b[1] - a[1]);
-        if (x > p[0]) inside = !inside;
-      }
-    }
-  }
-  return inside ? 1 : -1;
-}
-
 /** The first boundary edges of the result's rings, in the order OverlayNG meets them. */
 function leads(aoi: Pt[][], cell: [number, number, number, number]): Lead[] {
   const [minX, minY, maxX, maxY] = cell;
@@ -246,7 +221,7 @@ function leads(aoi: Pt[][], cell: [number, number, number, number]): Lead[] {
   rings.forEach((ring, k) => {
     if (ring.length < 2) return;
     // The area's interior lies left of a counter-clockwise shell and of a clockwise hole.
-    const interiorLeft = (signedArea(ring) > 0) === (k === 0);
+    const interiorLeft = (ringArea(ring) > 0) === (k === 0);
     for (const edge of split(ring, nodes[k])) {
       const id = key(edge);
       if (seen.has(id)) continue;
@@ -268,8 +243,9 @@ function leads(aoi: Pt[][], cell: [number, number, number, number]): Lead[] {
       const id = key(edge);
       if (seen.has(id)) continue;
       seen.add(id);
+      // A cell edge on the area's boundary was merged into the area's edge above (seen).
       const mid: Pt = [(edge[0][0] + edge[1][0]) / 2, (edge[0][1] + edge[1][1]) / 2];
-      if (locate(mid, aoi) === 1) lead(edge, false);
+      if (insideRings(aoi, mid[0], mid[1])) lead(edge, false);
     }
   }
   return out;
@@ -299,7 +275,7 @@ export function geosOrder(
   const tol = 1e-9 * Math.max(1, ...cell.map(Math.abs));
   const arrange = (ring: Pt[], clockwise: boolean): { ring: Pt[]; rank: number } => {
     let open = ring.slice(0, -1);
-    if ((signedArea(ring) < 0) !== clockwise) open = open.reverse();
+    if ((ringArea(ring) < 0) !== clockwise) open = open.reverse();
     const n = open.length;
     for (let rank = 0; rank < found.length; rank++) {
       const { origin, start } = found[rank];

@@ -499,13 +499,6 @@ function makeTwin(ctx: SandboxContext, store: ApexStore, options: ApexTwinOption
     taskIdText: string | undefined,
     headers: Record<string, string>,
   ) => {
-    // Starlette's websocket routes do not match plain HTTP requests.
-    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-      return new Response(JSON.stringify({ detail: "Not Found" }), {
-        status: 404,
-        headers: { ...headers, "content-type": "application/json" },
-      });
-    }
     // Query and path parameters are validated before the handshake; a failure closes it before
     // it is accepted, which the client sees as HTTP 403.
     const refuse = () => new Response(null, { status: 403, headers });

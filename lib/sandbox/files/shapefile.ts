@@ -4,17 +4,10 @@
  *
  * @module
  */
+import { ringArea } from "../../geo/limits.ts";
 import { boundsOf, CRS_WKT, positionsOf, type SimpleFeature, type XY } from "./vector.ts";
 
 const TYPE = { Point: 1, LineString: 3, Polygon: 5 } as const;
-
-function signedArea(ring: XY[]): number {
-  let a = 0;
-  for (let i = 0; i + 1 < ring.length; i++) {
-    a += ring[i][0] * ring[i + 1][1] - ring[i + 1][0] * ring[i][1];
-  }
-  return a / 2;
-}
 
 function content(f: SimpleFeature): Uint8Array {
   const g = f.geometry;
@@ -28,7 +21,7 @@ function content(f: SimpleFeature): Uint8Array {
   // Shapefile polygons run clockwise outside and counter-clockwise in holes.
   const parts = g.type === "LineString"
     ? [g.coordinates]
-    : g.coordinates.map((r, i) => ((signedArea(r) > 0) === (i === 0) ? [...r].reverse() : r));
+    : g.coordinates.map((r, i) => ((ringArea(r) > 0) === (i === 0) ? [...r].reverse() : r));
   const points = parts.flat();
   const view = new DataView(new ArrayBuffer(44 + 4 * parts.length + 16 * points.length));
   view.setInt32(0, TYPE[g.type], true);
