@@ -169,6 +169,8 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
     const outputsOf = (inf: TwinInference) => {
       const owner = String(inf.attributes.owner ?? "unknown");
       const base = `/output/sen2cube/${owner}`;
+      // Where an output lies and its size, once written (see settle).
+      const file = (data: string) => ({ data, bytes: sizes.get(data) });
       return [
         {
           name: "Cloud_free_composite",
@@ -178,8 +180,7 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
           dims: ["band", "y", "x"],
           file_type: "geotiff",
           vis_type: "composite",
-          data: `${base}/Cloud_free_composite_id${inf.id}_4326.tiff`,
-          bytes: sizes.get(`${base}/Cloud_free_composite_id${inf.id}_4326.tiff`),
+          ...file(`${base}/Cloud_free_composite_id${inf.id}_4326.tiff`),
           band_value_ranges: [[354, 4463], [602, 3601], [764, 3229]],
         },
         {
@@ -190,8 +191,7 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
           dims: ["time"],
           file_type: "csv",
           vis_type: "single_line_graph",
-          data: `${base}/cloud_percentage_aoi_id${inf.id}.csv`,
-          bytes: sizes.get(`${base}/cloud_percentage_aoi_id${inf.id}.csv`),
+          ...file(`${base}/cloud_percentage_aoi_id${inf.id}.csv`),
           "x-axis": "time",
           "y-axis": "cloud_percentage_aoi",
         },
@@ -203,8 +203,7 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
           dims: ["space", "time"],
           file_type: "csv",
           vis_type: "multi_line_graph",
-          data: `${base}/pre_event_mowing_cloudless_id${inf.id}.csv`,
-          bytes: sizes.get(`${base}/pre_event_mowing_cloudless_id${inf.id}.csv`),
+          ...file(`${base}/pre_event_mowing_cloudless_id${inf.id}.csv`),
           "x-axis": "time",
           "y-axis": "pre_event_mowing_cloudless",
           lines: "space",
@@ -423,6 +422,12 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
           parameter: "id",
         });
     };
+    /** An inference's detail document, with what `include` asks for. */
+    const detail = (c: Call, inf: TwinInference) => {
+      const extra = c.included([inf]);
+      if (extra instanceof Response) return extra;
+      return c.single(inferenceResource(inf), `/v1/inference/${inf.id}`, 200, extra);
+    };
     const INFERENCE_FIELDS = [
       "id",
       "owner",
@@ -452,10 +457,7 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
       .on("POST", "/v1/inference", ({ request, user }) => create(request, user))
       .on("GET", "/v1/inference/{id}", (c, p) => {
         const inf = inferenceOf(c, p);
-        if (inf instanceof Response) return inf;
-        const extra = c.included([inf]);
-        if (extra instanceof Response) return extra;
-        return c.single(inferenceResource(inf), `/v1/inference/${inf.id}`, 200, extra);
+        return inf instanceof Response ? inf : detail(c, inf);
       })
       .on("PATCH", "/v1/inference/{id}", async (c, p) => {
         const inf = inferenceOf(c, p);
@@ -474,9 +476,7 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
             pointer: "/data/attributes/status",
           });
         }
-        const extra = c.included([inf]);
-        if (extra instanceof Response) return extra;
-        return c.single(inferenceResource(inf), `/v1/inference/${inf.id}`, 200, extra);
+        return detail(c, inf);
       })
       .on("DELETE", "/v1/inference/{id}", (c, p) => {
         const inf = inferenceOf(c, p);
