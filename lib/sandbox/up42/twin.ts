@@ -17,6 +17,8 @@ import type { SandboxContext, SandboxMount } from "../server.ts";
 
 type Json = Record<string, unknown>;
 const PREFIX = "/up42";
+/** The statuses a job ends in (up42-py's TERMINAL_STATUSES). */
+const TERMINAL = ["captured", "released", "invalid", "rejected", "unlicensed"];
 
 interface Process {
   id: string;
@@ -257,9 +259,7 @@ export function up42Twin(): (ctx: SandboxContext) => Up42Twin {
       settle(job);
       const started = job.timeline.find(([x]) => x === "running")?.[1];
       if (started === undefined || started > now()) return undefined;
-      const done = ["captured", "released", "invalid", "rejected", "unlicensed"].includes(
-        statusOf(job),
-      );
+      const done = TERMINAL.includes(statusOf(job));
       return Math.floor(((done ? job.timeline.at(-1)![1] : now()) - started) / 1000);
     };
     const jobJson = (job: Up42TwinJob) => {
@@ -267,7 +267,7 @@ export function up42Twin(): (ctx: SandboxContext) => Up42Twin {
       const s = statusOf(job);
       const at = (name: string) => job.timeline.find(([x]) => x === name)?.[1];
       const started = at("running");
-      const done = ["captured", "released", "invalid", "rejected", "unlicensed"].includes(s);
+      const done = TERMINAL.includes(s);
       const successful = s === "successful" || s === "captured";
       return {
         processID: job.processId,
@@ -448,10 +448,7 @@ export function up42Twin(): (ctx: SandboxContext) => Up42Twin {
         try {
           return await request.json();
         } catch {
-          return json(
-            { title: "Bad Request", status: 400, "schema-error": "$: the body is not valid JSON" },
-            400,
-          );
+          return schemaError("$: the body is not valid JSON");
         }
       };
 
