@@ -217,7 +217,7 @@ export function beodTwin(): (ctx: SandboxContext) => Promise<BeodTwin> {
             return json(issue(record.email));
           }
           case "storage":
-            return await storage(request, url);
+            return await storage(request, url, decodeURIComponent(params.key));
         }
 
         const bearer = request.headers.get("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1];
@@ -513,7 +513,7 @@ export function beodTwin(): (ctx: SandboxContext) => Promise<BeodTwin> {
       return Response.json(tree);
     }
 
-    async function storage(request: Request, url: URL): Promise<Response> {
+    async function storage(request: Request, url: URL, key: string): Promise<Response> {
       const xml = (code: string, message: string) =>
         new Response(
           `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`,
@@ -522,7 +522,6 @@ export function beodTwin(): (ctx: SandboxContext) => Promise<BeodTwin> {
             headers: { "content-type": "application/xml" },
           },
         );
-      const key = decodeURIComponent(url.pathname.slice(`${PREFIX}/storage/`.length));
       const date = url.searchParams.get("X-Amz-Date") ?? "";
       const expires = url.searchParams.get("X-Amz-Expires") ?? "";
       const signature = await hmac(signer, `${key}\n${date}\n${expires}`);
