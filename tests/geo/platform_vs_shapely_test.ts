@@ -6,15 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { platformTiles } from "../../lib/geo/mod.ts";
-
-type Ring = number[][];
-type Geometry = { type: string; coordinates: unknown };
-const expected = JSON.parse(
-  await Deno.readTextFile(new URL("../sandbox/shapely_tiles.json", import.meta.url)),
-) as { cases: Array<{ name: string; aoi: Geometry; tiles: Geometry[] }> };
-
-const polygons = (g: Geometry) =>
-  (g.type === "Polygon" ? [g.coordinates] : g.coordinates) as Ring[][];
+import { type Geometry, polygons, type Ring, SHAPELY_CASES } from "../sandbox/shapely_tiles.ts";
 
 /** A ring's vertices, without the closing one, in a fixed order. */
 const vertices = (ring: Ring) =>
@@ -22,7 +14,7 @@ const vertices = (ring: Ring) =>
 
 Deno.test("platformTiles: the server's pieces, in its order, with the same vertices", () => {
   let rings = 0;
-  for (const c of expected.cases) {
+  for (const c of SHAPELY_CASES) {
     const mine = platformTiles(c.aoi as never);
     assert.equal(mine.length, c.tiles.length, `${c.name}: tile count`);
     mine.forEach((tile, i) => {

@@ -5,30 +5,15 @@
  * file from the server's algorithm (app/services/tiles/km_grids.py).
  */
 import assert from "node:assert/strict";
+import { ringArea } from "../../lib/geo/limits.ts";
 import { sandbox } from "../helpers.ts";
-
-type Ring = number[][];
-type Geometry = { type: string; coordinates: unknown };
-const expected = JSON.parse(
-  await Deno.readTextFile(new URL("./shapely_tiles.json", import.meta.url)),
-) as { geos: string; cases: Array<{ name: string; aoi: Geometry; tiles: Geometry[] }> };
-
-const polygons = (g: Geometry) =>
-  (g.type === "Polygon" ? [g.coordinates] : g.coordinates) as Ring[][];
-
-function signedArea(ring: Ring): number {
-  let s = 0;
-  for (let i = 1; i < ring.length; i++) {
-    s += ring[i - 1][0] * ring[i][1] - ring[i][0] * ring[i - 1][1];
-  }
-  return s;
-}
+import { type Geometry, polygons, SHAPELY_CASES } from "./shapely_tiles.ts";
 
 Deno.test("apex /tiles: pieces, ring direction and start vertex as shapely writes them", async () => {
   await using sb = await sandbox();
-  assert.ok(expected.cases.length >= 40, "areas of every kind: boxes, a hole, random shapes");
+  assert.ok(SHAPELY_CASES.length >= 40, "areas of every kind: boxes, a hole, random shapes");
   let rings = 0;
-  for (const c of expected.cases) {
+  for (const c of SHAPELY_CASES) {
     const r = await fetch(`${sb.url}/apex/tiles`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -46,7 +31,7 @@ Deno.test("apex /tiles: pieces, ring direction and start vertex as shapely write
         polygon.forEach((ring, k) => {
           const where = `${c.name} #${i} polygon ${p} ring ${k}`;
           assert.equal(ring.length, theirs[p][k].length, `${where}: vertices`);
-          assert.equal(signedArea(ring) < 0, k === 0, `${where}: shells clockwise, holes not`);
+          assert.equal(ringArea(ring) < 0, k === 0, `${where}: shells clockwise, holes not`);
           ring.forEach((v, j) => {
             const w = theirs[p][k][j];
             assert.ok(
