@@ -5,7 +5,7 @@
  * @module
  */
 import { ringArea } from "../../geo/limits.ts";
-import { boundsOf, CRS_WKT, positionsOf, type SimpleFeature, type XY } from "./vector.ts";
+import { boundsOf, CRS_WKT, positionsOf, type SimpleFeature } from "./vector.ts";
 
 const TYPE = { Point: 1, LineString: 3, Polygon: 5 } as const;
 
