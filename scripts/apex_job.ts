@@ -11,6 +11,7 @@ import {
   describePlace,
   downloadFile,
   liveDisplay,
+  lonLatBBox,
   mapFigure,
   pathInside,
   readRaster,
@@ -106,7 +107,7 @@ try {
     console.log(`Downloaded ${saved.path} (${saved.bytes} bytes).`);
     if (name.endsWith(".tif")) {
       const raster = await readRaster(saved.path, { maxSide: 800 });
-      const [w, s, e, n] = raster.bbox;
+      const [w, s, e, n] = lonLatBBox(raster);
       const figure = await mapFigure({
         title: `${request.title}: job ${job.id}`,
         rasters: [raster],

@@ -30,6 +30,7 @@ import { plotDocument } from "./dom.ts";
 import { Figure } from "./figure.ts";
 import { encodePng } from "./png.ts";
 import type { RasterData } from "./raster.ts";
+import { toLonLat } from "../raster/warp.ts";
 import type { Feature } from "../geo/features.ts";
 import { type AoiInput, parseAoi } from "../geo/aoi.ts";
 
@@ -268,7 +269,8 @@ export async function mapFigure(options: MapOptions): Promise<Figure> {
   const palette = options.palette ?? STATUS_COLORS;
   const tiles = options.tiles ?? [];
   const aoi = options.aoi === undefined ? undefined : parseAoi(options.aoi);
-  const rasters = options.rasters ?? [];
+  // Rasters come in their own CRS (UTM, Web Mercator, ...); the map places them in lon/lat.
+  const rasters = (options.rasters ?? []).map(toLonLat);
   const boxes: BBox[] = [
     ...(aoi ? [bboxOf(aoi)] : []),
     ...tiles.map((t) => bboxOf(t.geometry)),

@@ -9,6 +9,7 @@ export * from "./figure.ts";
 export * from "./map.ts";
 export * from "./png.ts";
 export * from "./raster.ts";
+export { lonLatBBox, reproject, toLonLat } from "../raster/warp.ts";
 export * from "./timeseries.ts";
 export * from "./place.ts";
 export * from "./mosaic.ts";

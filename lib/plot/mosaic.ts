@@ -5,6 +5,7 @@
  * @module
  */
 import type { RasterData } from "./raster.ts";
+import { toLonLat } from "../raster/warp.ts";
 
 /** Options of {@linkcode RasterMosaic}. */
 export interface RasterMosaicOptions {
@@ -18,11 +19,13 @@ export interface RasterMosaicOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RasterMosaic } from "./mosaic.ts";
  * const mosaic = new RasterMosaic([16, 48, 17, 49], { maxSide: 100 });
  * mosaic.add({ width: 1, height: 1, bbox: [16, 48, 16.5, 48.5], values: [7], resolution: [0.5, 0.5], level: 0 });
  * const r = mosaic.raster();
- * console.assert(r.values[r.width * (r.height - 1)] === 7 && Number.isNaN(r.values[0]));
+ * assert.equal(r.values[r.width * (r.height - 1)], 7);
+ * assert.ok(Number.isNaN(r.values[0]));
  * ```
  */
 export class RasterMosaic {
@@ -52,7 +55,8 @@ export class RasterMosaic {
   }
 
   /** Draws `raster` onto the mosaic; its no-data pixels leave what is there. */
-  add(raster: RasterData): void {
+  add(input: RasterData): void {
+    const raster = toLonLat(input);
     const sources = raster.bands && raster.bands.length > 1 ? raster.bands : [raster.values];
     if (this.#bands.length === 0) {
       this.#bands = sources.map(() => new Float32Array(this.#width * this.#height).fill(NaN));

@@ -5,8 +5,10 @@
  *
  * @module
  */
-import { writeGeoTiff } from "../files/geotiff_writer.ts";
-import { landCoverBands } from "../files/land_cover.ts";
+import { utmCrs } from "../../geo/projection.ts";
+import { type RasterInput, writeGeoTiff } from "../files/geotiff_writer.ts";
+import { sampleGrid } from "../files/grid.ts";
+import { landCoverOn } from "../files/land_cover.ts";
 import { farmsIn, pvRaster } from "../files/pv_farms.ts";
 import type { JobRecord } from "./jobs.ts";
 
@@ -52,6 +54,8 @@ export interface ResultFile {
   name: string;
   type: string;
   bytes: Uint8Array;
+  /** A raster's CRS, extent in it and `[rows, columns]`. */
+  grid?: { crs: string; bbox: BBox; shape: [number, number] };
 }
 
 /** STAC `file:checksum` of `bytes`: the sha2-256 multihash in hex. */
@@ -60,19 +64,34 @@ export async function multihash(bytes: Uint8Array): Promise<string> {
   return "1220" + [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** Makes the file of a job's format. */
-/** NDVI from the sandbox's synthetic red and near-infrared reflectance, at most 512 pixels a side. */
+/**
+ * NDVI from the sandbox's synthetic red and near-infrared reflectance, in the UTM zone of the
+ * extent's centre, at most 512 pixels a side.
+ */
 function ndviRaster(bbox: [number, number, number, number]) {
-  const [w, s, e, n] = bbox;
-  const aspect = ((e - w) * Math.cos(((s + n) / 2) * Math.PI / 180)) / (n - s);
-  const width = Math.max(1, Math.round(aspect >= 1 ? 512 : 512 * aspect));
-  const height = Math.max(1, Math.round(aspect >= 1 ? 512 / aspect : 512));
-  const [red, , , nir] = landCoverBands(bbox, width, height, 4);
-  const data = new Float32Array(width * height);
+  const grid = sampleGrid(
+    bbox,
+    utmCrs([(bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2]),
+    10,
+    512,
+  );
+  const [red, , , nir] = landCoverOn(grid, 4);
+  const data = new Float32Array(grid.width * grid.height);
   for (let i = 0; i < data.length; i++) data[i] = (nir[i] - red[i]) / (nir[i] + red[i] || 1);
-  return { width, height, data, bbox };
+  return { width: grid.width, height: grid.height, data, bbox: grid.bbox, crs: grid.crs };
 }
 
+/** A raster result with where it lies, for the STAC projection fields. */
+async function rasterResult(raster: RasterInput & { crs: string }): Promise<ResultFile> {
+  return {
+    name: "openEO.tif",
+    type: "image/tiff; application=geotiff; profile=cloud-optimized",
+    bytes: await writeGeoTiff(raster),
+    grid: { crs: raster.crs, bbox: raster.bbox, shape: [raster.height, raster.width] },
+  };
+}
+
+/** Makes the file of a job's format. */
 export async function makeResult(job: JobRecord): Promise<ResultFile> {
   const bbox = extentOf(job.parameters);
   // A vegetation-index service gets an index, not the PV detector's mask.
@@ -80,19 +99,10 @@ export async function makeResult(job: JobRecord): Promise<ResultFile> {
     (job.format === "gtiff" || job.format === "netcdf") &&
     /vegetation|ndvi/i.test(job.service.application)
   ) {
-    return {
-      name: "openEO.tif",
-      type: "image/tiff; application=geotiff; profile=cloud-optimized",
-      bytes: await writeGeoTiff(ndviRaster(bbox)),
-    };
+    return await rasterResult(ndviRaster(bbox));
   }
   if (job.format === "gtiff" || job.format === "netcdf") {
-    const raster = pvRaster(bbox);
-    return {
-      name: "openEO.tif",
-      type: "image/tiff; application=geotiff; profile=cloud-optimized",
-      bytes: await writeGeoTiff({ ...raster, nodata: 255 }),
-    };
+    return await rasterResult({ ...pvRaster(bbox), nodata: 255 });
   }
   if (job.format === "geojson") {
     const features = farmsIn(bbox).map(([w, s, e, n], i) => ({
@@ -154,8 +164,9 @@ export async function collectionOf(
         roles: ["data"],
         "file:size": file.bytes.length,
         "file:checksum": await multihash(file.bytes),
-        "proj:epsg": 4326,
-        "proj:bbox": bbox,
+        "proj:epsg": file.grid ? Number(file.grid.crs.slice(5)) : 4326,
+        "proj:bbox": file.grid?.bbox ?? bbox,
+        ...(file.grid ? { "proj:shape": file.grid.shape } : {}),
       },
     },
     license: "proprietary",

@@ -7,6 +7,7 @@
  */
 import { writeGeoPackage } from "../files/geopackage.ts";
 import { writeGeoTiff } from "../files/geotiff_writer.ts";
+import { sampleGrid, samplePlanes } from "../files/grid.ts";
 import { onLand } from "../files/land.ts";
 import { toMercator } from "../files/mercator.ts";
 import { writeShapefile } from "../files/shapefile.ts";
@@ -160,27 +161,21 @@ export function dtmAt(lon: number, lat: number): number {
 }
 
 async function raster(tile: TileSpec, crs: number, kind: "clutter" | "dtm"): Promise<Uint8Array> {
-  const px = 0.00004;
-  const [w, s, e, n] = tile.bbox;
-  const width = Math.max(1, Math.round((e - w) / px)),
-    height = Math.max(1, Math.round((n - s) / px));
-  const data = kind === "dtm" ? new Float32Array(width * height) : new Uint8Array(width * height);
-  for (let y = 0; y < height; y++) {
-    const lat = n - (y + 0.5) * (n - s) / height;
-    for (let x = 0; x < width; x++) {
-      const lon = w + (x + 0.5) * (e - w) / width;
-      data[y * width + x] = kind === "dtm" ? dtmAt(lon, lat) : clutterAt(lon, lat);
-    }
-  }
-  const bbox: BBox = crs === 3857
-    ? [...toMercator([w, s]), ...toMercator([e, n])] as BBox
-    : tile.bbox;
+  // About 4 m pixels: 0.00004 degrees, or 4 m of the projection asked for.
+  const grid = sampleGrid(tile.bbox, `EPSG:${crs}`, crs === 4326 ? 0.00004 : 4, 4096);
+  const [data] = kind === "dtm"
+    ? samplePlanes(grid, (n) => new Float32Array(n), 1, (lon, lat, out) => {
+      out[0] = dtmAt(lon, lat);
+    })
+    : samplePlanes(grid, (n) => new Uint8Array(n), 1, (lon, lat, out) => {
+      out[0] = clutterAt(lon, lat);
+    });
   return await writeGeoTiff({
-    width,
-    height,
+    width: grid.width,
+    height: grid.height,
     data,
-    bbox,
-    epsg: crs === 3857 ? 3857 : 4326,
+    bbox: grid.bbox,
+    crs: grid.crs,
     nodata: kind === "dtm" ? -9999 : 0,
   });
 }

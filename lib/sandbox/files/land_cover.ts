@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { type SampleGrid, samplePlanes } from "./grid.ts";
 import { coverAt, parcelAt, seasonOf, speckleAt } from "./world.ts";
 
 /** Reflectance x 10 000 in red, green, blue, near infrared. */
@@ -36,16 +37,48 @@ function reflectanceAt(lon: number, lat: number, season: number): number[] {
 }
 
 /**
- * `bands` planes (1 to 4: red, green, blue, near infrared) of `width` x `height` pixels over
- * `[west, south, east, north]`, from the sandbox's synthetic world (see `world.ts`) on
- * `dayOfYear` (default 180, early summer), with a little sensor noise. Every pixel is a function
- * of its position, so tiles of neighbouring areas match.
+ * Writes the red, green, blue and near-infrared reflectance at a place into `out` (as many as
+ * `out` holds), with a little sensor noise. Every value is a function of its position, so tiles
+ * of neighbouring areas match.
+ */
+export function landCoverAt(lon: number, lat: number, season: number, out: number[]): void {
+  const cover = reflectanceAt(lon, lat, season);
+  const noise = 1 + 0.06 * speckleAt(lon, lat);
+  for (let k = 0; k < out.length; k++) out[k] = Math.round(cover[k] * noise);
+}
+
+/**
+ * `bands` planes (1 to 4: red, green, blue, near infrared) over `grid` from the sandbox's
+ * synthetic world (see `world.ts`) on `dayOfYear` (default 180, early summer).
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { landCoverOn } from "./land_cover.ts";
+ * import { sampleGrid } from "./grid.ts";
+ * const [red] = landCoverOn(sampleGrid([14, 47, 14.1, 47.1], "EPSG:32633", 100), 1);
+ * assert.ok(red.length > 0 && red[0] > 0);
+ * ```
+ */
+export function landCoverOn(grid: SampleGrid, bands: number, dayOfYear = 180): Uint16Array[] {
+  const season = seasonOf(dayOfYear);
+  return samplePlanes(
+    grid,
+    (n) => new Uint16Array(n),
+    bands,
+    (lon, lat, out) => landCoverAt(lon, lat, season, out),
+  );
+}
+
+/**
+ * `bands` planes of `width` x `height` pixels over the lon/lat `[west, south, east, north]`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { landCoverBands } from "./land_cover.ts";
  * const [red] = landCoverBands([14, 47, 14.1, 47.1], 10, 10, 1);
- * console.assert(red.length === 100);
+ * assert.equal(red.length, 100);
  * ```
  */
 export function landCoverBands(
@@ -56,16 +89,12 @@ export function landCoverBands(
   dayOfYear = 180,
 ): Uint16Array[] {
   const [w, s, e, n] = bbox;
-  const season = seasonOf(dayOfYear);
-  const planes = Array.from({ length: bands }, () => new Uint16Array(width * height));
-  for (let y = 0; y < height; y++) {
-    const lat = n - (y + 0.5) * (n - s) / height;
-    for (let x = 0; x < width; x++) {
-      const lon = w + (x + 0.5) * (e - w) / width;
-      const cover = reflectanceAt(lon, lat, season);
-      const noise = 1 + 0.06 * speckleAt(lon, lat);
-      planes.forEach((p, k) => (p[y * width + x] = Math.round(cover[k] * noise)));
-    }
-  }
-  return planes;
+  const grid: SampleGrid = {
+    width,
+    height,
+    bbox,
+    crs: "EPSG:4326",
+    lonLat: (x, y) => [w + (x + 0.5) * (e - w) / width, n - (y + 0.5) * (n - s) / height],
+  };
+  return landCoverOn(grid, bands, dayOfYear);
 }

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { projection, utmCrs } from "../../geo/projection.ts";
+import { sampleGrid, samplePlanes } from "./grid.ts";
 import { onLand } from "./land.ts";
 
 const CELL = 0.02;
@@ -58,21 +60,18 @@ export function farmsIn(
   return out;
 }
 
-/** A PV mask raster of `[west, south, east, north]`, at most `maxSide` pixels a side. */
+/**
+ * A PV mask raster over the lon/lat `bbox`, in `crs` (default the UTM zone of its centre, as
+ * openEO delivers Sentinel-2 based results), `pixel` CRS units a side, at most `maxSide` pixels.
+ */
 export function pvRaster(
   bbox: [number, number, number, number],
   maxSide = 1024,
-  pixelDeg = 0.0002,
+  crs = utmCrs([(bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2]),
 ) {
-  const spanX = bbox[2] - bbox[0], spanY = bbox[3] - bbox[1];
-  const step = Math.max(pixelDeg, spanX / maxSide, spanY / maxSide);
-  const width = Math.max(1, Math.round(spanX / step)),
-    height = Math.max(1, Math.round(spanY / step));
-  const data = new Uint8Array(width * height);
-  const dx = spanX / width, dy = spanY / height;
-  for (let y = 0; y < height; y++) {
-    const lat = bbox[3] - (y + 0.5) * dy;
-    for (let x = 0; x < width; x++) data[y * width + x] = pvAt(bbox[0] + (x + 0.5) * dx, lat);
-  }
-  return { width, height, data, bbox };
+  const grid = sampleGrid(bbox, crs, projection(crs).geographic ? 0.0002 : 10, maxSide);
+  const [data] = samplePlanes(grid, (n) => new Uint8Array(n), 1, (lon, lat, out) => {
+    out[0] = pvAt(lon, lat);
+  });
+  return { width: grid.width, height: grid.height, data, bbox: grid.bbox, crs: grid.crs };
 }

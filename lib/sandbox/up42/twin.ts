@@ -9,7 +9,9 @@
  * @module
  */
 import { writeGeoTiff } from "../files/geotiff_writer.ts";
-import { landCoverBands } from "../files/land_cover.ts";
+import { utmCrs } from "../../geo/projection.ts";
+import { sampleGrid } from "../files/grid.ts";
+import { landCoverOn } from "../files/land_cover.ts";
 import { serveBytes } from "../files/range.ts";
 import { Router } from "../router.ts";
 import { seededRandom } from "../random.ts";
@@ -155,13 +157,21 @@ export function up42Twin(): (ctx: SandboxContext) => Up42Twin {
     const base = `${ctx.origin}${PREFIX}`;
 
     const raster = (bbox: [number, number, number, number], bands: number) => async () => {
-      const planes = landCoverBands(bbox, 300, 300, bands);
+      // A scene comes in the UTM zone of its centre, as the providers' products do.
+      const grid = sampleGrid(
+        bbox,
+        utmCrs([(bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2]),
+        1,
+        300,
+      );
+      const planes = landCoverOn(grid, bands);
       return await writeGeoTiff({
-        width: 300,
-        height: 300,
+        width: grid.width,
+        height: grid.height,
         data: planes[0],
         extraBands: planes.slice(1),
-        bbox,
+        bbox: grid.bbox,
+        crs: grid.crs,
       });
     };
 

@@ -1,0 +1,306 @@
+/**
+ * Reads GeoTIFFs and COGs with geotiff.js, in whatever CRS they come: from a file or a URL with
+ * range reads of the smallest overview that is still detailed enough (never the whole file), or
+ * from bytes. DEFLATE tiles are inflated by the runtime's native zlib.
+ *
+ * @module
+ */
+import { inflateSync } from "node:zlib";
+import {
+  addDecoder,
+  BaseDecoder,
+  fromArrayBuffer,
+  fromFile,
+  fromUrl,
+  type GeoTIFF,
+} from "../deps/geotiff.ts";
+import { projection } from "../geo/projection.ts";
+import type { DataType, Pixels } from "./cog_writer.ts";
+import { RasterError } from "./errors.ts";
+
+/** geotiff.js inflates DEFLATE tiles in JavaScript; the runtime's zlib is several times faster. */
+class NativeInflate extends BaseDecoder {
+  override decodeBlock(buffer: ArrayBufferLike): ArrayBufferLike {
+    const out = inflateSync(new Uint8Array(buffer));
+    return out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength);
+  }
+}
+addDecoder([8, 32946], () => Promise.resolve(NativeInflate as never), undefined, false);
+
+/** One or more bands of a raster, in its own CRS. */
+export interface RasterData {
+  /** Pixels per row. */
+  width: number;
+  /** Rows. */
+  height: number;
+  /** `[west, south, east, north]` in `crs` units. */
+  bbox: [number, number, number, number];
+  /** The CRS, `EPSG:NNNN`. @default "EPSG:4326" */
+  crs?: string;
+  /** Band values (the first band read), row-major, north row first. */
+  values: ArrayLike<number>;
+  /** Every band read, when more than one was asked for (red, green, blue for RGB). */
+  bands?: ArrayLike<number>[];
+  /** The no-data value, if the file declares one. */
+  nodata?: number;
+  /** Pixel size of the level read, in CRS units. */
+  resolution: [number, number];
+  /** Which image of the file was read: 0 is full resolution, higher are overviews. */
+  level: number;
+  /** Where it was read from, for messages. */
+  source?: string;
+}
+
+/** Options of {@linkcode readRaster}. */
+export interface ReadRasterOptions {
+  /** Read the coarsest level whose longer side still has at least this many pixels. Default: full resolution. */
+  maxSide?: number;
+  /** Band index. @default 0 */
+  band?: number;
+  /** Several bands, such as `[3, 2, 1]` for red, green, blue; overrides `band`. */
+  bands?: number[];
+  /** A name for bytes, used in error messages. */
+  name?: string;
+  /** Aborts reading. */
+  signal?: AbortSignal;
+}
+
+const USER_DEFINED = 32767;
+
+/** The CRS a GeoTIFF's keys declare, checked against what eojobs can project. */
+function crsOf(keys: Record<string, unknown> | null, source: string): string {
+  const projected = Number(keys?.ProjectedCSTypeGeoKey);
+  const geographic = Number(keys?.GeographicTypeGeoKey);
+  const code = projected > 0 && projected !== USER_DEFINED
+    ? projected
+    : geographic > 0 && geographic !== USER_DEFINED && !(projected > 0)
+    ? geographic
+    : NaN;
+  if (Number.isNaN(code)) {
+    const found = !keys || (!projected && !geographic)
+      ? "no CRS in its GeoTIFF keys"
+      : "a user-defined CRS (GeoKey 32767) with no EPSG code";
+    throw new RasterError(
+      `${source}: ${found}; give it an EPSG code (gdal_edit.py -a_srs EPSG:NNNN ${source}) or reproject it (gdalwarp -t_srs EPSG:4326)`,
+      source,
+    );
+  }
+  try {
+    return projection(code).crs;
+  } catch {
+    throw new RasterError(
+      `${source}: EPSG:${code} is not known to eojobs; define it first with defineCrs("EPSG:${code}", "+proj=…") (its proj4 string is on epsg.io)`,
+      source,
+    );
+  }
+}
+
+async function open(source: string | URL | Uint8Array, signal?: AbortSignal) {
+  if (source instanceof Uint8Array) {
+    return await fromArrayBuffer(source.slice().buffer);
+  }
+  if (source instanceof URL || /^https?:\/\//.test(source)) {
+    return await fromUrl(String(source), { allowFullFile: false }, signal);
+  }
+  await Deno.stat(source);
+  return await fromFile(source);
+}
+
+/** What a GeoTIFF's header says, read without its pixels. */
+export interface RasterInfo {
+  /** Where it was read from. */
+  source: string;
+  /** Pixels per row of the full resolution. */
+  width: number;
+  /** Rows of the full resolution. */
+  height: number;
+  /** Bands (samples per pixel). */
+  bands: number;
+  /** Sample type, by GDAL's names in lower case (`uint8`, `int16`, `float32`, ...). */
+  dataType: DataType;
+  /** `[west, south, east, north]` in `crs` units. */
+  bbox: [number, number, number, number];
+  /** `EPSG:NNNN`. */
+  crs: string;
+  /** Pixel size in CRS units. */
+  resolution: [number, number];
+  /** The no-data value, if declared. */
+  nodata?: number;
+  /** Images in the file: 1 plus its overviews. */
+  levels: number;
+  /** Reads every band of the full resolution (or of `window`: `[x0, y0, x1, y1]`). */
+  read(window?: [number, number, number, number]): Promise<Pixels[]>;
+}
+
+function dataTypeFrom(format: number, bits: number, source: string): DataType {
+  const name = `${format === 3 ? "float" : format === 2 ? "int" : "uint"}${bits}`;
+  if (
+    !["uint8", "int8", "uint16", "int16", "uint32", "int32", "float32", "float64"].includes(name)
+  ) {
+    throw new RasterError(
+      `${source}: ${bits}-bit samples (format ${format}) are not supported; convert with gdal_translate -ot Float32`,
+      source,
+    );
+  }
+  return name as DataType;
+}
+
+/**
+ * Opens a GeoTIFF and reads its header: size, bands, type, CRS, extent, no-data. Pixels are read
+ * only when asked for; from a path or URL only the header bytes are fetched.
+ *
+ * @throws {RasterError} as {@linkcode readRaster} does.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { encodeCog } from "./cog_writer.ts";
+ * import { rasterInfo } from "./read.ts";
+ * const info = await rasterInfo(await encodeCog({ width: 2, height: 1, bands: [new Int16Array([3, 4])], bbox: [0, 0, 2, 1], crs: "EPSG:3857" }));
+ * assert.deepEqual([info.crs, info.dataType, info.width], ["EPSG:3857", "int16", 2]);
+ * ```
+ */
+export async function rasterInfo(
+  source: string | URL | Uint8Array,
+  options: { name?: string; signal?: AbortSignal } = {},
+): Promise<RasterInfo> {
+  const name = source instanceof Uint8Array ? options.name ?? "the raster" : String(source);
+  const tiff = await openTiff(source, name, options.signal);
+  const image = await tiff.getImage(0);
+  const crs = crsOf(image.getGeoKeys() as Record<string, unknown> | null, name);
+  const bbox = image.getBoundingBox() as [number, number, number, number];
+  const width = image.getWidth(), height = image.getHeight();
+  const nodata = image.getGDALNoData();
+  return {
+    source: name,
+    width,
+    height,
+    bands: image.getSamplesPerPixel(),
+    dataType: dataTypeFrom(image.getSampleFormat(0) ?? 1, image.getBitsPerSample(0), name),
+    bbox,
+    crs,
+    resolution: [(bbox[2] - bbox[0]) / width, (bbox[3] - bbox[1]) / height],
+    nodata: nodata ?? undefined,
+    levels: await tiff.getImageCount(),
+    async read(window) {
+      try {
+        return [...await image.readRasters({ window, signal: options.signal })] as Pixels[];
+      } catch (e) {
+        throw new RasterError(
+          `${name}: its pixels cannot be read (${(e as Error).message})`,
+          name,
+          {
+            cause: e,
+          },
+        );
+      }
+    },
+  };
+}
+
+async function openTiff(
+  source: string | URL | Uint8Array,
+  name: string,
+  signal?: AbortSignal,
+): Promise<GeoTIFF> {
+  try {
+    return await open(source, signal);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new RasterError(`${name}: no such file; check the path`, name, { cause: e });
+    }
+    throw new RasterError(`${name}: not a readable GeoTIFF (${(e as Error).message})`, name, {
+      cause: e,
+    });
+  }
+}
+
+/**
+ * Reads one band (or `bands`) of a GeoTIFF, in the file's CRS.
+ *
+ * @throws {RasterError} when the file is not a GeoTIFF or has a CRS eojobs cannot place, naming
+ *   the file and the fix.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { encodeCog } from "./cog_writer.ts";
+ * import { readRaster } from "./read.ts";
+ * const tif = await encodeCog({ width: 2, height: 1, bands: [new Uint8Array([3, 4])], bbox: [500000, 0, 500020, 10], crs: "EPSG:32733" });
+ * const r = await readRaster(tif);
+ * assert.equal(r.crs, "EPSG:32733");
+ * assert.deepEqual(Array.from(r.values), [3, 4]);
+ * ```
+ */
+export async function readRaster(
+  source: string | URL | Uint8Array,
+  options: ReadRasterOptions = {},
+): Promise<RasterData> {
+  const name = source instanceof Uint8Array ? options.name ?? "the raster" : String(source);
+  const tiff = await openTiff(source, name, options.signal);
+  const full = await tiff.getImage(0);
+  const crs = crsOf(full.getGeoKeys() as Record<string, unknown> | null, name);
+  const count = await tiff.getImageCount();
+  let level = 0;
+  let image = full;
+  if (options.maxSide) {
+    for (let i = count - 1; i > 0; i--) {
+      const candidate = await tiff.getImage(i);
+      if (Math.max(candidate.getWidth(), candidate.getHeight()) >= options.maxSide) {
+        image = candidate;
+        level = i;
+        break;
+      }
+    }
+  }
+  const bbox = full.getBoundingBox() as [number, number, number, number];
+  const samples = options.bands ?? [options.band ?? 0];
+  let read: ArrayLike<number>[];
+  try {
+    read = await image.readRasters({ samples, signal: options.signal }) as unknown as ArrayLike<
+      number
+    >[];
+  } catch (e) {
+    throw new RasterError(`${name}: its pixels cannot be read (${(e as Error).message})`, name, {
+      cause: e,
+    });
+  }
+  const nodata = full.getGDALNoData();
+  return {
+    width: image.getWidth(),
+    height: image.getHeight(),
+    bbox,
+    crs,
+    values: read[0],
+    bands: samples.length > 1 ? [...read] : undefined,
+    nodata: nodata ?? undefined,
+    resolution: [(bbox[2] - bbox[0]) / image.getWidth(), (bbox[3] - bbox[1]) / image.getHeight()],
+    level,
+    source: name,
+  };
+}
+
+/**
+ * The value at a longitude/latitude (or at `x`, `y` in the raster's CRS with `inCrs: true`), or
+ * undefined outside the raster.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { valueAt } from "./read.ts";
+ * const r = { width: 2, height: 1, bbox: [16, 48, 18, 49] as [number, number, number, number], values: [1, 2], resolution: [1, 1] as [number, number], level: 0 };
+ * assert.equal(valueAt(r, 17.5, 48.5), 2);
+ * ```
+ */
+export function valueAt(
+  raster: RasterData,
+  lon: number,
+  lat: number,
+  inCrs = false,
+): number | undefined {
+  const [x0, y0] = inCrs || !raster.crs || raster.crs === "EPSG:4326"
+    ? [lon, lat]
+    : projection(raster.crs).forward([lon, lat]);
+  const x = Math.floor((x0 - raster.bbox[0]) / raster.resolution[0]);
+  const y = Math.floor((raster.bbox[3] - y0) / raster.resolution[1]);
+  if (x < 0 || y < 0 || x >= raster.width || y >= raster.height) return undefined;
+  return raster.values[y * raster.width + x];
+}
