@@ -19,6 +19,7 @@ export * from "./lib/geo/mod.ts";
 export * from "./lib/jobs/mod.ts";
 export * from "./lib/download/mod.ts";
 export * from "./lib/raster/mod.ts";
+export * from "./lib/stac/mod.ts";
 export * from "./lib/display/mod.ts";
 export * from "./lib/upscale/mod.ts";
 export * from "./lib/platforms/apex/mod.ts";

@@ -187,6 +187,13 @@ export class OidcProvider {
     else this.#o.users.push(user);
   }
 
+  /** Registers a client in an existing realm (a twin's confidential client, say). */
+  addClient(realm: string, client: RealmClient): void {
+    const r = this.#o.realms.find((x) => x.name === realm);
+    if (!r) throw new RangeError(`realm: no realm "${realm}"; add it with addRealm first`);
+    if (!r.clients.some((c) => c.id === client.id)) r.clients.push(client);
+  }
+
   /** Adds a realm (the platform twins register theirs). */
   addRealm(realm: RealmConfig): void {
     if (!this.#o.realms.some((r) => r.name === realm.name)) this.#o.realms.push(realm);

@@ -1,0 +1,19 @@
+/**
+ * A run's results as STAC: a Collection with one Item per finished tile and the mosaic as an
+ * asset, written as a folder with relative links, and published to a STAC API (Transactions).
+ *
+ * @module
+ */
+export {
+  buildRunStac,
+  fileFacts,
+  type Json,
+  type RunStac,
+  type RunStacInput,
+  STAC_EXTENSIONS,
+  type StacProvider,
+  type StacTile,
+  writeStac,
+} from "./build.ts";
+export { type RunData, type RunDataOptions, writeRunData } from "./run_data.ts";
+export { PublishError, type PublishOptions, type PublishResult, publishStac } from "./publish.ts";
