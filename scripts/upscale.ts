@@ -18,18 +18,23 @@ import {
   type AreaGeometry,
   type BaseJobRequest,
   bboxOf,
+  clientCredentials,
   describePlace,
   downloadFile,
   JobManager,
   kmGrid,
   liveDisplay,
   mapFigure,
+  OidcSession,
   parseAoi,
   platformTiles,
   progressLine,
+  projection,
+  publishStac,
   RasterMosaic,
   readRaster,
   summaryText,
+  writeRunData,
 } from "../mod.ts";
 
 const HELP = `Usage: npx --yes deno@2.9.6 run -A scripts/upscale.ts [options]
@@ -49,13 +54,27 @@ Without credentials it runs against the embedded sandbox.
   --attempts N         jobs per tile when the platform says a job failed (default 3)
   --cancel-after S     cancel a job that runs longer than S seconds (manager mode)
   --deadline S         stop after S seconds; --resume goes on later (manager mode)
-  --out DIR            run folder: job table, results, maps (default out/upscale)
-  --resume             continue the run in --out (after an interruption, or to
-                       retry failed downloads); the task mode follows its task again
+  --out DIR            where runs go: each run gets its own folder DIR/RUN with
+                       tiles, mosaic, STAC, job table and maps (default out/upscale)
+  --run NAME           the run's folder name (default: a new one from the time);
+                       a new run never writes into another run's folder
+  --resume             continue a run (--run NAME, else the latest in --out),
+                       after an interruption or to retry failed downloads; the
+                       task mode follows its task again
   --requeue WHAT       with --resume: run rows again: failed, canceled, or keys
                        (tile-003,tile-007); failed downloads download again
   --new-table          start a fresh job table in --out (the old one is kept)
   --merge              with --resume: take tiles that changed, run them again
+  --no-mosaic          do not write the mosaic (mosaic.tif, a COG, and mosaic.vrt)
+  --mosaic-crs CRS     the mosaic's CRS (default: the tiles' common one, else
+                       the one most tiles share)
+  --no-stac            do not write the STAC folder (stac/collection.json)
+  --publish URL        publish the STAC collection to this STAC API
+                       (Transactions extension); "sandbox" for the embedded one
+  --store URL          upload asset files to this object store (HTTP PUT);
+                       default for --publish sandbox: the sandbox's store
+  --publish-token T    bearer token for the catalogue and store (or set
+                       STAC_ACCESS_TOKEN); the sandbox signs in by itself
   --allow-failures     exit 0 even when tiles failed
   --yes                submit even when the area makes more than 500 tiles
   --poll-ms MS         status poll interval (default 2000; 300 on the sandbox)
@@ -77,6 +96,13 @@ const values = parseCli(SCRIPT, {
   "cancel-after": { type: "string" },
   deadline: { type: "string" },
   out: { type: "string", default: "out/upscale" },
+  run: { type: "string" },
+  "no-mosaic": { type: "boolean", default: false },
+  "mosaic-crs": { type: "string" },
+  "no-stac": { type: "boolean", default: false },
+  publish: { type: "string" },
+  store: { type: "string" },
+  "publish-token": { type: "string" },
   resume: { type: "boolean", default: false },
   requeue: { type: "string" },
   "new-table": { type: "boolean", default: false },
@@ -105,6 +131,27 @@ if (values["new-table"] && values.resume) usage("--new-table and --resume exclud
 if (values.mode !== "manager" && values.mode !== "task") {
   usage(`--mode "${values.mode}": use manager or task`);
 }
+if (values.run !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(values.run)) {
+  usage(`--run "${values.run}": use letters, digits, "-", "_" and "." (it names a folder)`);
+}
+if (values["mosaic-crs"] !== undefined) {
+  try {
+    projection(values["mosaic-crs"]);
+  } catch (error) {
+    usage(`--mosaic-crs ${(error as Error).message.replace(/^crs: /, "")}`);
+  }
+}
+if (values.publish !== undefined && values["no-stac"]) {
+  usage("--publish needs the STAC folder; drop --no-stac");
+}
+if (
+  values.publish !== undefined && values.publish !== "sandbox" &&
+  !/^https?:\/\//.test(values.publish)
+) {
+  usage(
+    `--publish "${values.publish}": give the STAC API's URL (http:// or https://) or "sandbox"`,
+  );
+}
 const flow = values["sign-in"];
 if (flow && flow !== "browser" && flow !== "device") {
   usage(`--sign-in "${flow}": use browser or device`);
@@ -118,6 +165,23 @@ const aoi: AreaGeometry = values.aoi
   : parseAoi(VIENNA);
 const place = describePlace(aoi);
 if (place.warning) console.error(`warning: --aoi: ${place.warning}`);
+const runs = values.out;
+const latestFile = `${runs}/latest-run.txt`;
+const runName = values.run ??
+  (values.resume
+    ? await Deno.readTextFile(latestFile).then((t) => t.trim(), () => undefined) ??
+      usage(`--resume: ${runs} holds no run yet; start one without --resume, or name it with --run`)
+    : new Date().toISOString().slice(0, 19).replace(/[-:]/g, "").replace("T", "-"));
+const out = `${runs}/${runName}`;
+const holdsRun = await Deno.stat(`${out}/run.json`).then(() => true, () => false);
+if (values.resume && !holdsRun) {
+  usage(`--resume: ${out} holds no run; check --out and --run, or start it without --resume`);
+}
+if (!values.resume && holdsRun && !values["new-table"]) {
+  usage(
+    `${out} already holds a run; pass --resume to continue it, or choose another --run`,
+  );
+}
 const sandboxUrlGiven = values["sandbox-url"] === undefined
   ? undefined
   : await sandboxUrlArgument(SCRIPT, values["sandbox-url"]);
@@ -163,8 +227,17 @@ const pollMs = values["poll-ms"]
   : sandboxUrl
   ? 300
   : 2_000;
+await Deno.mkdir(out, { recursive: true });
+if (!holdsRun) {
+  await Deno.writeTextFile(
+    `${out}/run.json`,
+    JSON.stringify({ run: runName, grid, mode: values.mode, platform: apex.http.baseUrl.href }) +
+      "\n",
+  );
+}
+await Deno.writeTextFile(latestFile, `${runName}\n`);
 console.log(
-  `${tiles.length} tiles (${grid}) around ${place.text}; ${where}; results in ${values.out}`,
+  `${tiles.length} tiles (${grid}) around ${place.text}; ${where}; results in ${out}`,
 );
 
 const request: BaseJobRequest = {
@@ -178,6 +251,78 @@ const request: BaseJobRequest = {
   format: "gtiff",
   parameters: { temporal_extent: ["2023-05-01", "2023-09-30"] },
 };
+
+/** The mosaic, the STAC folder and, with --publish, the catalogue: the run as data. */
+async function resultsAsData(
+  done: Array<{ key: string; file?: string; jobId?: string; seconds?: number }>,
+) {
+  if (values["no-mosaic"] && values["no-stac"]) return;
+  if (done.length === 0) {
+    console.log("No tile finished: no mosaic and no STAC.");
+    return;
+  }
+  const data = await writeRunData({
+    folder: out,
+    id: `pv-farms-${runName}`.toLowerCase(),
+    title: `PV farm detection, run ${runName}`,
+    description:
+      `PV farm detection (eurac_pv_farm_detection) over ${place.text}, one item per ${grid} tile.`,
+    interval: request.parameters.temporal_extent as [string, string],
+    tiles: done.map((t) => ({
+      key: t.key,
+      path: `${out}/${t.file}`,
+      jobId: t.jobId,
+      jobUrl: t.jobId ? String(apex.http.url(`unit_jobs/${t.jobId}`)) : undefined,
+      platform: "APEx Dispatch API",
+      durationSeconds: t.seconds,
+    })),
+    mosaic: values["no-mosaic"] ? false : { crs: values["mosaic-crs"] },
+    stac: !values["no-stac"],
+    providers: [
+      { name: "Eurac Research", roles: ["producer", "licensor"], url: "https://www.eurac.edu" },
+      { name: "ESA APEx", roles: ["processor", "host"], url: "https://apex.esa.int" },
+    ],
+    keywords: ["photovoltaic", "PV farms", "Sentinel-2", "openEO"],
+    synthetic: embedded !== undefined || sandboxUrl !== undefined,
+  });
+  for (const note of data.notes) console.log(`Note: ${note}`);
+  for (const s of data.skipped) console.log(`  skipped ${s.key}: ${s.reason}`);
+  if (data.mosaic) {
+    const m = data.mosaic;
+    console.log(
+      `Mosaic:     ${m.path} (COG, ${m.crs}, ${m.width} x ${m.height} px of ${m.resolution} ${projection(m.crs).geographic ? "°" : "m"}, ${m.tiles.length} tiles)${
+        m.vrt ? `, ${m.vrt}` : ""
+      }`,
+    );
+  }
+  if (data.collection) console.log(`STAC:       ${data.collection} (${data.items} items)`);
+  if (values.publish === undefined || !data.collection) return;
+  const toSandbox = values.publish === "sandbox";
+  if (toSandbox && !sandboxUrl) {
+    usage("--publish sandbox needs the sandbox (no credentials, --sandbox or --sandbox-url)");
+  }
+  const catalog = toSandbox ? `${sandboxUrl}/stac/` : values.publish;
+  const storeUrl = values.store ?? (toSandbox ? `${sandboxUrl}/store/` : undefined);
+  const token = values["publish-token"] ?? Deno.env.get("STAC_ACCESS_TOKEN");
+  const auth = token ?? (toSandbox
+    ? new OidcSession({
+      issuer: `${sandboxUrl}/auth/realms/apex`,
+      clientId: "apex-catalogue-publisher",
+      clientSecret: "sandbox-publisher",
+      signIn: clientCredentials(),
+      cache: false,
+    })
+    : usage("--publish: give --publish-token or set STAC_ACCESS_TOKEN"));
+  const published = await publishStac(data.collection, {
+    catalog,
+    auth,
+    store: storeUrl ? { url: storeUrl, auth } : undefined,
+    signal: controller.signal,
+  });
+  console.log(
+    `Published:  ${published.url} (collection ${published.collection}; items: ${published.items.created} created, ${published.items.updated} updated; ${published.uploaded} files uploaded)`,
+  );
+}
 
 const controller = new AbortController();
 Deno.addSignalListener(
@@ -200,19 +345,11 @@ let finalTiles: Array<
 > = [];
 try {
   if (values.mode === "manager") {
-    const tablePath = `${values.out}/jobs.jsonl`;
-    const exists = await Deno.stat(tablePath).then(() => true, () => false);
-    if (exists && !values.resume && !values["new-table"]) {
-      usage(
-        `${values.out} already holds a run; pass --resume to continue it, --new-table to start ` +
-          `afresh, or choose another --out`,
-      );
-    }
     const manager = await JobManager.open(
       tiles.map((t) => ({ key: t.key, item: t.geometry as unknown })),
       {
         backend: apexBackend(apex, { request, dimension: "spatial_extent" }),
-        dir: values.out,
+        dir: out,
         concurrency,
         downloadConcurrency: downloads,
         maxAttempts: attempts,
@@ -276,7 +413,7 @@ try {
   } else {
     // The task's id is written before anything else, so a re-run with --resume follows the same
     // task instead of submitting a second one.
-    const taskFile = `${values.out}/task.json`;
+    const taskFile = `${out}/task.json`;
     const platform = apex.http.baseUrl.href;
     const previous = await Deno.readTextFile(taskFile).then(
       (t) => JSON.parse(t) as { id: number; platform?: string },
@@ -299,8 +436,8 @@ try {
         console.log(`${taskFile} held task ${previous.id} of an earlier run; kept as ${kept}.`);
       } else {
         usage(
-          `${values.out} already holds task ${previous.id}; pass --resume to follow it, ` +
-            `--new-table to start afresh, or choose another --out`,
+          `${out} already holds task ${previous.id}; pass --resume to follow it, ` +
+            `--new-table to start afresh, or choose another --run`,
         );
       }
     }
@@ -309,7 +446,6 @@ try {
       dimension: { name: "spatial_extent", values: tiles.map((t) => t.geometry) },
     });
     if (known === undefined) {
-      await Deno.mkdir(values.out, { recursive: true });
       await Deno.writeTextFile(taskFile, JSON.stringify({ id: task.id, platform }));
       console.log(`Upscale task ${task.id} submitted.`);
     } else console.log(`Following upscale task ${task.id} again.`);
@@ -331,7 +467,7 @@ try {
         const i = u.task.jobs.indexOf(job);
         const asset = (await apex.unitJob(job.id).assets(controller.signal))["openEO.tif"];
         const file = `${tiles[i].key}/openEO.tif`;
-        await downloadFile(asset.href, `${values.out}/${file}`, {
+        await downloadFile(asset.href, `${out}/${file}`, {
           size: asset["file:size"] as number,
           signal: controller.signal,
         });
@@ -383,13 +519,13 @@ try {
   }
   // One figure at a time, saved and let go, so their DOMs never add up.
   const statusFile = await (await mapFigure({ title: "Tile status", aoi, tiles: finalTiles }))
-    .save(`${values.out}/status.svg`);
+    .save(`${out}/status.svg`);
   // One mosaic grid, filled a tile at a time: memory stays flat however many tiles there are.
   const withFiles = finalTiles.filter((t) => t.file);
   const mosaicGrid = new RasterMosaic(bboxOf(aoi), { maxSide: 1600 });
   const tileSide = Math.max(16, Math.min(300, Math.ceil(3200 / Math.sqrt(withFiles.length || 1))));
   for (const t of withFiles) {
-    mosaicGrid.add(await readRaster(`${values.out}/${t.file}`, { maxSide: tileSide }));
+    mosaicGrid.add(await readRaster(`${out}/${t.file}`, { maxSide: tileSide }));
   }
   const mosaic = await mapFigure({
     title: "PV farm mosaic",
@@ -400,8 +536,8 @@ try {
   });
   console.log(`Status map: ${statusFile}`);
   console.log(
-    `Mosaic:     ${await mosaic.save(`${values.out}/mosaic.svg`)}, ${await mosaic.save(
-      `${values.out}/mosaic.html`,
+    `Mosaic map: ${await mosaic.save(`${out}/mosaic.svg`)}, ${await mosaic.save(
+      `${out}/mosaic.html`,
     )}`,
   );
   const cell = (v: unknown) => {
@@ -414,12 +550,11 @@ try {
         .map(cell).join(",")
     ),
   ).join("\n") + "\n";
-  await Deno.writeTextFile(`${values.out}/jobs.csv`, csv);
+  await Deno.writeTextFile(`${out}/jobs.csv`, csv);
   console.log(
-    `Job table:  ${values.out}/jobs.csv${
-      values.mode === "manager" ? `, ${values.out}/jobs.jsonl` : ""
-    }`,
+    `Job table:  ${out}/jobs.csv${values.mode === "manager" ? `, ${out}/jobs.jsonl` : ""}`,
   );
+  await resultsAsData(withFiles);
   const failed = finalTiles.filter((t) => t.status === "failed").length;
   console.log(`${finalTiles.length - failed} tiles finished, ${failed} failed.`);
   if (failed > 0 && !values["allow-failures"]) {

@@ -154,3 +154,33 @@ export async function up42JobThrough(
   ) { /* until done */ }
   return { job, up42 };
 }
+
+/** Decodes the RGBA PNGs the figures embed (8-bit RGBA, filter 0 on every row). */
+export async function decodePng(dataUri: string): Promise<{
+  width: number;
+  height: number;
+  rgba: (x: number, y: number) => number[];
+}> {
+  const bytes = Uint8Array.from(atob(dataUri.split(",")[1]), (c) => c.charCodeAt(0));
+  const view = new DataView(bytes.buffer);
+  let at = 8, width = 0, height = 0;
+  const idat: Uint8Array<ArrayBuffer>[] = [];
+  while (at < bytes.length) {
+    const length = view.getUint32(at);
+    const type = new TextDecoder().decode(bytes.subarray(at + 4, at + 8));
+    if (type === "IHDR") [width, height] = [view.getUint32(at + 8), view.getUint32(at + 12)];
+    if (type === "IDAT") idat.push(bytes.slice(at + 8, at + 8 + length));
+    at += 12 + length;
+  }
+  const raw = new Uint8Array(
+    await new Response(new Blob(idat).stream().pipeThrough(new DecompressionStream("deflate")))
+      .arrayBuffer(),
+  );
+  return {
+    width,
+    height,
+    rgba: (x: number, y: number) => [
+      ...raw.subarray(y * (width * 4 + 1) + 1 + x * 4, y * (width * 4 + 1) + 5 + x * 4),
+    ],
+  };
+}

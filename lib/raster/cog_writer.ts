@@ -486,7 +486,7 @@ export class CogWriter {
    * Writes what is left and puts the file together: `{ path }` for a file (renamed into place),
    * `{ bytes }` in memory. Rows never written stay no-data.
    */
-  async finish(): Promise<{ path?: string; bytes?: Uint8Array; size: number }> {
+  async finish(): Promise<{ path?: string; bytes?: Uint8Array<ArrayBuffer>; size: number }> {
     if (this.#done) throw new Error("finish: this COG is already finished");
     this.#done = true;
     try {
@@ -496,7 +496,7 @@ export class CogWriter {
     }
   }
 
-  async #assemble(): Promise<{ path?: string; bytes?: Uint8Array; size: number }> {
+  async #assemble(): Promise<{ path?: string; bytes?: Uint8Array<ArrayBuffer>; size: number }> {
     const { width, height } = this.options;
     // Missing rows are written as no-data, so that every tile exists.
     const blankRows = 256;
@@ -623,7 +623,7 @@ export interface CogRaster {
  * assert.equal(tif[2], 42);
  * ```
  */
-export async function encodeCog(raster: CogRaster): Promise<Uint8Array> {
+export async function encodeCog(raster: CogRaster): Promise<Uint8Array<ArrayBuffer>> {
   const [w, s, e, n] = raster.bbox;
   const writer = CogWriter.inMemory({
     width: raster.width,

@@ -86,6 +86,8 @@ interface Placed {
   /** Column and row offset when the tile sits on the mosaic's grid (same CRS and pixel size). */
   aligned?: [number, number];
   pixels?: Pixels[];
+  /** Its pixels could not be read. */
+  broken?: boolean;
 }
 
 function widest(types: DataType[]): DataType {
@@ -231,8 +233,15 @@ export async function writeMosaic(
         return p;
       });
       for (const t of placed) {
-        if (t.row1 <= y0 || t.row0 >= y0 + rows) continue;
-        t.pixels ??= await t.info.read();
+        if (t.broken || t.row1 <= y0 || t.row0 >= y0 + rows) continue;
+        try {
+          t.pixels ??= await t.info.read();
+        } catch (e) {
+          // Its header read, its pixels do not: skipped before any of them is painted.
+          t.broken = true;
+          skipped.push({ path: t.info.source, reason: (e as Error).message });
+          continue;
+        }
         paint(t, out, y0, rows, width, [w, n], resolution, crs);
       }
       for (const t of placed) if (t.row1 <= y0 + rows) t.pixels = undefined;
@@ -256,14 +265,14 @@ export async function writeMosaic(
     bands,
     nodata,
     size,
-    tiles: usable.map((i) => i.source),
+    tiles: placed.filter((p) => !p.broken).map((p) => p.info.source),
     skipped,
     notes,
   };
   if (options.vrt ?? true) {
     if (placed.every((p) => p.aligned)) {
       result.vrt = path.replace(/\.tiff?$/i, "") + ".vrt";
-      await writeVrt(result.vrt, result, placed);
+      await writeVrt(result.vrt, result, placed.filter((p) => !p.broken));
     } else {
       notes.push("no VRT: some tiles are not on the mosaic's grid (another CRS or pixel size)");
     }
@@ -307,8 +316,8 @@ function paint(
   const span = c1 - c0, down = last - first;
   if (span <= 0 || down <= 0) return;
   const toSource = pixelMapper(
-    crs,
     t.info.crs,
+    crs,
     [origin[0] + c0 * resolution, origin[1] - first * resolution],
     [resolution, resolution],
     span,

@@ -38,8 +38,8 @@ export interface PublishResult {
   /** The Collection's URL in the catalogue. */
   url: string;
   collection: "created" | "updated";
-  created: number;
-  updated: number;
+  /** Items created and updated. */
+  items: { created: number; updated: number };
   /** Files uploaded to the store (files it already held are not counted). */
   uploaded: number;
 }
@@ -109,7 +109,7 @@ const OWN_RELS = new Set(["self", "root", "parent", "collection", "item", "items
  * const done = await publishStac("out/run-1/stac/collection.json", {
  *   catalog: "https://stac.example/", auth: session, store: { url: "https://bucket.example/results" },
  * });
- * console.log(done.url, done.created, done.updated);
+ * console.log(done.url, done.items.created, done.items.updated);
  * ```
  */
 export async function publishStac(
@@ -212,7 +212,7 @@ export async function publishStac(
     `collection ${id}`,
   );
   options.onProgress?.(1, total, id);
-  let created = first === "created" ? 1 : 0, updated = first === "updated" ? 1 : 0;
+  let created = 0, updated = 0;
   for (const [k, link] of itemLinks.entries()) {
     const path = resolve(folder, String(link.href));
     const item = await readJson(path);
@@ -231,8 +231,7 @@ export async function publishStac(
   return {
     url: String(http.url(`collections/${encodeURIComponent(id)}`)),
     collection: first,
-    created,
-    updated,
+    items: { created, updated },
     uploaded,
   };
 }

@@ -2,39 +2,12 @@ import assert from "node:assert/strict";
 import { parseHTML } from "../../lib/deps/linkedom.ts";
 import { type Figure, mapFigure, type RasterData, STATUS_COLORS } from "../../lib/plot/mod.ts";
 import { platformTiles } from "../../lib/geo/mod.ts";
-import { tempDir } from "../helpers.ts";
+import { decodePng, tempDir } from "../helpers.ts";
 import { VIENNA } from "../fixtures.ts";
 
 function svgOf(figure: Figure) {
   const { document } = parseHTML(`<html><body>${figure.svg}</body></html>`);
   return document.querySelector("svg")!;
-}
-
-/** Decodes the RGBA PNGs our encoder writes (filter 0 on every row). */
-async function decodePng(dataUri: string) {
-  const bytes = Uint8Array.from(atob(dataUri.split(",")[1]), (c) => c.charCodeAt(0));
-  const view = new DataView(bytes.buffer);
-  let at = 8, width = 0, height = 0;
-  const idat: Uint8Array<ArrayBuffer>[] = [];
-  while (at < bytes.length) {
-    const length = view.getUint32(at);
-    const type = new TextDecoder().decode(bytes.subarray(at + 4, at + 8));
-    if (type === "IHDR") [width, height] = [view.getUint32(at + 8), view.getUint32(at + 12)];
-    if (type === "IDAT") idat.push(bytes.slice(at + 8, at + 8 + length));
-    at += 12 + length;
-  }
-  const raw = new Uint8Array(
-    await new Response(new Blob(idat).stream().pipeThrough(new DecompressionStream("deflate")))
-      .arrayBuffer(),
-  );
-  return {
-    width,
-    height,
-    rgba: (
-      x: number,
-      y: number,
-    ) => [...raw.subarray(y * (width * 4 + 1) + 1 + x * 4, y * (width * 4 + 1) + 5 + x * 4)],
-  };
 }
 
 Deno.test("status map: one shape per tile, coloured by state, with a legend and tooltips", async () => {

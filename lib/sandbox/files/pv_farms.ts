@@ -66,7 +66,7 @@ export function farmsIn(
  */
 export function pvRaster(
   bbox: [number, number, number, number],
-  maxSide = 1024,
+  maxSide = 4096,
   crs = utmCrs([(bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2]),
 ) {
   const grid = sampleGrid(bbox, crs, projection(crs).geographic ? 0.0002 : 10, maxSide);
