@@ -77,13 +77,14 @@ const FIXES: Record<number, string> = {
   400: "the catalogue refuses the document; validate it against the STAC schemas",
 };
 
-function refused(e: unknown, what: string): never {
+function refused(e: unknown, what: string, who = "catalogue"): never {
   if (e instanceof HttpError) {
     const detail = e.detail ?? e.message;
+    const fix = who === "store" && e.status === 403
+      ? "the token may not write to this store; give store.auth, or a presigned URL"
+      : FIXES[e.status] ?? "try again later";
     throw new PublishError(
-      `${what}: the catalogue answered ${e.status} (${detail}); ${
-        FIXES[e.status] ?? "try again later"
-      }`,
+      `${what}: the ${who} answered ${e.status} (${detail}); ${fix}`,
       what,
       e.status,
       { cause: e },
@@ -162,7 +163,7 @@ export async function publishStac(
         });
         await put.body?.cancel();
       } catch (e) {
-        refused(e, `${what}: upload of ${href}`);
+        refused(e, `${what}: upload of ${href}`, "store");
       }
       uploaded++;
     }

@@ -96,7 +96,10 @@ Deno.test("a BEOD raster in EPSG:3857 and a file in EPSG:3035 from an object sto
     dl_models: [],
   });
   for await (
-    const _s of scenario.watch({ intervalMs: 1, sleep: () => Promise.resolve(clock.advance(30_000)) })
+    const _s of scenario.watch({
+      intervalMs: 1,
+      sleep: () => Promise.resolve(clock.advance(30_000)),
+    })
   ) { /* to the end */ }
   await using dir = await tempDir();
   const [zip] = await scenario.download(dir.path);
@@ -177,9 +180,10 @@ Deno.test("a raster with no CRS, a user-defined one or an unknown EPSG code is o
     readRaster(unknown),
     (e: RasterError) =>
       e instanceof RasterError && e.file === unknown &&
-      /krovak\.tif: EPSG:5514 is not known to eojobs; define it first with defineCrs\("EPSG:5514"/.test(
-        e.message,
-      ),
+      /krovak\.tif: EPSG:5514 is not known to eojobs; define it first with defineCrs\("EPSG:5514"/
+        .test(
+          e.message,
+        ),
   );
   const custom = await withCode(32767, "custom.tif");
   await assert.rejects(

@@ -51,13 +51,16 @@ export async function pvResult(
   return asset.href;
 }
 
-const VALIDATOR = "/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_cloud_optimized_geotiff.py";
+const VALIDATOR =
+  "/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_cloud_optimized_geotiff.py";
 
 /**
  * GDAL's COG validator on `path`: its output, or undefined where GDAL's Python is not installed
  * (CI installs it, and there it must be).
  */
-export async function gdalValidate(path: string): Promise<{ ok: boolean; out: string } | undefined> {
+export async function gdalValidate(
+  path: string,
+): Promise<{ ok: boolean; out: string } | undefined> {
   const python = "/usr/bin/python3";
   const present = await Deno.stat(VALIDATOR).then(() => true, () => false) &&
     await Deno.stat(python).then(() => true, () => false);
@@ -65,7 +68,8 @@ export async function gdalValidate(path: string): Promise<{ ok: boolean; out: st
     if (Deno.env.get("CI") === "true") throw new Error("CI must have gdal-bin and python3-gdal");
     return undefined;
   }
-  const r = await new Deno.Command(python, { args: [VALIDATOR, "--full-check=yes", path] }).output();
+  const r = await new Deno.Command(python, { args: [VALIDATOR, "--full-check=yes", path] })
+    .output();
   const out = new TextDecoder().decode(r.stdout) + new TextDecoder().decode(r.stderr);
   return { ok: r.code === 0 && /is a valid cloud optimized GeoTIFF/.test(out), out };
 }
@@ -74,7 +78,9 @@ export async function gdalValidate(path: string): Promise<{ ok: boolean; out: st
 export async function gdal(tool: string, args: string[]): Promise<string | undefined> {
   try {
     const r = await new Deno.Command(tool, { args }).output();
-    if (r.code !== 0) throw new Error(`${tool} ${args.join(" ")}: ${new TextDecoder().decode(r.stderr)}`);
+    if (r.code !== 0) {
+      throw new Error(`${tool} ${args.join(" ")}: ${new TextDecoder().decode(r.stderr)}`);
+    }
     return new TextDecoder().decode(r.stdout);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound && Deno.env.get("CI") !== "true") return undefined;

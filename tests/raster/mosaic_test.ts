@@ -38,7 +38,10 @@ Deno.test("mosaic: tiles from two UTM zones become one valid COG in the zone mos
   );
   const m = await writeMosaic(paths, `${dir.path}/mosaic.tif`);
   assert.equal(m.crs, "EPSG:32633");
-  assert.match(m.notes.join("\n"), /EPSG:32633 \(2\), EPSG:32634 \(1\); the mosaic is in EPSG:32633/);
+  assert.match(
+    m.notes.join("\n"),
+    /EPSG:32633 \(2\), EPSG:32634 \(1\); the mosaic is in EPSG:32633/,
+  );
   assert.equal(m.vrt, undefined, "no VRT over tiles of two CRSs");
   const read = await readRaster(m.path);
   assert.equal(read.crs, "EPSG:32633");
@@ -53,7 +56,11 @@ Deno.test("mosaic: tiles from two UTM zones become one valid COG in the zone mos
   assert.equal(wrong, 0, `${wrong} of ${checked} probes are wrong, also across the zone edge`);
   const other = await writeMosaic(paths, `${dir.path}/mosaic34.tif`, { crs: "EPSG:32634" });
   assert.equal(other.crs, "EPSG:32634");
-  assert.deepEqual(other.notes.filter((n) => /most common/.test(n)), [], "a named CRS is no choice");
+  assert.deepEqual(
+    other.notes.filter((n) => /most common/.test(n)),
+    [],
+    "a named CRS is no choice",
+  );
   const validated = await gdalValidate(m.path);
   if (validated) assert.ok(validated.ok, validated.out);
 });
