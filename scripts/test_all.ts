@@ -66,11 +66,33 @@ const demo = await run("demo", deno, [
   "out/demo",
   "--allow-failures",
 ]);
-const demoFiles = ["status.svg", "mosaic.svg", "mosaic.html", "jobs.csv"];
-if (demo && demoFiles.every((f) => Deno.statSync(`out/demo/${f}`).isFile)) passed++;
+// Each run has its own folder; `latest-run.txt` names the newest.
+let demoRun = "out/demo";
+try {
+  demoRun += `/${Deno.readTextFileSync("out/demo/latest-run.txt").trim()}`;
+} catch { /* no run was started: reported below */ }
+const demoFiles = [
+  "status.svg",
+  "mosaic.svg",
+  "mosaic.html",
+  "jobs.csv",
+  "mosaic.tif",
+  "mosaic.vrt",
+  "stac/collection.json",
+];
+const written = (f: string) => Deno.statSync(`${demoRun}/${f}`).isFile;
+if (
+  demo && demoFiles.every((f) => {
+    try {
+      return written(f);
+    } catch {
+      return false;
+    }
+  })
+) passed++;
 else {
   failed++;
-  console.log(`!! the demo failed or did not write ${demoFiles.join(", ")} to out/demo`);
+  console.log(`!! the demo failed or did not write ${demoFiles.join(", ")} to ${demoRun}`);
 }
 
 const notebooks = [...Deno.readDirSync("notebooks")].filter((e) => e.name.endsWith(".ipynb"))

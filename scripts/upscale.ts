@@ -59,8 +59,8 @@ Without credentials it runs against the embedded sandbox.
   --run NAME           the run's folder name (default: a new one from the time);
                        a new run never writes into another run's folder
   --resume             continue a run (--run NAME, else the latest in --out),
-                       after an interruption or to retry failed downloads; the
-                       task mode follows its task again
+                       after an interruption or to retry failed downloads (a new
+                       run when there is none); the task mode follows its task
   --requeue WHAT       with --resume: run rows again: failed, canceled, or keys
                        (tile-003,tile-007); failed downloads download again
   --new-table          start a fresh job table in --out (the old one is kept)
@@ -167,16 +167,12 @@ const place = describePlace(aoi);
 if (place.warning) console.error(`warning: --aoi: ${place.warning}`);
 const runs = values.out;
 const latestFile = `${runs}/latest-run.txt`;
-const runName = values.run ??
-  (values.resume
-    ? await Deno.readTextFile(latestFile).then((t) => t.trim(), () => undefined) ??
-      usage(`--resume: ${runs} holds no run yet; start one without --resume, or name it with --run`)
-    : new Date().toISOString().slice(0, 19).replace(/[-:]/g, "").replace("T", "-"));
+const latest = await Deno.readTextFile(latestFile).then((t) => t.trim(), () => undefined);
+// --resume with nothing to resume starts the run, so an unattended loop can always pass it.
+const runName = values.run ?? (values.resume ? latest : undefined) ??
+  new Date().toISOString().slice(0, 19).replace(/[-:]/g, "").replace("T", "-");
 const out = `${runs}/${runName}`;
 const holdsRun = await Deno.stat(`${out}/run.json`).then(() => true, () => false);
-if (values.resume && !holdsRun) {
-  usage(`--resume: ${out} holds no run; check --out and --run, or start it without --resume`);
-}
 if (!values.resume && holdsRun && !values["new-table"]) {
   usage(
     `${out} already holds a run; pass --resume to continue it, or choose another --run`,
@@ -290,9 +286,9 @@ async function resultsAsData(
   if (data.mosaic) {
     const m = data.mosaic;
     console.log(
-      `Mosaic:     ${m.path} (COG, ${m.crs}, ${m.width} x ${m.height} px of ${m.resolution} ${projection(m.crs).geographic ? "°" : "m"}, ${m.tiles.length} tiles)${
-        m.vrt ? `, ${m.vrt}` : ""
-      }`,
+      `Mosaic:     ${m.path} (COG, ${m.crs}, ${m.width} x ${m.height} px of ${m.resolution} ${
+        projection(m.crs).geographic ? "°" : "m"
+      }, ${m.tiles.length} tiles)${m.vrt ? `, ${m.vrt}` : ""}`,
     );
   }
   if (data.collection) console.log(`STAC:       ${data.collection} (${data.items} items)`);

@@ -113,32 +113,35 @@ function memorySink(): LevelSink {
     },
     async copyTo(out) {
       if (Array.isArray(out)) out.push(...chunks);
-      else for (const c of chunks) await writeAll(out, c);
+      else for (const c of chunks) writeAllSync(out, c);
     },
     close: () => Promise.resolve(),
   };
   return sink;
 }
 
+// Synchronous writes: tiles are small, and an async write per tile waits far longer than it writes.
 async function fileSink(path: string): Promise<LevelSink> {
   const file = await Deno.open(path, { read: true, write: true, create: true, truncate: true });
   let closed = false;
   const sink: LevelSink = {
     size: 0,
-    async append(bytes) {
-      await writeAll(file, bytes);
+    append(bytes) {
+      writeAllSync(file, bytes);
       sink.size += bytes.length;
+      return Promise.resolve();
     },
-    async copyTo(out) {
-      await file.seek(0, Deno.SeekMode.Start);
-      const buffer = new Uint8Array(4 << 20);
+    copyTo(out) {
+      file.seekSync(0, Deno.SeekMode.Start);
+      const buffer = new Uint8Array(8 << 20);
       for (;;) {
-        const n = await file.read(buffer);
+        const n = file.readSync(buffer);
         if (n === null) break;
         const chunk = buffer.subarray(0, n);
         if (Array.isArray(out)) out.push(chunk.slice());
-        else await writeAll(out, chunk);
+        else writeAllSync(out, chunk);
       }
+      return Promise.resolve();
     },
     async close() {
       if (closed) return;
@@ -150,9 +153,9 @@ async function fileSink(path: string): Promise<LevelSink> {
   return sink;
 }
 
-async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+function writeAllSync(file: Deno.FsFile, bytes: Uint8Array): void {
   let done = 0;
-  while (done < bytes.length) done += await file.write(bytes.subarray(done));
+  while (done < bytes.length) done += file.writeSync(bytes.subarray(done));
 }
 
 interface Level {
@@ -177,7 +180,12 @@ function predict(tile: Pixels, size: number): Uint8Array {
   if (!(tile instanceof Float32Array || tile instanceof Float64Array)) {
     for (let y = 0; y < size; y++) {
       const row = y * size;
-      for (let x = size - 1; x > 0; x--) tile[row + x] = tile[row + x] - tile[row + x - 1];
+      let prev = tile[row];
+      for (let x = 1; x < size; x++) {
+        const v = tile[row + x];
+        tile[row + x] = v - prev;
+        prev = v;
+      }
     }
     return new Uint8Array(tile.buffer, tile.byteOffset, tile.byteLength);
   }
@@ -567,7 +575,7 @@ export class CogWriter {
     const part = `${this.#path}.part`;
     const file = await Deno.open(part, { write: true, create: true, truncate: true });
     try {
-      await writeAll(file, header);
+      writeAllSync(file, header);
       for (const level of order) await level.sink.copyTo(file);
       if (this.options.durable) await file.sync();
     } catch (e) {

@@ -40,12 +40,14 @@ Deno.test({
       mounts: [apexTwin({ lifeCycle: { failShare: 0.25 } })],
     });
     await using dir = await tempDir();
-    const out = `${dir.path}/run`;
+    const out = `${dir.path}/runs/r1`;
     const args = [
       "--sandbox-url",
       sb.url,
       "--out",
-      out,
+      `${dir.path}/runs`,
+      "--run",
+      "r1",
       "--poll-ms",
       "40",
       "--concurrency",
