@@ -33,6 +33,7 @@ import {
   publishStac,
   RasterMosaic,
   readRaster,
+  runFolder,
   summaryText,
   writeRunData,
 } from "../mod.ts";
@@ -63,7 +64,7 @@ Without credentials it runs against the embedded sandbox.
                        run when there is none); the task mode follows its task
   --requeue WHAT       with --resume: run rows again: failed, canceled, or keys
                        (tile-003,tile-007); failed downloads download again
-  --new-table          start a fresh job table in --out (the old one is kept)
+  --new-table          start a fresh job table in the run (the old one is kept)
   --merge              with --resume: take tiles that changed, run them again
   --no-mosaic          do not write the mosaic (mosaic.tif, a COG, and mosaic.vrt)
   --mosaic-crs CRS     the mosaic's CRS (default: the tiles' common one, else
@@ -165,19 +166,6 @@ const aoi: AreaGeometry = values.aoi
   : parseAoi(VIENNA);
 const place = describePlace(aoi);
 if (place.warning) console.error(`warning: --aoi: ${place.warning}`);
-const runs = values.out;
-const latestFile = `${runs}/latest-run.txt`;
-const latest = await Deno.readTextFile(latestFile).then((t) => t.trim(), () => undefined);
-// --resume with nothing to resume starts the run, so an unattended loop can always pass it.
-const runName = values.run ?? (values.resume ? latest : undefined) ??
-  new Date().toISOString().slice(0, 19).replace(/[-:]/g, "").replace("T", "-");
-const out = `${runs}/${runName}`;
-const holdsRun = await Deno.stat(`${out}/run.json`).then(() => true, () => false);
-if (!values.resume && holdsRun && !values["new-table"]) {
-  usage(
-    `${out} already holds a run; pass --resume to continue it, or choose another --run`,
-  );
-}
 const sandboxUrlGiven = values["sandbox-url"] === undefined
   ? undefined
   : await sandboxUrlArgument(SCRIPT, values["sandbox-url"]);
@@ -223,15 +211,13 @@ const pollMs = values["poll-ms"]
   : sandboxUrl
   ? 300
   : 2_000;
-await Deno.mkdir(out, { recursive: true });
-if (!holdsRun) {
-  await Deno.writeTextFile(
-    `${out}/run.json`,
-    JSON.stringify({ run: runName, grid, mode: values.mode, platform: apex.http.baseUrl.href }) +
-      "\n",
-  );
-}
-await Deno.writeTextFile(latestFile, `${runName}\n`);
+const run = await runFolder(values.out, {
+  name: values.run,
+  resume: values.resume || values["new-table"],
+}).catch((
+  error,
+) => usage(`--run: ${error.message}; pass --resume to continue it, or choose another --run`));
+const out = run.path, runName = run.name;
 console.log(
   `${tiles.length} tiles (${grid}) around ${place.text}; ${where}; results in ${out}`,
 );

@@ -88,6 +88,8 @@ interface Placed {
   pixels?: Pixels[];
   /** Its pixels could not be read. */
   broken?: boolean;
+  /** The tile row `pixels` starts at (aligned tiles hold only the rows of the current strip). */
+  pixelRow?: number;
 }
 
 function widest(types: DataType[]): DataType {
@@ -235,7 +237,13 @@ export async function writeMosaic(
       for (const t of placed) {
         if (t.broken || t.row1 <= y0 || t.row0 >= y0 + rows) continue;
         try {
-          t.pixels ??= await t.info.read();
+          if (t.aligned) {
+            // Only the rows this strip needs: memory holds a strip of each tile, not the tile.
+            const from = Math.max(y0, t.row0) - t.aligned[1],
+              to = Math.min(y0 + rows, t.row1) - t.aligned[1];
+            t.pixels = await t.info.readRows(from, to);
+            t.pixelRow = from;
+          } else t.pixels ??= await t.info.read();
         } catch (e) {
           // Its header read, its pixels do not: skipped before any of them is painted.
           t.broken = true;
@@ -244,7 +252,7 @@ export async function writeMosaic(
         }
         paint(t, out, y0, rows, width, [w, n], resolution, crs);
       }
-      for (const t of placed) if (t.row1 <= y0 + rows) t.pixels = undefined;
+      for (const t of placed) if (t.aligned || t.row1 <= y0 + rows) t.pixels = undefined;
       await writer.writeRows(out);
       options.onProgress?.(y0 + rows, height);
     }
@@ -296,10 +304,11 @@ function paint(
   if (t.aligned) {
     const [dc, dr] = t.aligned;
     const c0 = Math.max(0, dc), c1 = Math.min(width, dc + sw);
+    const base = t.pixelRow ?? 0;
     for (let y = first; y < last; y++) {
       const sr = y - dr;
       if (sr < 0 || sr >= sh) continue;
-      const o = (y - y0) * width, i = sr * sw - dc;
+      const o = (y - y0) * width, i = (sr - base) * sw - dc;
       const lead = src[0];
       for (let c = c0; c < c1; c++) {
         const v = lead[i + c];

@@ -106,15 +106,20 @@ async function tileLayout(image: GeoTIFFImage): Promise<TileLayout | undefined> 
  * zlib and whole-row copies: several times faster than geotiff.js's pixel-by-pixel assembly,
  * which a mosaic of thousands of tiles feels.
  */
-function readTiles(path: string, layout: TileLayout, type: DataType): Pixels[] {
+function readTiles(
+  path: string,
+  layout: TileLayout,
+  type: DataType,
+  [r0, r1]: [number, number] = [0, layout.height],
+): Pixels[] {
   const { width, height, tileWidth: tw, tileHeight: th, bands, compression, predictor } = layout;
   const across = Math.ceil(width / tw), down = Math.ceil(height / th);
   const Type = ARRAY_OF[type];
   const size = Type.BYTES_PER_ELEMENT;
-  const out = Array.from({ length: bands }, () => new Type(width * height));
+  const out = Array.from({ length: bands }, () => new Type(width * (r1 - r0)));
   using file = Deno.openSync(path);
   for (let b = 0; b < bands; b++) {
-    for (let ty = 0; ty < down; ty++) {
+    for (let ty = Math.floor(r0 / th); ty < Math.min(down, Math.ceil(r1 / th)); ty++) {
       for (let tx = 0; tx < across; tx++) {
         const k = b * across * down + ty * across + tx;
         const length = Number(layout.counts[k]);
@@ -138,10 +143,11 @@ function readTiles(path: string, layout: TileLayout, type: DataType): Pixels[] {
           tile = predictor === 1 ? bytes : unpredict(bytes, predictor, size, tw, th);
         }
         const values = new Type(tile.buffer as ArrayBuffer, tile.byteOffset, tw * th);
-        for (let y = 0; y < rows; y++) {
+        const y0 = Math.max(0, r0 - ty * th), y1 = Math.min(rows, r1 - ty * th);
+        for (let y = y0; y < y1; y++) {
           out[b].set(
             values.subarray(y * tw, y * tw + cols) as never,
-            (ty * th + y) * width + tx * tw,
+            (ty * th + y - r0) * width + tx * tw,
           );
         }
       }
@@ -264,6 +270,11 @@ export interface RasterInfo {
   levels: number;
   /** Reads every band of the full resolution (or of `window`: `[x0, y0, x1, y1]`). */
   read(window?: [number, number, number, number]): Promise<Pixels[]>;
+  /**
+   * Reads every band of the full-width rows `[first, end)`; of a local tiled file, only the
+   * internal tiles those rows touch.
+   */
+  readRows(first: number, end: number): Promise<Pixels[]>;
 }
 
 function dataTypeFrom(format: number, bits: number, source: string): DataType {
@@ -308,7 +319,7 @@ export async function rasterInfo(
     const dataType = dataTypeFrom(image.getSampleFormat(0) ?? 1, image.getBitsPerSample(0), name);
     const local = typeof source === "string" && !/^https?:\/\//.test(source);
     const layout = local ? await tileLayout(image) : undefined;
-    return {
+    const info: RasterInfo = {
       source: name,
       width,
       height,
@@ -319,6 +330,24 @@ export async function rasterInfo(
       resolution: [(bbox[2] - bbox[0]) / width, (bbox[3] - bbox[1]) / height],
       nodata: nodata ?? undefined,
       levels: await tiff.getImageCount(),
+      readRows(first, end) {
+        if (layout) {
+          try {
+            return Promise.resolve(readTiles(source as string, layout, dataType, [first, end]));
+          } catch (e) {
+            return Promise.reject(
+              new RasterError(
+                `${name}: its pixels cannot be read (${(e as Error).message})`,
+                name,
+                {
+                  cause: e,
+                },
+              ),
+            );
+          }
+        }
+        return info.read([0, first, width, end]);
+      },
       // Opened again to read: a mosaic of thousands of tiles keeps no file open in between.
       async read(window) {
         try {
@@ -340,6 +369,7 @@ export async function rasterInfo(
         }
       },
     };
+    return info;
   } finally {
     await tiff.close();
   }

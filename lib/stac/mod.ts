@@ -16,4 +16,6 @@ export {
   writeStac,
 } from "./build.ts";
 export { type RunData, type RunDataOptions, writeRunData } from "./run_data.ts";
+export { type RunFolder, runFolder, type RunFolderOptions } from "./run_folder.ts";
+export { searchStac, type StacSearch } from "./search.ts";
 export { PublishError, type PublishOptions, type PublishResult, publishStac } from "./publish.ts";
