@@ -13,6 +13,7 @@ import {
   mapFigure,
   parseAoi,
   readFeatures,
+  runFolder,
   type ScenarioRequest,
   unzipTo,
 } from "../mod.ts";
@@ -28,7 +29,9 @@ Without credentials it runs against the embedded sandbox.
                      (default: the tutorial's, near Sophia Antipolis)
   --crs N            output CRS: 3857 (default) or 4326
   --formats LIST     vector formats (default shapefile,geopackage,geojson)
-  --out DIR          where results go (default out/beod); each scenario gets its own folder
+  --out DIR          where runs go (default out/beod): each run gets a folder of its
+                     own (DIR/RUN), each scenario a folder in it
+  --run NAME         the run's folder name (default: a new one from the time)
   --sandbox          run against the embedded sandbox even when credentials are set
   --sandbox-url URL  run against a sandbox that is already running
   -h, --help         this text
@@ -42,6 +45,7 @@ const values = parseCli(SCRIPT, {
   crs: { type: "string", default: "3857" },
   formats: { type: "string", default: "shapefile,geopackage,geojson" },
   out: { type: "string", default: "out/beod" },
+  run: { type: "string" },
   sandbox: { type: "boolean", default: false },
   "sandbox-url": { type: "string" },
 });
@@ -51,6 +55,9 @@ const SOPHIA = "POLYGON (( 6.9526850935291 43.6127384923652, 6.94943181004093 43
   "6.9526850935291 43.6127384923652 ))";
 const crs = Number(values.crs);
 if (crs !== 3857 && crs !== 4326) usage(`--crs "${values.crs}": use 3857 or 4326`);
+if (values.run !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(values.run)) {
+  usage(`--run "${values.run}": use letters, digits, "-", "_" and "." (it names a folder)`);
+}
 const aoi = values.aoi ? await aoiArgument(SCRIPT, "aoi", values.aoi) : parseAoi(SOPHIA);
 const place = describePlace(aoi);
 if (place.warning) console.error(`warning: --aoi: ${place.warning}`);
@@ -100,7 +107,8 @@ try {
   if (last?.raw !== "SUCCESSFUL") {
     throw new Error(`the scenario ended ${last?.raw}: ${last?.message ?? "no details"}`);
   }
-  const dir = `${values.out}/scenario-${scenario.id}`;
+  const run = await runFolder(values.out, { name: values.run });
+  const dir = `${run.path}/scenario-${scenario.id}`;
   const files = await scenario.download(dir);
   console.log(`Downloaded ${files.length} file(s) to ${dir}.`);
   const zip = files.find((f) => f.path.endsWith(".zip"));

@@ -36,7 +36,8 @@ Deno.test("scripts/beod_extract.ts runs the extraction tutorial and draws the la
   const r = await script(["scripts/beod_extract.ts", "--out", dir.path]);
   assert.equal(r.code, 0, r.out);
   assert.match(r.out, /Unzipped \d+ files/);
-  assert.ok((await Deno.stat(`${dir.path}/scenario-1/map.svg`)).size > 1000);
+  const run = (await Deno.readTextFile(`${dir.path}/latest-run.txt`)).trim();
+  assert.ok((await Deno.stat(`${dir.path}/${run}/scenario-1/map.svg`)).size > 1000);
 });
 
 Deno.test("scripts refuse bad arguments with the option and the fix, before doing anything", async () => {
