@@ -35,6 +35,7 @@ import {
   readRaster,
   runFolder,
   summaryText,
+  toWkt,
   writeRunData,
 } from "../mod.ts";
 
@@ -526,10 +527,20 @@ try {
     const text = v === undefined ? "" : String(v);
     return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
   };
-  const csv = ["tile,job_id,status,reason,seconds,attempts,file,west,south,east,north"].concat(
+  // A WKT column, so that QGIS, GDAL and geopandas read the table as a layer of tiles.
+  const csv = ["tile,job_id,status,reason,seconds,attempts,file,west,south,east,north,wkt"].concat(
     finalTiles.map((t) =>
-      [t.key, t.jobId, t.status, t.reason, t.seconds, t.attempts, t.file, ...bboxOf(t.geometry)]
-        .map(cell).join(",")
+      [
+        t.key,
+        t.jobId,
+        t.status,
+        t.reason,
+        t.seconds,
+        t.attempts,
+        t.file,
+        ...bboxOf(t.geometry),
+        toWkt(t.geometry),
+      ].map(cell).join(",")
     ),
   ).join("\n") + "\n";
   await Deno.writeTextFile(`${out}/jobs.csv`, csv);

@@ -111,9 +111,10 @@ function memorySink(): LevelSink {
       sink.size += bytes.length;
       return Promise.resolve();
     },
-    async copyTo(out) {
+    copyTo(out) {
       if (Array.isArray(out)) out.push(...chunks);
       else for (const c of chunks) writeAllSync(out, c);
+      return Promise.resolve();
     },
     close: () => Promise.resolve(),
   };
@@ -259,6 +260,7 @@ function halveInto(
  * ```
  */
 export class CogWriter {
+  /** What the COG holds and how it is laid out. */
   readonly options: Readonly<CogOptions>;
   readonly #path?: string;
   readonly #tile: number;

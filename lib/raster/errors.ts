@@ -16,10 +16,12 @@
  * ```
  */
 export class RasterError extends Error {
+  /** Always `"RasterError"`. */
   override name = "RasterError";
   /** The file (or URL) it is about. */
   readonly file: string;
 
+  /** An error about `file`; the message names it and the fix. */
   constructor(message: string, file: string, options?: ErrorOptions) {
     super(message, options);
     this.file = file;

@@ -29,7 +29,7 @@ import { RasterError } from "./errors.ts";
 import { type RasterInfo, rasterInfo } from "./read.ts";
 import { pixelMapper, transformBBox } from "./warp.ts";
 
-type BBox = [number, number, number, number];
+import type { BBox } from "../geo/types.ts";
 
 /** Options of {@linkcode writeMosaic}. */
 export interface MosaicOptions {
@@ -57,15 +57,21 @@ export interface MosaicResult {
   path: string;
   /** The VRT, when one was written. */
   vrt?: string;
+  /** The mosaic's CRS, `EPSG:NNNN`. */
   crs: string;
+  /** Pixels per row. */
   width: number;
+  /** Rows. */
   height: number;
   /** `[west, south, east, north]` in `crs` units. */
   bbox: BBox;
   /** Pixel size in CRS units. */
   resolution: number;
+  /** Sample type. */
   dataType: DataType;
+  /** Bands. */
   bands: number;
+  /** The no-data value, when there is one. */
   nodata?: number;
   /** Bytes of the COG. */
   size: number;

@@ -9,7 +9,7 @@
 import { projection } from "../geo/projection.ts";
 import type { RasterData } from "./read.ts";
 
-type BBox = [number, number, number, number];
+import type { BBox } from "../geo/types.ts";
 
 /** Output pixels between exactly projected lattice nodes. */
 const NODE = 16;
@@ -20,7 +20,17 @@ export interface ReprojectOptions {
   maxSide?: number;
 }
 
-/** The extent of `bbox` (in `from`) in `to`, from points along its edges. */
+/**
+ * The extent of `bbox` (in `from`) in `to`, from points along its edges.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { transformBBox } from "./warp.ts";
+ * const [w, , e] = transformBBox([16, 48, 17, 49], "EPSG:4326", "EPSG:32633");
+ * assert.ok(w > 500_000 && e > w);
+ * ```
+ */
 export function transformBBox(bbox: BBox, from: string, to: string): BBox {
   const src = projection(from), dst = projection(to);
   const xs: number[] = [], ys: number[] = [];

@@ -14,7 +14,7 @@ import { rasterInfo } from "../raster/read.ts";
 import { transformBBox } from "../raster/warp.ts";
 import { projection } from "../geo/projection.ts";
 
-type BBox = [number, number, number, number];
+import type { BBox } from "../geo/types.ts";
 /** A JSON object. */
 export type Json = Record<string, unknown>;
 
@@ -53,9 +53,13 @@ export interface StacTile {
 
 /** A provider, as STAC has it. */
 export interface StacProvider {
+  /** The organisation's name. */
   name: string;
+  /** What it did. */
   roles?: Array<"licensor" | "producer" | "processor" | "host">;
+  /** Its home page. */
   url?: string;
+  /** More about it. */
   description?: string;
 }
 
@@ -63,18 +67,23 @@ export interface StacProvider {
 export interface RunStacInput {
   /** The Collection id (letters, digits, `-`, `_`, `.`). */
   id: string;
+  /** A short title. Default: the id. */
   title?: string;
+  /** What the run is. Default: a sentence naming the id. */
   description?: string;
   /** The folder `collection.json` will be written to; hrefs are relative to it. */
   folder: string;
+  /** The finished tiles, one Item each. */
   tiles: StacTile[];
   /** The run's mosaic, added as Collection assets. */
   mosaic?: MosaicResult;
   /** The time of the whole run's data, when the tiles do not say. */
   interval?: [string, string];
+  /** Who made, processed and hosts the data. */
   providers?: StacProvider[];
   /** SPDX id or `proprietary`. @default "proprietary" */
   license?: string;
+  /** Words to find the Collection by. */
   keywords?: string[];
   /** Marks every document as made from the eojobs sandbox's synthetic data. */
   synthetic?: boolean;
@@ -82,6 +91,7 @@ export interface RunStacInput {
 
 /** A Collection and its Items, with the relative path each is written to. */
 export interface RunStac {
+  /** The Collection. */
   collection: Json;
   /** Items by their path relative to the folder (`items/<id>.json`). */
   items: Map<string, Json>;

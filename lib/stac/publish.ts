@@ -37,6 +37,7 @@ export interface PublishOptions {
 export interface PublishResult {
   /** The Collection's URL in the catalogue. */
   url: string;
+  /** Whether the Collection was created or updated. */
   collection: "created" | "updated";
   /** Items created and updated. */
   items: { created: number; updated: number };
@@ -55,12 +56,14 @@ export interface PublishResult {
  * ```
  */
 export class PublishError extends Error {
+  /** Always `"PublishError"`. */
   override name = "PublishError";
   /** The Collection or Item (or asset file) it is about. */
   readonly document: string;
   /** The HTTP status, when there was one. */
   readonly status?: number;
 
+  /** A refusal of `document`, with the HTTP status when there was one. */
   constructor(message: string, document: string, status?: number, options?: ErrorOptions) {
     super(message, options);
     this.document = document;

@@ -14,7 +14,9 @@ export interface RunDataOptions {
   folder: string;
   /** The Collection id; also names the run. */
   id: string;
+  /** A short title. Default: the id. */
   title?: string;
+  /** What the run is. */
   description?: string;
   /** The finished tiles. */
   tiles: StacTile[];
@@ -24,8 +26,11 @@ export interface RunDataOptions {
   stac?: boolean;
   /** The time the data cover. */
   interval?: [string, string];
+  /** Who made, processed and hosts the data. */
   providers?: StacProvider[];
+  /** SPDX id or `proprietary`. @default "proprietary" */
   license?: string;
+  /** Words to find the Collection by. */
   keywords?: string[];
   /** The data come from the eojobs sandbox: every file and document says so. */
   synthetic?: boolean;
@@ -33,6 +38,7 @@ export interface RunDataOptions {
 
 /** What {@linkcode writeRunData} wrote. */
 export interface RunData {
+  /** The mosaic written, unless skipped or no tile finished. */
   mosaic?: MosaicResult;
   /** The Collection's path. */
   collection?: string;

@@ -10,7 +10,9 @@ import type { Json } from "./build.ts";
 
 /** What to search for. */
 export interface StacSearch {
+  /** Only Items of these Collections. */
   collections?: string[];
+  /** Only these Item ids. */
   ids?: string[];
   /** `[west, south, east, north]` in degrees. */
   bbox?: [number, number, number, number];
@@ -20,6 +22,7 @@ export interface StacSearch {
   limit?: number;
   /** A bearer token, for catalogues that want one to read. */
   auth?: TokenSource;
+  /** Aborts the search. */
   signal?: AbortSignal;
 }
 

@@ -4,8 +4,7 @@
  *
  * @module
  */
-import Ajv from "npm:ajv@8.20.0";
-import addFormats from "npm:ajv-formats@3.0.1";
+import { addFormats, Ajv } from "../deps/ajv.ts";
 
 const ROOT = new URL("../../../shared/reference/stac-schemas/", import.meta.url);
 

@@ -28,7 +28,7 @@ export const CATALOGUE_REALM = "apex";
 export const PUBLISHER_CLIENT = { id: "apex-catalogue-publisher", secret: "sandbox-publisher" };
 
 type Json = Record<string, unknown>;
-type BBox = [number, number, number, number];
+import type { BBox } from "../../geo/types.ts";
 
 const CONFORMANCE = [
   "https://api.stacspec.org/v1.0.0/core",
