@@ -10,30 +10,11 @@
  */
 import { deflateSync } from "node:zlib";
 import { epsgCode, projection } from "../geo/projection.ts";
+import { ARRAYS, type DataType, dataTypeOf, type Pixels, pixelsOf } from "./_pixels.ts";
 import { ASCII, DOUBLE, type Entry, geoKeys, ifdSize, LONG, LONG8, SHORT } from "./_tiff.ts";
+
+export { type DataType, dataTypeOf, type Pixels, pixelsOf };
 import { writeHeader, writeIfd } from "./_tiff.ts";
-
-/** Pixel arrays a COG can hold. */
-export type Pixels =
-  | Uint8Array
-  | Int8Array
-  | Uint16Array
-  | Int16Array
-  | Uint32Array
-  | Int32Array
-  | Float32Array
-  | Float64Array;
-
-/** Sample types, by GDAL's names in lower case. */
-export type DataType =
-  | "uint8"
-  | "int8"
-  | "uint16"
-  | "int16"
-  | "uint32"
-  | "int32"
-  | "float32"
-  | "float64";
 
 /** How overviews are made from the level above. */
 export type OverviewResampling = "nearest" | "average" | "max";
@@ -68,30 +49,6 @@ export interface CogOptions {
   metadata?: Record<string, string>;
   /** fsync the file before it is renamed into place. @default false */
   durable?: boolean;
-}
-
-const ARRAYS = {
-  uint8: Uint8Array,
-  int8: Int8Array,
-  uint16: Uint16Array,
-  int16: Int16Array,
-  uint32: Uint32Array,
-  int32: Int32Array,
-  float32: Float32Array,
-  float64: Float64Array,
-} as const;
-
-/** The sample type of a pixel array. */
-export function dataTypeOf(pixels: Pixels): DataType {
-  for (const [name, Type] of Object.entries(ARRAYS)) {
-    if (pixels instanceof Type) return name as DataType;
-  }
-  throw new TypeError("pixels: use a typed array (Uint8Array, Int16Array, Float32Array, ...)");
-}
-
-/** A new pixel array of `type` and `length`. */
-export function pixelsOf(type: DataType, length: number): Pixels {
-  return new ARRAYS[type](length);
 }
 
 /** Where one level's compressed tiles go until the file is put together. */

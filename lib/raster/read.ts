@@ -16,7 +16,7 @@ import {
   type GeoTIFFImage,
 } from "../deps/geotiff.ts";
 import { projection } from "../geo/projection.ts";
-import type { DataType, Pixels } from "./cog_writer.ts";
+import { ARRAYS, type DataType, type Pixels } from "./_pixels.ts";
 import { RasterError } from "./errors.ts";
 
 /** geotiff.js inflates DEFLATE tiles in JavaScript; the runtime's zlib is several times faster. */
@@ -114,7 +114,7 @@ function readTiles(
 ): Pixels[] {
   const { width, height, tileWidth: tw, tileHeight: th, bands, compression, predictor } = layout;
   const across = Math.ceil(width / tw), down = Math.ceil(height / th);
-  const Type = ARRAY_OF[type];
+  const Type = ARRAYS[type];
   const size = Type.BYTES_PER_ELEMENT;
   const out = Array.from({ length: bands }, () => new Type(width * (r1 - r0)));
   using file = Deno.openSync(path);
@@ -156,16 +156,14 @@ function readTiles(
   return out;
 }
 
-const ARRAY_OF = {
-  uint8: Uint8Array,
-  int8: Int8Array,
-  uint16: Uint16Array,
-  int16: Int16Array,
-  uint32: Uint32Array,
-  int32: Int32Array,
-  float32: Float32Array,
-  float64: Float64Array,
-} as const;
+/** Pixels that cannot be read, as one error naming the file. */
+function pixelError(name: string, e: unknown): RasterError {
+  return e instanceof RasterError
+    ? e
+    : new RasterError(`${name}: its pixels cannot be read (${(e as Error).message})`, name, {
+      cause: e,
+    });
+}
 
 /** One or more bands of a raster, in its own CRS. */
 export interface RasterData {
@@ -335,15 +333,7 @@ export async function rasterInfo(
           try {
             return Promise.resolve(readTiles(source as string, layout, dataType, [first, end]));
           } catch (e) {
-            return Promise.reject(
-              new RasterError(
-                `${name}: its pixels cannot be read (${(e as Error).message})`,
-                name,
-                {
-                  cause: e,
-                },
-              ),
-            );
+            return Promise.reject(pixelError(name, e));
           }
         }
         return info.read([0, first, width, end]);
@@ -360,12 +350,7 @@ export async function rasterInfo(
             await again.close();
           }
         } catch (e) {
-          if (e instanceof RasterError) throw e;
-          throw new RasterError(
-            `${name}: its pixels cannot be read (${(e as Error).message})`,
-            name,
-            { cause: e },
-          );
+          throw pixelError(name, e);
         }
       },
     };
@@ -438,9 +423,7 @@ export async function readRaster(
         number
       >[];
     } catch (e) {
-      throw new RasterError(`${name}: its pixels cannot be read (${(e as Error).message})`, name, {
-        cause: e,
-      });
+      throw pixelError(name, e);
     }
     const nodata = full.getGDALNoData();
     return {

@@ -6,6 +6,7 @@
  * @module
  */
 import { projection } from "../../geo/projection.ts";
+import { pixelMapper } from "../../raster/warp.ts";
 
 type BBox = [number, number, number, number];
 
@@ -20,10 +21,6 @@ export interface SampleGrid {
   /** The longitude and latitude of pixel `(x, y)`'s centre. */
   lonLat(x: number, y: number): [number, number];
 }
-
-/** Inverse projections are interpolated between nodes this many pixels apart: exact to well
- * under a pixel over a tile, and fast enough for a million pixels. */
-const NODE = 16;
 
 /**
  * The grid over a lon/lat `bbox` in `crs`: `pixel` CRS units a side (growing when a side would
@@ -63,25 +60,7 @@ export function sampleGrid(bbox: BBox, crs: string, pixel: number, maxSide = 102
   [x0, y0] = [Math.floor(x0 / step) * step, Math.floor(y0 / step) * step];
   [x1, y1] = [Math.ceil(x1 / step) * step, Math.ceil(y1 / step) * step];
   const width = Math.round((x1 - x0) / step), height = Math.round((y1 - y0) / step);
-  const across = Math.ceil(width / NODE) + 1, down = Math.ceil(height / NODE) + 1;
-  const nodes = new Float64Array(across * down * 2);
-  for (let j = 0; j < down; j++) {
-    for (let i = 0; i < across; i++) {
-      const [lon, lat] = proj.inverse([x0 + i * NODE * step, y1 - j * NODE * step]);
-      nodes[(j * across + i) * 2] = lon;
-      nodes[(j * across + i) * 2 + 1] = lat;
-    }
-  }
-  const lonLat = (x: number, y: number): [number, number] => {
-    const fx = (x + 0.5) / NODE, fy = (y + 0.5) / NODE;
-    const i = Math.min(across - 2, Math.floor(fx)), j = Math.min(down - 2, Math.floor(fy));
-    const u = fx - i, v = fy - j;
-    const at = (a: number, b: number, k: number) => nodes[(b * across + a) * 2 + k];
-    const mix = (k: number) =>
-      (1 - v) * ((1 - u) * at(i, j, k) + u * at(i + 1, j, k)) +
-      v * ((1 - u) * at(i, j + 1, k) + u * at(i + 1, j + 1, k));
-    return [mix(0), mix(1)];
-  };
+  const lonLat = pixelMapper("EPSG:4326", proj.crs, [x0, y1], [step, step], width, height);
   return { width, height, bbox: [x0, y0, x1, y1], crs: proj.crs, lonLat };
 }
 
