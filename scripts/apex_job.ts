@@ -5,7 +5,7 @@
  * @module
  */
 import { apexFromCli } from "./apex_cli.ts";
-import { parseCli, sandboxUrlArgument, usage as exitWith } from "./cli.ts";
+import { parseCli, runArgument, sandboxUrlArgument, usage as exitWith } from "./cli.ts";
 import {
   type BaseJobRequest,
   describePlace,
@@ -15,6 +15,7 @@ import {
   mapFigure,
   pathInside,
   readRaster,
+  runFolder,
 } from "../mod.ts";
 
 const HELP = `Usage: npx --yes deno@2.9.6 run -A scripts/apex_job.ts [options]
@@ -28,7 +29,9 @@ draws it. Without credentials it runs against the embedded sandbox.
   --sign-in FLOW       sign in to the real service: browser or device
   --bbox W,S,E,N       area (default 12,41,13,42, the tutorial's)
   --format F           gtiff (default) or geojson
-  --out DIR            where files go (default out/apex_job)
+  --out DIR            where runs go (default out/apex_job): each run gets a
+                       folder of its own, DIR/RUN
+  --run NAME           the run's folder name (default: a new one from the time)
   -h, --help           this text`;
 
 const SCRIPT = { name: "apex_job", help: HELP };
@@ -41,7 +44,9 @@ const values = parseCli(SCRIPT, {
   bbox: { type: "string", default: "12,41,13,42" },
   format: { type: "string", default: "gtiff" },
   out: { type: "string", default: "out/apex_job" },
+  run: { type: "string" },
 });
+runArgument(SCRIPT, values.run);
 const bbox = values.bbox.split(",").map(Number);
 if (
   bbox.length !== 4 || bbox.some((v) => !Number.isFinite(v)) || bbox[0] >= bbox[2] ||
@@ -100,8 +105,9 @@ try {
   }
   line.done();
   const collection = await job.results();
+  const { path: out } = await runFolder(values.out, { name: values.run });
   for (const [name, asset] of Object.entries(collection.assets ?? {})) {
-    const saved = await downloadFile(asset.href, pathInside(values.out, name, "STAC asset key"), {
+    const saved = await downloadFile(asset.href, pathInside(out, name, "STAC asset key"), {
       size: asset["file:size"] as number | undefined,
     });
     console.log(`Downloaded ${saved.path} (${saved.bytes} bytes).`);
@@ -114,8 +120,8 @@ try {
         aoi: { type: "Polygon", coordinates: [[[w, s], [e, s], [e, n], [w, n], [w, s]]] },
       });
       console.log(
-        `Map: ${await figure.save(`${values.out}/map.svg`)}, ${await figure.save(
-          `${values.out}/map.html`,
+        `Map: ${await figure.save(`${out}/map.svg`)}, ${await figure.save(
+          `${out}/map.html`,
         )}`,
       );
     }

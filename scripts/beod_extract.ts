@@ -18,7 +18,13 @@ import {
   unzipTo,
 } from "../mod.ts";
 
-import { aoiArgument, parseCli, sandboxUrlArgument, usage as exitWith } from "./cli.ts";
+import {
+  aoiArgument,
+  parseCli,
+  runArgument,
+  sandboxUrlArgument,
+  usage as exitWith,
+} from "./cli.ts";
 
 const HELP = `Usage: npx --yes deno@2.9.6 run -A scripts/beod_extract.ts [options]
 
@@ -55,9 +61,7 @@ const SOPHIA = "POLYGON (( 6.9526850935291 43.6127384923652, 6.94943181004093 43
   "6.9526850935291 43.6127384923652 ))";
 const crs = Number(values.crs);
 if (crs !== 3857 && crs !== 4326) usage(`--crs "${values.crs}": use 3857 or 4326`);
-if (values.run !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(values.run)) {
-  usage(`--run "${values.run}": use letters, digits, "-", "_" and "." (it names a folder)`);
-}
+runArgument(SCRIPT, values.run);
 const aoi = values.aoi ? await aoiArgument(SCRIPT, "aoi", values.aoi) : parseAoi(SOPHIA);
 const place = describePlace(aoi);
 if (place.warning) console.error(`warning: --aoi: ${place.warning}`);

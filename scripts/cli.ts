@@ -93,6 +93,14 @@ export function wholeNumber(script: Script, flag: string, text: string, min = 1)
   return n;
 }
 
+/** A `--run` name, checked up front: it names a folder, so it may hold no path or odd character. */
+export function runArgument(script: Script, text: string | undefined): string | undefined {
+  if (text !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(text)) {
+    usage(script, `--run "${text}": use letters, digits, "-", "_" and "." (it names a folder)`);
+  }
+  return text;
+}
+
 /**
  * The area a flag names: WKT or GeoJSON text given inline, or a file holding either. Any problem
  * is a one-line exit naming the flag.

@@ -9,6 +9,7 @@ import { apexFromCli } from "./apex_cli.ts";
 import {
   aoiArgument,
   parseCli,
+  runArgument,
   sandboxUrlArgument,
   usage as exitWith,
   wholeNumber,
@@ -133,9 +134,7 @@ if (values["new-table"] && values.resume) usage("--new-table and --resume exclud
 if (values.mode !== "manager" && values.mode !== "task") {
   usage(`--mode "${values.mode}": use manager or task`);
 }
-if (values.run !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(values.run)) {
-  usage(`--run "${values.run}": use letters, digits, "-", "_" and "." (it names a folder)`);
-}
+runArgument(SCRIPT, values.run);
 if (values["mosaic-crs"] !== undefined) {
   try {
     projection(values["mosaic-crs"]);

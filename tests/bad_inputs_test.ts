@@ -288,6 +288,18 @@ function flagCases(
   ) => ["scripts/beod_extract.ts", "--sandbox-url", sandboxUrl, "--out", `${dir}/b`, ...args];
   return [
     ["unknown flag", up("--nope"), /unknown option --nope/],
+    [
+      "run name with a path",
+      up("--run", "../elsewhere"),
+      /--run "\.\.\/elsewhere": use letters, digits/,
+    ],
+    ["mosaic CRS unknown", up("--mosaic-crs", "EPSG:1"), /--mosaic-crs EPSG:1 is not known/],
+    [
+      "publish to no URL",
+      up("--publish", "catalogue"),
+      /--publish "catalogue": give the STAC API's URL/,
+    ],
+    ["beod run name", beod("--run", "a/b"), /--run "a\/b": use letters, digits/],
     ["flag without its value", up("--aoi"), /--aoi needs a value/],
     [
       "concurrency 0",

@@ -26,8 +26,9 @@ Deno.test("scripts/apex_job.ts runs the first-job tutorial against the embedded 
     r.out,
     /Using the embedded sandbox at http:\/\/127\.0\.0\.1:\d+ \(no credentials given\)/,
   );
+  const run = (await Deno.readTextFile(`${dir.path}/latest-run.txt`)).trim();
   for (const f of ["openEO.tif", "map.svg", "map.html"]) {
-    assert.ok((await Deno.stat(`${dir.path}/${f}`)).size > 0, f);
+    assert.ok((await Deno.stat(`${dir.path}/${run}/${f}`)).size > 0, f);
   }
 });
 

@@ -222,3 +222,42 @@ Deno.test("stac: a catalogue or store that refuses is one line naming the docume
         .test(e.message),
   );
 });
+
+Deno.test("stac: a catalogue that refuses an update (409) or a document (422) names it and the fix", async () => {
+  await using dir = await tempDir();
+  const { sb, data } = await run(dir.path);
+  await using _ = sb;
+  const session = publisher(sb);
+  const options = {
+    catalog: `${sb.url}/stac/`,
+    auth: session,
+    store: { url: `${sb.url}/store/`, auth: session },
+  };
+  await publishStac(data.collection!, options);
+  // The twin takes updates; a catalogue that does not answers PUT with 409, another validates
+  // with 422 (FastAPI's own status) instead of stac-fastapi's 400.
+  const answering = (status: number, body: Json): typeof fetch => async (input, init) => {
+    const request = new Request(input, init);
+    const answer = await fetch(request);
+    if (request.method !== "PUT" || !request.url.includes("/items/")) return answer;
+    await answer.body?.cancel();
+    return Response.json(body, { status });
+  };
+  await assert.rejects(
+    publishStac(data.collection!, {
+      ...options,
+      fetch: answering(409, { code: "ConflictError", description: "Item exists and is locked" }),
+    }),
+    (e: PublishError) =>
+      e.status === 409 && /^item pv-run-1-tile-\d$/.test(e.document) &&
+      /the catalogue answered 409 \(.*\); it exists and could not be updated; delete it in the catalogue or choose another id/
+        .test(e.message),
+  );
+  await assert.rejects(
+    publishStac(data.collection!, {
+      ...options,
+      fetch: answering(422, { detail: [{ loc: ["body", "bbox"], msg: "Field required" }] }),
+    }),
+    (e: PublishError) => e.status === 422 && /validate it against the STAC schemas/.test(e.message),
+  );
+});
