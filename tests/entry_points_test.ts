@@ -56,3 +56,20 @@ Deno.test("core.ts loads neither plotting nor the sandbox", async () => {
   const npm = modules.map((m) => m.specifier).filter((s) => s.startsWith("npm:"));
   assert.ok(!npm.some((s) => /observablehq|linkedom|world-atlas|fflate/.test(s)), npm.join(", "));
 });
+
+Deno.test("mod.ts and plot.ts type-check from a script outside the repository with no deno.json", async () => {
+  await using dir = await tempDir();
+  const script = `${dir.path}/typed.ts`;
+  await Deno.writeTextFile(
+    script,
+    `import { mapFigure, type RasterData, readRaster, writeMosaic } from "${root}mod.ts";
+import { timeSeriesFigure } from "${root}plot.ts";
+const r: RasterData = await readRaster("x.tif");
+const f = await mapFigure({ rasters: [r] });
+console.log(f.svg.length, typeof timeSeriesFigure, typeof writeMosaic);
+`,
+  );
+  const { code, err } = await deno(["check", script], dir.path);
+  assert.equal(code, 0, err);
+  assert.doesNotMatch(err, /ERROR/);
+});

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * A small server-side DOM (linkedom) for Observable Plot, which needs a `document` in Deno.
  *

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * What makes a map readable in a report, drawn around and on top of a `mapFigure`: longitude and
  * latitude ticks with a light graticule, a scale bar, a locator inset (where on Earth the area

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * Maps with Observable Plot: tiles coloured by status, the AOI outline, raster results placed
  * on the map, a legend, tooltips, and a light offline background of country borders from

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * Time series from CSV outputs (Sen2Cube's single-line and one-line-per-polygon graphs) with
  * Observable Plot.
