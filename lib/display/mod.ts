@@ -4,3 +4,4 @@
  * @module
  */
 export * from "./live.ts";
+export * from "./synthetic.ts";

@@ -39,7 +39,11 @@ export function niceStep(span: number, count = 4): number {
 
 function degrees(v: number, step: number, pos: string, neg: string): string {
   const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9) + (step % 1 ? 1 : 0));
-  const text = Math.abs(v).toFixed(Math.min(decimals, 4)).replace(/\.?0+$/, "");
+  // Only zeros after a decimal point go: 10°E stays "10", 2.50° becomes "2.5".
+  const text = Math.abs(v).toFixed(Math.min(decimals, 4)).replace(/(\.\d*?)0+$/, "$1").replace(
+    /\.$/,
+    "",
+  );
   return v === 0 ? "0°" : `${text}°${v > 0 ? pos : neg}`;
 }
 
@@ -151,13 +155,21 @@ export function scaleBar(make: Make, project: Project, [w, s, e, n]: BBox, frame
   return g;
 }
 
+/** Width and height of the locator inset, in pixels. */
+export const LOCATOR_SIZE: [number, number] = [120, 84];
+
 /**
- * A locator inset at the top right: the countries around the area, and the area marked in red,
- * so a reader sees where on Earth the map is.
+ * A locator inset: the countries around the area, and the area marked in red, so a reader sees
+ * where on Earth the map is. `at` is its top-left corner (default: the frame's top right).
  */
-export function locator(make: Make, [w, s, e, n]: BBox, frame: Frame): Element {
-  const width = 120, height = 84;
-  const x = frame.right - width - 6, y = frame.top + 6;
+export function locator(
+  make: Make,
+  [w, s, e, n]: BBox,
+  frame: Frame,
+  at?: [number, number],
+): Element {
+  const [width, height] = LOCATOR_SIZE;
+  const [x, y] = at ?? [frame.right - width - 6, frame.top + 6];
   // The region shown: at least 24° wide, centred on the area.
   const cx = (w + e) / 2, cy = (s + n) / 2;
   const half = Math.max(12, (e - w) * 2, (n - s) * 2);

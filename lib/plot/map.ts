@@ -10,10 +10,12 @@ import * as Plot from "../deps/plot.ts";
 import { geoMercator } from "../deps/d3_geo.ts";
 import { countriesNear } from "./countries.ts";
 import {
+  type Frame,
   legend,
   type LegendEntry,
   legendRows,
   locator,
+  LOCATOR_SIZE,
   rowHeight,
   scaleBar,
   ticks,
@@ -32,6 +34,7 @@ import { Figure } from "./figure.ts";
 import { encodePng } from "./png.ts";
 import type { RasterData } from "./raster.ts";
 import { toLonLat } from "../raster/warp.ts";
+import { SYNTHETIC, syntheticData } from "../display/synthetic.ts";
 import type { Feature } from "../geo/features.ts";
 import { type AoiInput, parseAoi } from "../geo/aoi.ts";
 
@@ -86,6 +89,16 @@ export interface MapOptions {
   rasterLabel?: string;
   /** Draw the locator inset (where on Earth the area is). Default true. */
   locator?: boolean;
+  /**
+   * Fill opacity per status, 0 for outlines only (an outline-only layer leaves the tiles below it
+   * reachable for their tooltips). Default 0.08 for finished tiles, 0.35 for others.
+   */
+  tileFill?: Readonly<Record<string, number>>;
+  /**
+   * A note on where the data come from, in the corner under the map. Default: "synthetic data
+   * (eojobs sandbox)" when a raster says it is, or the embedded sandbox runs in this process.
+   */
+  source?: string;
 }
 
 /** A render transform that names a mark's group (`data-layer`), so later steps can find it. */
@@ -111,8 +124,31 @@ function signedArea(ring: Position[]): number {
  */
 export function forD3(geometry: AreaGeometry): AreaGeometry {
   const fix = (rings: Position[][]) =>
-    rings.map((ring, i) => ((signedArea(ring) > 0) === (i === 0) ? [...ring].reverse() : ring));
+    rings.map((ring, i) =>
+      densify((signedArea(ring) > 0) === (i === 0) ? [...ring].reverse() : ring)
+    );
   return fromPolygons(polygonsOf(geometry).map(fix));
+}
+
+/** Longest edge, in degrees, that d3 may draw as a great-circle arc. */
+const EDGE_DEGREES = 0.05;
+
+/**
+ * Points along every edge longer than {@linkcode EDGE_DEGREES}: d3 draws edges as great-circle
+ * arcs, which on a Mercator map bow away from the straight lines the grids are made of (a long
+ * AOI edge stood 6 px above its tiles).
+ */
+function densify(ring: Position[]): Position[] {
+  const out: Position[] = [];
+  for (let i = 0; i + 1 < ring.length; i++) {
+    const [a, b] = [ring[i], ring[i + 1]];
+    const n = Math.ceil(Math.max(Math.abs(b[0] - a[0]), Math.abs(b[1] - a[1])) / EDGE_DEGREES);
+    for (let k = 0; k < n; k++) {
+      out.push([a[0] + (b[0] - a[0]) * k / n, a[1] + (b[1] - a[1]) * k / n]);
+    }
+  }
+  out.push(ring[ring.length - 1]);
+  return out;
 }
 
 /** A raster value for a colour bar's end: short, without float noise. */
@@ -290,10 +326,34 @@ export async function mapFigure(options: MapOptions): Promise<Figure> {
   ];
   const width = options.width ?? 640;
   const top = options.title ? 34 : 10;
-  const left = 56, right = 10, axis = 20;
+  const left = 56, axis = 20;
   const frame = { type: "MultiPoint", coordinates: [[w, s], [e, s], [e, n], [w, n]] };
-  const probe = geoMercator().fitWidth(width - left - right, frame as never);
-  const [[, y0], [, y1]] = [probe([w, n])!, probe([e, s])!];
+  // Where the locator inset goes: a corner of the map that covers nothing drawn, else a margin
+  // of its own at the right, outside the map.
+  const drawn = [
+    ...tiles.map((t) => bboxOf(t.geometry)),
+    ...rasters.map((r) => r.bbox),
+    ...(options.layers ?? []).filter((l) => l.features.length).map((l) => featuresBBox(l.features)),
+  ];
+  const fitted = (right: number) => {
+    const probe = geoMercator().fitWidth(width - left - right, frame as never);
+    const origin = probe([w, n])!;
+    const place = (p: Position) => {
+      const [x, y] = probe(p)!;
+      return [x - origin[0], y - origin[1]] as [number, number];
+    };
+    return { place, height: place([e, s])[1], mapWidth: width - left - right };
+  };
+  let layout = fitted(10);
+  const corner = options.locator ?? true
+    ? insetCorner(
+      { left: 0, top: 0, right: layout.mapWidth, bottom: layout.height + 20 },
+      drawn.map((b) => pixelBox(layout.place, b)),
+    )
+    : undefined;
+  const right = (options.locator ?? true) && !corner ? LOCATOR_SIZE[0] + 16 : 10;
+  if (right !== 10) layout = fitted(right);
+  const [y0, y1] = [0, layout.height];
   const present = [...new Set(tiles.map((t) => t.status))];
   // One colour scale for all rasters, so that neighbouring tiles match at their seams.
   let domain: [number, number] | undefined;
@@ -388,12 +448,15 @@ export async function mapFigure(options: MapOptions): Promise<Figure> {
     Plot.geo(
       tileFeatures(tiles),
       {
-        fill: (f) => palette[f.properties.status] ?? "black",
-        fillOpacity: (
-          f,
-        ) => (f.properties.status === "finished" || f.properties.status === "succeeded"
-          ? 0.08
-          : 0.35),
+        fill: (f) =>
+          options.tileFill?.[f.properties.status] === 0
+            ? "none"
+            : palette[f.properties.status] ?? "black",
+        fillOpacity: (f) =>
+          options.tileFill?.[f.properties.status] ??
+            (f.properties.status === "finished" || f.properties.status === "succeeded"
+              ? 0.08
+              : 0.35),
         stroke: (f) => palette[f.properties.status] ?? "black",
         strokeWidth: 1.5,
         title: (f) => f.properties.label ?? f.properties.status,
@@ -464,7 +527,12 @@ export async function mapFigure(options: MapOptions): Promise<Figure> {
   const view: BBox = [w, s, e, n];
   svg.appendChild(ticks(make, project, view, mapArea));
   svg.appendChild(scaleBar(make, project, view, mapArea));
-  if (options.locator ?? true) svg.appendChild(locator(make, view, mapArea));
+  if (options.locator ?? true) {
+    const at: [number, number] = corner
+      ? [corner[0] + mapArea.left, corner[1] + mapArea.top]
+      : [width - LOCATOR_SIZE[0] - 6, mapArea.top];
+    svg.appendChild(locator(make, view, mapArea, at));
+  }
   svg.appendChild(legend(make, rows, 10, mapArea.bottom + axis + 10));
   svg.appendChild(
     make("text", {
@@ -473,7 +541,40 @@ export async function mapFigure(options: MapOptions): Promise<Figure> {
       "font-size": 9,
       fill: "#888",
       "text-anchor": "end",
-    }, "Borders: Natural Earth"),
+    }, ["Borders: Natural Earth", sourceNote(options.source, rasters)].filter(Boolean).join(" · ")),
   );
   return new Figure(svg.outerHTML, options.title);
+}
+
+/** The note on the data's source: the caller's, else "synthetic" for sandbox data. */
+function sourceNote(given: string | undefined, rasters: RasterData[]): string | undefined {
+  if (given !== undefined) return given || undefined;
+  const marked = rasters.find((r) => r.metadata?.SOURCE)?.metadata?.SOURCE;
+  return marked ?? (syntheticData() ? SYNTHETIC : undefined);
+}
+
+/** The pixel box of a lon/lat bbox on the map. */
+function pixelBox(place: (p: Position) => [number, number], [w, s, e, n]: BBox): BBox {
+  const a = place([w, n]), b = place([e, s]);
+  return [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[0], b[0]), Math.max(a[1], b[1])];
+}
+
+/**
+ * Where the locator inset covers nothing drawn: the first free corner of the frame (top right,
+ * top left, bottom right, bottom left), else none, so that it never hides a tile.
+ */
+function insetCorner(frame: Frame, drawnBoxes: BBox[]): [number, number] | undefined {
+  let drawn = drawnBoxes;
+  const [width, height] = LOCATOR_SIZE;
+  const corners: Array<[number, number]> = [
+    [frame.right - width - 6, frame.top + 6],
+    [frame.left + 6, frame.top + 6],
+    [frame.right - width - 6, frame.bottom - height - 26],
+    [frame.left + 6, frame.bottom - height - 26],
+  ];
+  // The scale bar sits in the bottom-left corner; the inset keeps clear of it too.
+  drawn = [...drawn, [frame.left, frame.bottom - 40, frame.left + 160, frame.bottom]];
+  return corners.find(([x, y]) =>
+    !drawn.some((b) => b[0] < x + width && b[2] > x && b[1] < y + height && b[3] > y)
+  );
 }

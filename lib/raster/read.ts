@@ -156,6 +156,12 @@ function readTiles(
   return out;
 }
 
+/** The image's GDAL metadata items, or undefined when it has none. */
+async function gdalMetadata(image: GeoTIFFImage): Promise<Record<string, string> | undefined> {
+  const items = await image.getGDALMetadata() as Record<string, string> | null;
+  return items && Object.keys(items).length > 0 ? items : undefined;
+}
+
 /** Pixels that cannot be read, as one error naming the file. */
 function pixelError(name: string, e: unknown): RasterError {
   return e instanceof RasterError
@@ -187,6 +193,8 @@ export interface RasterData {
   level: number;
   /** Where it was read from, for messages. */
   source?: string;
+  /** The file's GDAL metadata items (`SOURCE`, say), if it has any. */
+  metadata?: Record<string, string>;
 }
 
 /** Options of {@linkcode readRaster}. */
@@ -437,6 +445,7 @@ export async function readRaster(
       resolution: [(bbox[2] - bbox[0]) / image.getWidth(), (bbox[3] - bbox[1]) / image.getHeight()],
       level,
       source: name,
+      metadata: await gdalMetadata(full),
     };
   } finally {
     await tiff.close();

@@ -148,6 +148,7 @@ export function reproject(
     resolution: pixel,
     level: raster.level,
     source: raster.source,
+    metadata: raster.metadata,
   };
 }
 

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { markSyntheticData } from "../display/synthetic.ts";
 import { allPlatforms } from "./platforms.ts";
 import { type Sandbox, type SandboxOptions, startSandbox } from "./server.ts";
 
@@ -24,9 +25,12 @@ let running: Promise<Sandbox> | undefined;
 export function embeddedSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   running ??= startSandbox({ timeScale: 0.02, mounts: allPlatforms, ...options }).then(
     (sandbox) => {
+      // What this process shows from now on is made up, and its figures must say so.
+      markSyntheticData();
       const close = sandbox.close;
       sandbox.close = () => {
         running = undefined;
+        markSyntheticData(false);
         return close();
       };
       return sandbox;

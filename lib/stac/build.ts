@@ -8,6 +8,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import { SYNTHETIC } from "../display/synthetic.ts";
 import { dirname, relative, resolve } from "node:path";
 import type { MosaicResult } from "../raster/mosaic_cog.ts";
 import { rasterInfo } from "../raster/read.ts";

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { SYNTHETIC } from "../display/synthetic.ts";
 import { type MosaicOptions, type MosaicResult, writeMosaic } from "../raster/mosaic_cog.ts";
 import { buildRunStac, type StacProvider, type StacTile, writeStac } from "./build.ts";
 
@@ -72,7 +73,7 @@ export async function writeRunData(options: RunDataOptions): Promise<RunData> {
   const skipped: RunData["skipped"] = [];
   const keyOf = new Map(options.tiles.map((t) => [t.path, t.key]));
   let mosaic: MosaicResult | undefined;
-  const synthetic = options.synthetic ? { SOURCE: "synthetic data (eojobs sandbox)" } : undefined;
+  const synthetic = options.synthetic ? { SOURCE: SYNTHETIC } : undefined;
   if ((options.mosaic ?? true) !== false && options.tiles.length > 0) {
     const extra = typeof options.mosaic === "object" ? options.mosaic : {};
     mosaic = await writeMosaic(options.tiles.map((t) => t.path), `${options.folder}/mosaic.tif`, {

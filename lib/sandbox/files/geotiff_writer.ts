@@ -5,10 +5,8 @@
  *
  * @module
  */
+import { SYNTHETIC } from "../../display/synthetic.ts";
 import { encodeCog, type Pixels } from "../../raster/cog_writer.ts";
-
-/** What every sandbox file says about itself. */
-export const SYNTHETIC = "synthetic data (eojobs sandbox)";
 
 /** A raster to write. */
 export interface RasterInput {
