@@ -58,5 +58,45 @@ if (current !== version) {
     Deno.exit(1);
   }
 }
-await step(deno!, ["jupyter", "--install", "--force", "--name", KERNEL_NAME, "--display", DISPLAY]);
-console.log(`Kernel "${KERNEL_NAME}" (${DISPLAY}) registered, running ${deno}`);
+const installed = await step(deno!, [
+  "jupyter",
+  "--install",
+  "--force",
+  "--name",
+  KERNEL_NAME,
+  "--display",
+  DISPLAY,
+]);
+// Deno's kernel can stamp a late output with the next queued cell (Run All in a browser): the
+// kernel goes behind scripts/kernel_proxy.py, which hands it one cell at a time. The proxy needs a
+// Python with pyzmq, which every Jupyter has.
+const specDir = installed.match(/installed successfully at (.+?)\.?\s*$/m)?.[1];
+const python = await proxyPython();
+if (specDir && python) {
+  const spec = JSON.parse(await Deno.readTextFile(`${specDir}/kernel.json`));
+  spec.argv = [python, `${root}scripts/kernel_proxy.py`, deno!, "{connection_file}"];
+  spec.interrupt_mode = "signal";
+  await Deno.writeTextFile(`${specDir}/kernel.json`, JSON.stringify(spec, null, 2) + "\n");
+  console.log(
+    `Kernel "${KERNEL_NAME}" (${DISPLAY}) registered: ${deno}, one cell at a time (${python})`,
+  );
+} else {
+  console.log(`Kernel "${KERNEL_NAME}" (${DISPLAY}) registered, running ${deno}`);
+  console.error(
+    "warning: no Python with pyzmq found, so the kernel runs without its one-cell-at-a-time " +
+      "proxy and Run All may show a cell's output under the next one; install Jupyter first",
+  );
+}
+
+/** The first Python with pyzmq and nbformat (a Jupyter's own), or undefined. */
+async function proxyPython(): Promise<string | undefined> {
+  for (const candidate of ["/usr/bin/python3", "python3"]) {
+    const ok = await new Deno.Command(candidate, {
+      args: ["-c", "import zmq, nbformat"],
+      stdout: "null",
+      stderr: "null",
+    }).output().then((o) => o.code === 0, () => false);
+    if (ok) return candidate;
+  }
+  return undefined;
+}

@@ -6,8 +6,9 @@
  *
  * Run: `deno task notebooks` (in place), `deno task notebooks --output-dir out/notebooks` (copies,
  * as the test suite does), `--repeat N` to execute each N times and count lost outputs,
- * `--stop-at-idle` to read as plain nbclient does (the peer, for comparison), and notebook paths to
- * run only those.
+ * `--stop-at-idle` to read as plain nbclient does (the peer, for comparison), `--all-at-once` to
+ * queue every cell at once as a browser's Run All does (and fail on misplaced outputs),
+ * `--kernel NAME` for another kernel, and notebook paths to run only those.
  *
  * @module
  */
@@ -22,6 +23,8 @@ const { values, positionals } = parseArgs({
     "output-dir": { type: "string" },
     repeat: { type: "string", default: "1" },
     "stop-at-idle": { type: "boolean", default: false },
+    "all-at-once": { type: "boolean", default: false },
+    kernel: { type: "string", default: KERNEL_NAME },
   },
 });
 
@@ -49,10 +52,11 @@ const { code } = await new Deno.Command(interpreter, {
     `${root}scripts/run_notebooks.py`,
     ...(values["output-dir"] ? ["--output-dir", values["output-dir"]] : ["--in-place"]),
     "--kernel",
-    KERNEL_NAME,
+    values.kernel,
     "--repeat",
     values.repeat,
     ...(values["stop-at-idle"] ? ["--stop-at-idle"] : []),
+    ...(values["all-at-once"] ? ["--all-at-once"] : []),
     ...notebooks,
   ],
   env: { EOJOBS_TOKEN_CACHE: "0" },

@@ -1,6 +1,7 @@
 /**
  * `deno task test`: every check the project has, in order: format, lint, types, docs, the
- * test suite, the demo, then every notebook executed top to bottom with Jupyter. Ends with one line
+ * test suite, the demo, then every notebook executed top to bottom with Jupyter, and once more
+ * with every cell queued at once as a browser's Run All does. Ends with one line
  * `eojobs: N passed, M failed`.
  *
  * @module
@@ -121,6 +122,20 @@ if (notebooks.length > 0) {
         failed++;
         console.log(`!! notebook ${name} failed`);
       }
+    }
+    // As a browser's Run All sends them: every cell queued at once, each output under its cell.
+    const runAll = await run("notebooks, Run All", deno, [
+      "run",
+      "-A",
+      "scripts/notebooks.ts",
+      "--all-at-once",
+      "--output-dir",
+      "out/notebooks-run-all",
+    ]);
+    if (runAll) passed++;
+    else {
+      failed++;
+      console.log("!! Run All misplaced or lost an output");
     }
   }
 }
