@@ -9,7 +9,7 @@
 import { backoffDelay, type BackoffOptions } from "../time/backoff.ts";
 import { isLoopback } from "./loopback.ts";
 import { type Sleep, sleep as realSleep } from "../time/sleep.ts";
-import { HttpError, NetworkError } from "./errors.ts";
+import { HttpError, NetworkError, UnsafeUrlError } from "./errors.ts";
 import { parseRetryAfter } from "./retry_after.ts";
 import { type TokenProvider, type TokenSource, toTokenProvider } from "./token.ts";
 
@@ -77,6 +77,8 @@ export interface RequestOptions {
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 10;
+/** The only schemes fetched: Deno's `fetch` also reads `file:` and `data:` URLs. */
+const WEB = new Set(["http:", "https:"]);
 
 /**
  * HTTP client over `fetch`.
@@ -158,6 +160,7 @@ export class HttpClient {
     const method = (options.method ?? (options.json !== undefined || options.body ? "POST" : "GET"))
       .toUpperCase();
     const url = this.url(path, options.query);
+    if (!WEB.has(url.protocol)) throw new UnsafeUrlError(method, url, "request");
     const replayable = options.body === undefined || typeof options.body === "string" ||
       options.body instanceof Uint8Array || options.body instanceof URLSearchParams;
     const mayRetry = replayable && (IDEMPOTENT.has(method) || options.retrySafe === true);
@@ -196,6 +199,7 @@ export class HttpClient {
           }
           await response.body?.cancel();
           at = new URL(location, at);
+          if (!WEB.has(at.protocol)) throw new UnsafeUrlError(method, at, "redirect");
           // As fetch does: 303, and 301/302 after a POST, become a GET without a body.
           if (response.status === 303 || (hopMethod === "POST" && response.status < 303)) {
             hopMethod = hopMethod === "HEAD" ? "HEAD" : "GET";
@@ -205,6 +209,7 @@ export class HttpClient {
         }
       } catch (error) {
         if (options.signal?.aborted) throw options.signal.reason;
+        if (error instanceof UnsafeUrlError) throw error;
         if (!mayRetry || attempt >= this.#retry.retries) throw error;
         await this.#sleep(backoffDelay(attempt, this.#retry), options.signal);
         continue;

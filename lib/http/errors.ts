@@ -119,6 +119,36 @@ export class NetworkError extends Error {
   }
 }
 
+/**
+ * A URL whose scheme is not HTTP: a server's `Location`, `href` or `next` naming `file:`, `data:`
+ * or anything else is refused before anything is fetched, since `fetch` would read a local file
+ * (a token cache, say) and hand it over as the platform's answer. Never retried.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { UnsafeUrlError } from "./errors.ts";
+ * assert.match(new UnsafeUrlError("GET", "file:///etc/passwd", "redirect").message, /file:/);
+ * ```
+ */
+export class UnsafeUrlError extends Error {
+  /** Always `"UnsafeUrlError"`. */
+  override name = "UnsafeUrlError";
+  /** The refused URL, with secrets masked. */
+  readonly url: string;
+
+  /** `how` says where the URL came from (`redirect`, `request`). */
+  constructor(method: string, url: string | URL, how: string) {
+    const shown = redactUrl(url);
+    super(
+      `${method} ${shown}: a ${how} to a ${
+        new URL(url).protocol
+      } URL is refused; only http: and https: are fetched`,
+    );
+    this.url = shown;
+  }
+}
+
 function str(v: unknown): string | undefined {
   return typeof v === "string" && v !== "" ? v : undefined;
 }

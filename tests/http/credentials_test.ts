@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { HttpClient } from "../../lib/http/mod.ts";
+import { HttpClient, UnsafeUrlError } from "../../lib/http/mod.ts";
+import { downloadFile } from "../../lib/download/download.ts";
 import { ManualClock } from "../../lib/time/clock.ts";
 import { hostileProxy, recordingServer, sandbox, tempDir, up42JobThrough } from "../helpers.ts";
 
@@ -108,4 +109,30 @@ Deno.test("up42: asset hrefs, signed-URL requests and next links on a foreign ho
     authHeaders(proxy.requests).some((h) => h?.startsWith("Bearer ")),
     "the platform itself got the token",
   );
+});
+
+Deno.test("a redirect or href to file: or data: is refused before anything is read", async () => {
+  await using dir = await tempDir();
+  const secret = `${dir.path}/tokens.json`;
+  await Deno.writeTextFile(secret, JSON.stringify({ access_token: "do-not-leak" }));
+  await using server = await recordingServer((request) => {
+    const path = new URL(request.url).pathname;
+    const to = path === "/to-file" ? `file://${secret}` : 'data:application/json,{"id":1}';
+    return new Response(null, { status: 302, headers: { location: to } });
+  });
+  const http = new HttpClient({ baseUrl: server.url, auth: "TOKEN" });
+  for (const path of ["to-file", "to-data"]) {
+    await assert.rejects(
+      http.json(path),
+      (e: Error) =>
+        e instanceof UnsafeUrlError &&
+        /a redirect to a (file|data): URL is refused/.test(e.message),
+    );
+  }
+  await assert.rejects(
+    downloadFile(`file://${secret}`, `${dir.path}/copied.json`),
+    /a request to a file: URL is refused/,
+  );
+  assert.equal(await Deno.stat(`${dir.path}/copied.json`).then(() => true, () => false), false);
+  assert.equal(server.requests.length, 2, "each redirect asked once, never retried");
 });
