@@ -1,17 +1,27 @@
 /**
- * A rendered plot: shows itself inline in Jupyter and saves as SVG or standalone HTML.
+ * A rendered plot: shows itself inline in Jupyter and saves as SVG, PNG or standalone HTML.
+ *
+ * In a notebook a figure carries a PNG beside its SVG, and its HTML form is that PNG as an image:
+ * Jupyter ranks HTML first, untrusted notebooks and JupyterLab refuse SVG, code hosts and
+ * Debian's nbconvert (whose sanitizer blanks SVG) show an `<img>`, so every viewer shows the
+ * picture. The SVG stays in the output for those who read it; tooltips and zoom live in the
+ * interactive map (`interactiveMap`).
  *
  * @module
  */
+import { inJupyter } from "../auth/show_link.ts";
+import { base64 } from "./png.ts";
+import { svgToPng } from "./png_render.ts";
 
 /**
  * An SVG figure.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Figure } from "./figure.ts";
  * const f = new Figure('<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"></svg>', "empty");
- * console.assert(f.toString().startsWith("<svg"));
+ * assert.ok(f.toString().startsWith("<svg"));
  * ```
  */
 export class Figure {
@@ -19,6 +29,7 @@ export class Figure {
   readonly svg: string;
   /** A title for files and pages. */
   readonly title: string;
+  #png?: Uint8Array;
 
   /** Wraps rendered SVG markup. */
   constructor(svg: string, title = "eojobs figure") {
@@ -40,21 +51,45 @@ export class Figure {
       `<body style="font-family:sans-serif;margin:1em">${this.svg}</body></html>\n`;
   }
 
-  /** MIME bundle for Jupyter and `Deno.jupyter.display`. */
-  bundle(): Record<string, string> {
-    return { "image/svg+xml": this.svg, "text/plain": this.title };
+  /**
+   * The PNG: twice the SVG's size for sharp lines and text, the SVG's own size when it holds a
+   * raster image (whose pixels doubling would only make large). Rendered on first use and kept.
+   */
+  get png(): Uint8Array {
+    return this.#png ??= svgToPng(this.svg, this.svg.includes("<image") ? 1 : 2);
   }
 
-  /** Writes `.svg` or `.html` (by the path's ending); returns the path. */
+  /**
+   * MIME bundle for Jupyter and `Deno.jupyter.display`: the SVG, and in a notebook also the PNG
+   * and an HTML `<img>` of it, which every notebook viewer shows.
+   */
+  bundle(): Record<string, string> {
+    if (!inJupyter() && !this.#png) return { "image/svg+xml": this.svg, "text/plain": this.title };
+    const png = base64(this.png);
+    const width = this.svg.match(/<svg[^>]*\swidth="([\d.]+)"/)?.[1];
+    const alt = this.title.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+    return {
+      "text/html": `<img alt="${alt}" ${
+        width ? `width="${width}" ` : ""
+      }src="data:image/png;base64,${png}">`,
+      "image/png": png,
+      "image/svg+xml": this.svg,
+      "text/plain": this.title,
+    };
+  }
+
+  /** Writes `.svg`, `.png` or `.html` (by the path's ending); returns the path. */
   async save(path: string): Promise<string> {
-    let text: string;
+    let text: string | Uint8Array;
     if (path.endsWith(".svg")) text = this.svg;
     else if (path.endsWith(".html")) text = this.toHtml();
-    else throw new RangeError(`save: "${path}" must end in .svg or .html`);
+    else if (path.endsWith(".png")) text = this.png;
+    else throw new RangeError(`save: "${path}" must end in .svg, .png or .html`);
     const dir = path.replace(/[\\/][^\\/]*$/, "");
     if (dir !== path) await Deno.mkdir(dir, { recursive: true });
     const temp = `${path}.${crypto.randomUUID()}.tmp`;
-    await Deno.writeTextFile(temp, text);
+    if (typeof text === "string") await Deno.writeTextFile(temp, text);
+    else await Deno.writeFile(temp, text);
     await Deno.rename(temp, path);
     return path;
   }

@@ -31,7 +31,7 @@ import {
 import { STATUS_COLORS, viridis } from "./colors.ts";
 import { plotDocument } from "./dom.ts";
 import { Figure } from "./figure.ts";
-import { encodePng } from "./png.ts";
+import { base64, encodePng } from "./png.ts";
 import type { RasterData } from "./raster.ts";
 import { toLonLat } from "../raster/warp.ts";
 import { SYNTHETIC, syntheticData } from "../display/synthetic.ts";
@@ -154,15 +154,6 @@ function densify(ring: Position[]): Position[] {
 /** A raster value for a colour bar's end: short, without float noise. */
 function formatValue(v: number): string {
   return Math.abs(v) >= 100 || Number.isInteger(v) ? String(Math.round(v)) : v.toPrecision(3);
-}
-
-function base64(bytes: Uint8Array): string {
-  let text = "";
-  // Chunks keep the argument list of fromCharCode short; one spread of a large image overflows.
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(text);
 }
 
 function featuresBBox(features: Feature[]): BBox {

@@ -13,3 +13,4 @@ export { lonLatBBox, reproject, toLonLat } from "../raster/warp.ts";
 export * from "./timeseries.ts";
 export * from "./place.ts";
 export * from "./mosaic.ts";
+export { svgToPng } from "./png_render.ts";

@@ -58,3 +58,22 @@ export async function encodePng(
   }
   return out;
 }
+
+/**
+ * Bytes as base64 (for `data:` URIs and Jupyter's image outputs).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { base64 } from "./png.ts";
+ * assert.equal(base64(new Uint8Array([1, 2, 3])), "AQID");
+ * ```
+ */
+export function base64(bytes: Uint8Array): string {
+  let text = "";
+  // Chunks keep the argument list of fromCharCode short; one spread of a large image overflows.
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(text);
+}

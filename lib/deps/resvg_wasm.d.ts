@@ -1,0 +1,3 @@
+/** The compiled module of `@resvg/resvg-wasm`. */
+declare const wasm: WebAssembly.Module;
+export default wasm;
