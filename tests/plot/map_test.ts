@@ -122,7 +122,9 @@ Deno.test("figures show in Jupyter and save as SVG or HTML", async () => {
   assert.equal(await Deno.readTextFile(svgPath), figure.svg);
   const html = await Deno.readTextFile(await figure.save(`${dir.path}/maps/aoi.html`));
   assert.match(html, /^<!doctype html>.*<title>AOI<\/title>.*<svg/s);
-  await assert.rejects(figure.save(`${dir.path}/aoi.png`), /must end in .svg or .html/);
+  await assert.rejects(figure.save(`${dir.path}/aoi.jpg`), /must end in \.svg, \.png or \.html/);
+  const png = await Deno.readFile(await figure.save(`${dir.path}/aoi.png`));
+  assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47], "a PNG");
   await assert.rejects(mapFigure({}), /give an aoi, tiles or rasters/);
 });
 
