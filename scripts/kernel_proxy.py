@@ -48,6 +48,30 @@ def parse(frames, content=False):
         return [None] * (3 if content else 2)
 
 
+def start_kernel(deno, outer, ip, attempts=5):
+    """Starts Deno's kernel on free ports of its own; a port taken between choosing it and the
+    kernel binding it (another kernel starting at the same moment) means new ports and a retry."""
+    for _ in range(attempts):
+        inner = dict(outer)
+        for name in ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"):
+            inner[name] = free_port(ip)
+        fd, inner_file = tempfile.mkstemp(prefix="eojobs-kernel-", suffix=".json")
+        with os.fdopen(fd, "w") as f:
+            json.dump(inner, f)
+        child = subprocess.Popen([deno, "jupyter", "--kernel", "--conn", inner_file])
+        deadline = time.monotonic() + 60
+        while child.poll() is None and time.monotonic() < deadline:
+            try:
+                socket.create_connection((ip, inner["shell_port"]), timeout=0.5).close()
+                return inner, inner_file, child
+            except OSError:
+                time.sleep(0.05)
+        if child.poll() is None:
+            child.kill()
+        os.unlink(inner_file)
+    sys.exit("eojobs kernel: Deno's kernel did not start")
+
+
 def split(frames):
     """The routing identities and the message itself (from the delimiter on)."""
     i = frames.index(DELIMITER)
@@ -59,14 +83,7 @@ def main():
     with open(connection_file) as f:
         outer = json.load(f)
     ip, transport = outer.get("ip", "127.0.0.1"), outer.get("transport", "tcp")
-    inner = dict(outer)
-    for name in ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"):
-        inner[name] = free_port(ip)
-    fd, inner_file = tempfile.mkstemp(prefix="eojobs-kernel-", suffix=".json")
-    with os.fdopen(fd, "w") as f:
-        json.dump(inner, f)
-    child = subprocess.Popen([deno, "jupyter", "--kernel", "--conn", inner_file])
-
+    inner, inner_file, child = start_kernel(deno, outer, ip)
     def url(conn, name):
         return f"{transport}://{conn['ip']}:{conn[name]}"
 

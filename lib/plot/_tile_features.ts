@@ -63,7 +63,15 @@ export function tileFeatures(tiles: MapTile[]) {
   const single = (t: MapTile) => ({
     type: "Feature",
     geometry: forD3(t.geometry),
-    properties: { status: t.status, label: t.label },
+    properties: {
+      status: t.status,
+      label: t.label,
+      key: t.key,
+      jobId: t.jobId,
+      reason: t.reason,
+      seconds: t.seconds,
+      cost: t.cost,
+    },
   });
   if (tiles.length <= MANY_TILES) return tiles.map(single);
   const groups = new Map<string, { polygons: Position[][][]; count: number }>();

@@ -42,6 +42,16 @@ export interface MapTile {
   status: string;
   /** Tooltip text. Default `status`. */
   label?: string;
+  /** The tile's key in the job table (the interactive map's tooltip). */
+  key?: string;
+  /** The platform's job id. */
+  jobId?: string;
+  /** Why it failed, in the platform's words. */
+  reason?: string;
+  /** How long its job ran, in seconds. */
+  seconds?: number;
+  /** What its job cost, where the platform says. */
+  cost?: number;
 }
 
 /** A layer of features drawn in one colour (buildings, roads, ...). */

@@ -14,3 +14,4 @@ export * from "./timeseries.ts";
 export * from "./place.ts";
 export * from "./mosaic.ts";
 export { svgToPng } from "./png_render.ts";
+export * from "./interactive_map.ts";
