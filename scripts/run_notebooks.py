@@ -39,7 +39,7 @@ DECLARATION = re.compile(
     r"^(const|let|var|import|export|function|async\s+function|class|type|interface|enum|for|"
     r"while|do|if|try|switch|return|throw)\b"
 )
-SHOWS = re.compile(r"\bliveDisplay\(|\bconsole\.(log|table|info)\(|\bDeno\.jupyter\.display\(")
+SHOWS = re.compile(r"\bliveDisplay\(|\bliveMap\(|\bconsole\.(log|table|info)\(|\bDeno\.jupyter\.display\(")
 
 
 class PatientClient(NotebookClient):

@@ -130,6 +130,8 @@ const map = L.map("map", { zoomSnap: 0.25 });
 const pane = (name, z) => { map.createPane(name).style.zIndex = z; return L.canvas({ pane: name }); };
 const baseR = pane("base", 250), tileR = pane("tiles", 420), aoiR = pane("aoi", 440);
 map.createPane("results").style.zIndex = 400;
+// The outline's canvas lies over the tiles': it must let the mouse through to their tooltips.
+map.getPane("aoi").style.pointerEvents = "none";
 const land = L.geoJSON(LAND, { renderer: baseR, interactive: false,
   style: { color: "#b9b4a8", weight: 0.8, fillColor: "#f4f1ea", fillOpacity: 1 } });
 // The sea is the map's own background colour.
@@ -176,6 +178,8 @@ function draw(f) {
   if (!fitted && f.bounds) { map.fitBounds(f.bounds, { padding: [12, 12] }); fitted = true; }
 }
 draw(FRAME);
+// The map's parts, for a browser's console and for tests.
+globalThis.eojobsMap = { map, tiles, aoi, results };
 addEventListener("message", (event) => { if (event.data && event.data.eojobsFrame) draw(event.data.eojobsFrame); });
 `;
 
