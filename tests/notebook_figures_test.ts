@@ -32,7 +32,7 @@ Deno.test("committed notebooks: every figure output has image/png, image/svg+xml
       assert.match(html, /^<img [^>]*src="data:image\/png;base64,/, name);
     }
   }
-  assert.ok(count >= 15, `${count} figures`);
+  assert.ok(count >= 10, `${count} figures`);
 });
 
 const nbconvert = await new Deno.Command("jupyter", { args: ["nbconvert", "--version"] }).output()
