@@ -117,3 +117,43 @@ Deno.test("task mode survives a crash: --resume follows the same task, nothing i
     /--resume: .* holds task \d+ of http:\/\/127\.0\.0\.1:\d+\/apex\/, not of/,
   );
 });
+
+Deno.test("every map of a run names each failed tile's reason", async () => {
+  const { apexTwin } = await import("../lib/sandbox/apex/twin.ts");
+  await using sb = await sandbox({
+    timeScale: 0.002,
+    mounts: [apexTwin({ lifeCycle: { failShare: 0.5 } })],
+  });
+  await using dir = await tempDir();
+  for (const mode of ["task", "manager"]) {
+    const r = await script([
+      "scripts/upscale.ts",
+      "--mode",
+      mode,
+      "--sandbox-url",
+      sb.url,
+      "--out",
+      dir.path,
+      "--run",
+      mode,
+      "--attempts",
+      "1",
+      "--poll-ms",
+      "50",
+      "--allow-failures",
+      "--no-stac",
+      "--no-mosaic",
+    ]);
+    assert.equal(r.code, 0, r.out);
+    const failed = Number(r.out.match(/(\d+) failed\./)?.[1] ?? 0);
+    assert.ok(failed > 0, `no tile failed in ${mode} mode: ${r.out}`);
+    for (const map of ["status.svg", "mosaic.svg"]) {
+      const svg = await Deno.readTextFile(`${dir.path}/${mode}/${map}`);
+      const titles = [...svg.matchAll(/<title>([^<]*failed[^<]*)<\/title>/g)].map((m) => m[1]);
+      assert.equal(titles.length, failed, `${mode} ${map}: ${titles.join(" | ")}`);
+      for (const t of titles) {
+        assert.match(t, /failed.*\(.{10,}\)/, `${mode} ${map}: "${t}" names no reason`);
+      }
+    }
+  }
+});
