@@ -15,10 +15,18 @@ export const KERNEL_DISPLAY = "Deno (eojobs)";
  * The first Python that has nbclient and nbformat: the one on PATH (pip), else Debian's; or
  * undefined when there is none.
  */
-export async function notebookPython(): Promise<string | undefined> {
-  for (const candidate of ["python3", "/usr/bin/python3"]) {
+export function notebookPython(): Promise<string | undefined> {
+  return pythonWith("nbclient, nbformat", ["python3", "/usr/bin/python3"]);
+}
+
+/** The first of `candidates` that imports `modules` (`"zmq, nbformat"`), or undefined. */
+export async function pythonWith(
+  modules: string,
+  candidates: string[],
+): Promise<string | undefined> {
+  for (const candidate of candidates) {
     const ok = await new Deno.Command(candidate, {
-      args: ["-c", "import nbclient, nbformat"],
+      args: ["-c", `import ${modules}`],
       stdout: "null",
       stderr: "null",
     }).output().then((o) => o.code === 0, () => false);

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { KERNEL_DISPLAY as DISPLAY, KERNEL_NAME } from "./jupyter.ts";
+import { KERNEL_DISPLAY as DISPLAY, KERNEL_NAME, pythonWith } from "./jupyter.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const prefix = `${root}.deno`;
@@ -71,7 +71,8 @@ const installed = await step(deno!, [
 // kernel goes behind scripts/kernel_proxy.py, which hands it one cell at a time. The proxy needs a
 // Python with pyzmq, which every Jupyter has.
 const specDir = installed.match(/installed successfully at (.+?)\.?\s*$/m)?.[1];
-const python = await proxyPython();
+// Debian's Python first: a pip Jupyter elsewhere on PATH may lack pyzmq.
+const python = await pythonWith("zmq, nbformat", ["/usr/bin/python3", "python3"]);
 if (specDir && python) {
   const spec = JSON.parse(await Deno.readTextFile(`${specDir}/kernel.json`));
   spec.argv = [python, `${root}scripts/kernel_proxy.py`, deno!, "{connection_file}"];
@@ -86,17 +87,4 @@ if (specDir && python) {
     "warning: no Python with pyzmq found, so the kernel runs without its one-cell-at-a-time " +
       "proxy and Run All may show a cell's output under the next one; install Jupyter first",
   );
-}
-
-/** The first Python with pyzmq and nbformat (a Jupyter's own), or undefined. */
-async function proxyPython(): Promise<string | undefined> {
-  for (const candidate of ["/usr/bin/python3", "python3"]) {
-    const ok = await new Deno.Command(candidate, {
-      args: ["-c", "import zmq, nbformat"],
-      stdout: "null",
-      stderr: "null",
-    }).output().then((o) => o.code === 0, () => false);
-    if (ok) return candidate;
-  }
-  return undefined;
 }

@@ -12,15 +12,20 @@ const root = new URL("..", import.meta.url).pathname;
 
 const interpreter = await notebookPython();
 
+/** Registers the project's kernel, as `deno task kernel` does. */
+async function registerKernel() {
+  assert.ok(interpreter, "CI needs Python with nbclient (Debian python3-nbclient)");
+  const kernel = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${root}scripts/kernel.ts`, "--quiet"],
+  }).output();
+  assert.equal(kernel.code, 0, new TextDecoder().decode(kernel.stderr));
+}
+
 Deno.test({
   name: "notebook runner: an output published after idle is kept; plain reading loses it and fails",
   ignore: interpreter === undefined && Deno.env.get("CI") !== "true",
   async fn() {
-    assert.ok(interpreter, "CI needs Python with nbclient (Debian python3-nbclient)");
-    const kernel = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", `${root}scripts/kernel.ts`, "--quiet"],
-    }).output();
-    assert.equal(kernel.code, 0, new TextDecoder().decode(kernel.stderr));
+    await registerKernel();
     await using dir = await tempDir();
     const notebook = {
       cells: [
@@ -104,11 +109,7 @@ Deno.test({
     "Run All: every cell queued at once keeps each output under its cell with the eojobs kernel",
   ignore: interpreter === undefined && Deno.env.get("CI") !== "true",
   async fn() {
-    assert.ok(interpreter, "CI needs Python with nbclient (Debian python3-nbclient)");
-    const kernel = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", `${root}scripts/kernel.ts`, "--quiet"],
-    }).output();
-    assert.equal(kernel.code, 0, new TextDecoder().decode(kernel.stderr));
+    await registerKernel();
     // The same Deno without the proxy, to show what Run All does there.
     const plainName = "eojobs-test-plain";
     const plain = await new Deno.Command(Deno.execPath(), {

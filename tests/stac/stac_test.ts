@@ -54,6 +54,16 @@ async function run(dir: string) {
   return { sb, data };
 }
 
+/** Publishing to the sandbox's catalogue and store, signed in as the publisher. */
+function publishing(sb: Sandbox) {
+  const session = publisher(sb);
+  return {
+    catalog: `${sb.url}/stac/`,
+    auth: session,
+    store: { url: `${sb.url}/store/`, auth: session },
+  };
+}
+
 function publisher(sb: Sandbox) {
   return new OidcSession({
     issuer: sb.issuer("apex"),
@@ -110,12 +120,7 @@ Deno.test("stac: publishing twice gives the same catalogue; an interrupted publi
   await using dir = await tempDir();
   const { sb, data } = await run(dir.path);
   await using _ = sb;
-  const session = publisher(sb);
-  const options = {
-    catalog: `${sb.url}/stac/`,
-    auth: session,
-    store: { url: `${sb.url}/store/`, auth: session },
-  };
+  const options = publishing(sb);
   const controller = new AbortController();
   await assert.rejects(
     publishStac(data.collection!, {
@@ -227,12 +232,7 @@ Deno.test("stac: a catalogue that refuses an update (409) or a document (422) na
   await using dir = await tempDir();
   const { sb, data } = await run(dir.path);
   await using _ = sb;
-  const session = publisher(sb);
-  const options = {
-    catalog: `${sb.url}/stac/`,
-    auth: session,
-    store: { url: `${sb.url}/store/`, auth: session },
-  };
+  const options = publishing(sb);
   await publishStac(data.collection!, options);
   // The twin takes updates; a catalogue that does not answers PUT with 409, another validates
   // with 422 (FastAPI's own status) instead of stac-fastapi's 400.
