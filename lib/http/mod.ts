@@ -5,6 +5,7 @@
  */
 export * from "./client.ts";
 export * from "./errors.ts";
+export { MAX_PAGES, pageGuard, PaginationError } from "./pages.ts";
 export * from "./retry_after.ts";
 export * from "./redact.ts";
 export * from "./token.ts";

@@ -5,6 +5,7 @@
  * @module
  */
 import { HttpClient } from "../http/client.ts";
+import { pageGuard } from "../http/pages.ts";
 import type { TokenSource } from "../http/token.ts";
 import type { Json } from "./build.ts";
 
@@ -45,7 +46,7 @@ export async function* searchStac(
   const { auth: _, signal, ...query } = search;
   let body: Json | undefined = { limit: 100, ...query };
   let url: string | URL = "search";
-  const seen = new Set<string>();
+  const visit = pageGuard("STAC search");
   while (body) {
     const page: Json = await http.json<Json>(url, {
       method: "POST",
@@ -57,9 +58,7 @@ export async function* searchStac(
     const next: Json | undefined = ((page.links ?? []) as Json[]).find((l) => l.rel === "next");
     if (!next) break;
     const href = String(next.href);
-    // A `next` that comes round again would page for ever.
-    if (seen.has(href + JSON.stringify(next.body ?? ""))) break;
-    seen.add(href + JSON.stringify(next.body ?? ""));
+    visit(href + (next.body ? ` ${JSON.stringify(next.body)}` : ""));
     url = href;
     const token = new URL(href).searchParams.get("token");
     body = String(next.method ?? "GET").toUpperCase() === "POST" && next.body

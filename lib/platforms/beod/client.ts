@@ -11,6 +11,7 @@ import { toWkt } from "../../geo/wkt.ts";
 import { downloadFile, type DownloadResult } from "../../download/download.ts";
 import { pathInside } from "../../download/safe_path.ts";
 import { HttpClient, type HttpClientOptions } from "../../http/client.ts";
+import { pageGuard } from "../../http/pages.ts";
 import { HttpError } from "../../http/errors.ts";
 import type { TokenSource } from "../../http/token.ts";
 import type { StatusSnapshot } from "../../jobs/state.ts";
@@ -189,7 +190,7 @@ export class BrightEarth {
     signal?: AbortSignal,
   ): AsyncGenerator<DownloadTree> {
     let token: string | undefined;
-    const seen = new Set<string>();
+    const visit = pageGuard("BEOD download/urls");
     do {
       const page: DownloadTree = await this.http.json(
         `users/me/projects/${projectId}/scenarios/${scenarioId}/download/urls`,
@@ -199,10 +200,7 @@ export class BrightEarth {
         },
       );
       token = page.NextContinuationToken;
-      if (token && seen.has(token)) {
-        throw new Error(`download/urls: the continuation token repeats (${token.slice(0, 12)}…)`);
-      }
-      if (token) seen.add(token);
+      if (token) visit(`continuation token ${token.slice(0, 12)}…`);
       yield page;
     } while (token);
   }

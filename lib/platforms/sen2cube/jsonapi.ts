@@ -6,6 +6,7 @@
  * @module
  */
 import type { HttpClient } from "../../http/client.ts";
+import { pageGuard } from "../../http/pages.ts";
 
 /** A JSON:API resource object. */
 export interface JsonApiResource<A = Record<string, unknown>> {
@@ -132,13 +133,12 @@ export class JsonApi {
     options: ListOptions = {},
   ): AsyncGenerator<JsonApiResource<A>, void, undefined> {
     let doc = await this.page<A>(type, options);
-    const seen = new Set<string>();
+    const visit = pageGuard(`JSON:API ${type}`);
     while (true) {
       yield* doc.data;
       const next = doc.links?.next;
       if (!next || doc.data.length === 0) return;
-      if (seen.has(next)) throw new Error(`JSON:API ${type}: links.next repeats (${next})`);
-      seen.add(next);
+      visit(next);
       doc = await this.http.json<JsonApiDocument<JsonApiResource<A>[]>>(
         new URL(next, this.http.baseUrl),
         {

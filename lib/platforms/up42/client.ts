@@ -11,6 +11,7 @@ import { accountSignIn, originOf, platformSession } from "../session.ts";
 import { downloadFile, type DownloadResult } from "../../download/download.ts";
 import { pathInside } from "../../download/safe_path.ts";
 import { HttpClient, type HttpClientOptions } from "../../http/client.ts";
+import { pageGuard } from "../../http/pages.ts";
 import { HttpError } from "../../http/errors.ts";
 import type { StatusSnapshot } from "../../jobs/state.ts";
 import { watch, type WatchOptions } from "../../jobs/watch.ts";
@@ -321,10 +322,12 @@ export class Up42 {
       },
       signal: filter.signal,
     });
+    const visit = pageGuard("UP42 jobs");
     while (true) {
       yield* page.jobs;
       const next = page.links.find((l) => l.rel === "next")?.href;
       if (!next) return;
+      visit(next);
       // The API gives next links as paths from its root, like the SDK's host.endpoint(next).
       page = await this.http.json(next, { signal: filter.signal });
     }
