@@ -298,6 +298,17 @@ async function toHttpError(method: string, url: URL, response: Response): Promis
     body,
     requestId: response.headers.get("x-correlation-id") ??
       response.headers.get("x-request-id") ?? undefined,
-    retryAfterMs: parseRetryAfter(response.headers.get("retry-after")),
+    // An HTTP date is read against the server's own clock (its `Date`), so that a server whose
+    // clock runs an hour ahead does not ask for an hour's wait.
+    retryAfterMs: parseRetryAfter(
+      response.headers.get("retry-after"),
+      serverNow(response.headers.get("date")),
+    ),
   });
+}
+
+/** The server's time from its `Date` header, else this machine's. */
+function serverNow(date: string | null): number {
+  const at = date ? Date.parse(date) : NaN;
+  return Number.isNaN(at) ? Date.now() : at;
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { HttpClient, HttpError, NetworkError } from "../../lib/http/mod.ts";
-import { countingFetch, sandbox, sleepRecorder } from "../helpers.ts";
+import { countingFetch, recordingServer, sandbox, sleepRecorder } from "../helpers.ts";
 
 Deno.test("retries honour Retry-After and stop at the retry cap", async () => {
   await using sb = await sandbox();
@@ -173,4 +173,27 @@ Deno.test("a body that breaks off is read again within the retry budget, with ba
   assert.equal(sleep.waits.length, 3, "three broken bodies, three waits");
   sb.faults.add({ prefix: "/health", dropRate: 1, times: 10 });
   await assert.rejects(http.json("/health"), NetworkError);
+});
+
+Deno.test("Retry-After as an HTTP date is read against the server's own clock", async () => {
+  const skew = 3_600_000;
+  let calls = 0;
+  await using server = await recordingServer(() => {
+    calls++;
+    if (calls > 1) return Response.json({ ok: true });
+    const serverClock = Date.now() + skew;
+    return new Response("busy", {
+      status: 503,
+      headers: {
+        date: new Date(serverClock).toUTCString(),
+        "retry-after": new Date(serverClock + 2_000).toUTCString(),
+      },
+    });
+  });
+  const sleep = sleepRecorder();
+  const http = new HttpClient({ baseUrl: server.url, sleep });
+  assert.deepEqual(await http.json("x"), { ok: true });
+  assert.equal(sleep.waits.length, 1);
+  // Whole seconds in HTTP dates: about 2 s, not an hour.
+  assert.ok(sleep.waits[0] >= 1_000 && sleep.waits[0] <= 3_000, `waited ${sleep.waits[0]} ms`);
 });
