@@ -31,6 +31,20 @@ export function defaultCacheDir(): string {
   return `${home}/.cache/eojobs`;
 }
 
+/** The field of a cache file that names whose tokens it holds (issuer, client and user). */
+const KEY = "eojobs:key";
+
+/** A folder where a cache file belongs would keep the cache from ever being written. */
+async function notAFolder(path: string): Promise<void> {
+  const info = await Deno.lstat(path).catch(() => undefined);
+  if (info?.isDirectory) {
+    throw new TokenCacheError(
+      path,
+      `token cache file ${path} is a folder; remove it (rm -r ${path}) or set EOJOBS_TOKEN_CACHE=0`,
+    );
+  }
+}
+
 /** A file name for `key` that reveals nothing of it. */
 async function fileName(key: string): Promise<string> {
   const digest = new Uint8Array(
@@ -117,13 +131,24 @@ export class FileTokenCache implements TokenCache {
     const path = await this.path(key);
     await keepPrivate(this.dir, 0o700, "folder");
     await keepPrivate(path, 0o600, "file");
+    await notAFolder(path);
+    let data: Record<string, unknown>;
     try {
-      const data = JSON.parse(await Deno.readTextFile(path));
-      return typeof data?.access_token === "string" ? data as TokenSet : undefined;
+      data = JSON.parse(await Deno.readTextFile(path));
     } catch {
       // Missing, unreadable or torn by a foreign writer: signing in again is the fix.
       return undefined;
     }
+    if (typeof data?.access_token !== "string") return undefined;
+    const { [KEY]: owner, ...tokens } = data;
+    if (owner !== key) {
+      // Another issuer's, client's or user's tokens under this name must never sign us in as them.
+      console.warn(
+        `token cache ${path} holds tokens of another issuer, client or user; ignored, signing in again`,
+      );
+      return undefined;
+    }
+    return tokens as unknown as TokenSet;
   }
 
   async save(key: string, tokens: TokenSet): Promise<void> {
@@ -132,7 +157,11 @@ export class FileTokenCache implements TokenCache {
     const target = await this.path(key);
     const temp = `${target}.${crypto.randomUUID()}.tmp`;
     try {
-      await Deno.writeTextFile(temp, JSON.stringify(tokens), { mode: 0o600, createNew: true });
+      await notAFolder(target);
+      await Deno.writeTextFile(temp, JSON.stringify({ ...tokens, [KEY]: key }), {
+        mode: 0o600,
+        createNew: true,
+      });
       if (Deno.build.os !== "windows") await Deno.chmod(temp, 0o600);
       await Deno.rename(temp, target);
     } catch (error) {
