@@ -59,7 +59,7 @@ export function safeRelativePath(path: string, field: string): string {
   }
   if (path.startsWith("/")) throw new UnsafePathError(field, path, "is an absolute path");
   const segments = path.split("/");
-  for (const segment of segments) {
+  for (const [i, segment] of segments.entries()) {
     if (segment === "" || segment === "." || segment === "..") {
       throw new UnsafePathError(
         field,
@@ -68,12 +68,24 @@ export function safeRelativePath(path: string, field: string): string {
       );
     }
     if (RESERVED.test(segment)) throw new UnsafePathError(field, path, "is a reserved device name");
-    if (new TextEncoder().encode(segment).length > 255) {
-      throw new UnsafePathError(field, path, "has a segment longer than 255 bytes");
+    // A file's name must leave room for the `.part` a download writes first: file systems stop at
+    // 255 bytes, and a name that fits only without it fails after the job is paid for.
+    const limit = i === segments.length - 1 ? 255 - PART.length : 255;
+    if (new TextEncoder().encode(segment).length > limit) {
+      throw new UnsafePathError(
+        field,
+        path,
+        i === segments.length - 1
+          ? `has a file name longer than ${limit} bytes (255 with the ${PART} a download adds)`
+          : "has a segment longer than 255 bytes",
+      );
     }
   }
   return segments.join("/");
 }
+
+/** What a download appends to a file's name until it is complete. */
+const PART = ".part";
 
 /**
  * `dir` joined with a server-named relative path, after {@linkcode safeRelativePath}.

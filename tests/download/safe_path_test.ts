@@ -101,3 +101,12 @@ Deno.test("up42: an asset key that climbs out of the folder is refused and nothi
   const everything = [...Deno.readDirSync(dir.path)].map((e) => e.name);
   assert.deepEqual(everything, [], "nothing written anywhere under the temp folder");
 });
+
+Deno.test("a file name that fits only without the download's .part is refused up front", () => {
+  assert.equal(safeRelativePath(`${"a".repeat(250)}`, "asset key"), "a".repeat(250));
+  assert.throws(
+    () => safeRelativePath(`dir/${"a".repeat(252)}`, "asset key"),
+    /asset key.*file name longer than 250 bytes \(255 with the \.part a download adds\)/,
+  );
+  assert.equal(safeRelativePath(`${"d".repeat(255)}/x.tif`, "asset key").length, 261);
+});
