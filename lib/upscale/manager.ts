@@ -196,6 +196,9 @@ function message(error: unknown): string {
   return (error as Error)?.message ?? String(error);
 }
 
+/** Longest work item key: a folder name, with room to spare under the file systems' 255 bytes. */
+const MAX_KEY = 200;
+
 function retryAfter(error: unknown): number {
   return error instanceof HttpError ? error.retryAfterMs ?? 0 : 0;
 }
@@ -277,6 +280,14 @@ export class JobManager<Item> {
       ) {
         throw new RangeError(
           `work item key "${key}": use letters, digits, '.', '_' and '-' only (it names a folder)`,
+        );
+      }
+      // A key names the folder of its results: too long a name fails only after the job is paid.
+      if (key.length > MAX_KEY) {
+        throw new RangeError(
+          `work item key "${
+            key.slice(0, 24)
+          }…": ${key.length} characters, more than ${MAX_KEY}; use a shorter key (it names a folder)`,
         );
       }
       if (keys.has(key)) {

@@ -80,4 +80,9 @@ Deno.test("manager: bad keys are refused up front", async () => {
     JobManager.open([{ key: "a", item: 1 }, { key: "a", item: 2 }], { backend, dir: dir.path }),
     /twice/,
   );
+  await assert.rejects(
+    JobManager.open([{ key: "k".repeat(300), item: 1 }], { backend, dir: dir.path }),
+    /300 characters, more than 200; use a shorter key/,
+  );
+  assert.deepEqual([...Deno.readDirSync(dir.path)], [], "nothing written for refused items");
 });
