@@ -238,8 +238,9 @@ export class HttpClient {
 
   /**
    * Sends a request and parses the JSON answer (`undefined` for an empty body). A connection that
-   * drops while the body is read is as transient as one refused: an idempotent request is sent
-   * again, with backoff, within the same retry budget.
+   * drops while the body is read, or a body that is not JSON (a gateway's HTML page, JSON cut
+   * short), is as transient as one refused: an idempotent request is sent again, with backoff,
+   * within the same retry budget, and a {@linkcode NetworkError} names the URL in the end.
    */
   async json<T = unknown>(path: string | URL, options: RequestOptions = {}): Promise<T> {
     const method = (options.method ?? (options.json !== undefined || options.body ? "POST" : "GET"))
@@ -257,7 +258,22 @@ export class HttpClient {
         await this.#sleep(backoffDelay(attempt, this.#retry), options.signal);
         continue;
       }
-      return (text === "" ? undefined : JSON.parse(text)) as T;
+      if (text === "") return undefined as T;
+      try {
+        return JSON.parse(text) as T;
+      } catch {
+        // A gateway's HTML page or a body cut short under a 200: the platform's answer did not
+        // arrive, which is as transient as a dropped connection.
+        const what = /^\s*</.test(text) ? "an HTML page" : "JSON cut short or malformed";
+        const failure = new NetworkError(
+          method,
+          this.url(path, options.query),
+          new Error(`the answer is not JSON (${what}, ${text.length} bytes)`),
+        );
+        if (options.signal?.aborted) throw options.signal.reason;
+        if (!mayRepeat || attempt >= this.#retry.retries) throw failure;
+        await this.#sleep(backoffDelay(attempt, this.#retry), options.signal);
+      }
     }
   }
 

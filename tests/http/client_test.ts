@@ -197,3 +197,22 @@ Deno.test("Retry-After as an HTTP date is read against the server's own clock", 
   // Whole seconds in HTTP dates: about 2 s, not an hour.
   assert.ok(sleep.waits[0] >= 1_000 && sleep.waits[0] <= 3_000, `waited ${sleep.waits[0]} ms`);
 });
+
+Deno.test("an HTML page or JSON cut short under a 200 is retried as a transient failure", async () => {
+  let calls = 0;
+  await using server = await recordingServer((request) => {
+    calls++;
+    if (new URL(request.url).pathname === "/always") return new Response("<html>gateway</html>");
+    return calls === 1 ? new Response('{"status": "runn') : Response.json({ status: "running" });
+  });
+  const sleep = sleepRecorder();
+  const http = new HttpClient({ baseUrl: server.url, sleep, retry: { retries: 2 } });
+  assert.deepEqual(await http.json("job"), { status: "running" });
+  await assert.rejects(
+    http.json("always"),
+    (e: Error) =>
+      e instanceof NetworkError &&
+      /\/always .*the answer is not JSON \(an HTML page, \d+ bytes\)/.test(e.message),
+  );
+  assert.equal(sleep.waits.length, 3, "one retry, then two more for the page that stays HTML");
+});
