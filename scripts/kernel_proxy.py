@@ -48,6 +48,16 @@ def parse(frames, content=False):
         return [None] * (3 if content else 2)
 
 
+def die_with_parent():
+    """Linux: the kernel is killed with the proxy (Jupyter ends a kernel with SIGKILL)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def start_kernel(deno, outer, ip, attempts=5):
     """Starts Deno's kernel on free ports of its own; a port taken between choosing it and the
     kernel binding it (another kernel starting at the same moment) means new ports and a retry."""
@@ -58,7 +68,9 @@ def start_kernel(deno, outer, ip, attempts=5):
         fd, inner_file = tempfile.mkstemp(prefix="eojobs-kernel-", suffix=".json")
         with os.fdopen(fd, "w") as f:
             json.dump(inner, f)
-        child = subprocess.Popen([deno, "jupyter", "--kernel", "--conn", inner_file])
+        child = subprocess.Popen(
+            [deno, "jupyter", "--kernel", "--conn", inner_file], preexec_fn=die_with_parent
+        )
         deadline = time.monotonic() + 60
         while child.poll() is None and time.monotonic() < deadline:
             try:
@@ -83,30 +95,38 @@ def main():
     with open(connection_file) as f:
         outer = json.load(f)
     ip, transport = outer.get("ip", "127.0.0.1"), outer.get("transport", "tcp")
-    inner, inner_file, child = start_kernel(deno, outer, ip)
+
     def url(conn, name):
         return f"{transport}://{conn['ip']}:{conn[name]}"
 
     ctx = zmq.Context()
     identity = f"eojobs-proxy-{os.getpid()}".encode()
 
-    def pair(kind_front, kind_back, name):
-        front = ctx.socket(kind_front)
-        front.bind(url(outer, name))
-        back = ctx.socket(kind_back)
-        back.setsockopt(zmq.IDENTITY, identity)
-        back.connect(url(inner, name))
-        return front, back
+    # The client's ports are bound first: held by the proxy, they cannot be handed out again as
+    # the kernel's own ports a moment later.
+    def front(kind, name):
+        s = ctx.socket(kind)
+        s.bind(url(outer, name))
+        return s
 
-    shell_f, shell_b = pair(zmq.ROUTER, zmq.DEALER, "shell_port")
-    control_f, control_b = pair(zmq.ROUTER, zmq.DEALER, "control_port")
-    stdin_f, stdin_b = pair(zmq.ROUTER, zmq.DEALER, "stdin_port")
-    iopub_f = ctx.socket(zmq.PUB)
-    iopub_f.bind(url(outer, "iopub_port"))
-    iopub_b = ctx.socket(zmq.SUB)
+    shell_f, control_f, stdin_f, hb_f = (
+        front(zmq.ROUTER, n) for n in ("shell_port", "control_port", "stdin_port", "hb_port")
+    )
+    iopub_f = front(zmq.PUB, "iopub_port")
+    inner, inner_file, child = start_kernel(deno, outer, ip)
+
+    def back(kind, name):
+        s = ctx.socket(kind)
+        if kind == zmq.DEALER:
+            s.setsockopt(zmq.IDENTITY, identity)
+        s.connect(url(inner, name))
+        return s
+
+    shell_b, control_b, stdin_b, hb_b = (
+        back(zmq.DEALER, n) for n in ("shell_port", "control_port", "stdin_port", "hb_port")
+    )
+    iopub_b = back(zmq.SUB, "iopub_port")
     iopub_b.setsockopt(zmq.SUBSCRIBE, b"")
-    iopub_b.connect(url(inner, "iopub_port"))
-    hb_f, hb_b = pair(zmq.ROUTER, zmq.DEALER, "hb_port")
     threading.Thread(target=zmq.proxy, args=(hb_f, hb_b), daemon=True).start()
 
     def interrupt(signum, _frame):
