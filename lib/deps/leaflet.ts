@@ -6,6 +6,7 @@
  *
  * @module
  */
+// deno-lint-ignore no-import-prefix -- pinned here, the deps folder being the one place that names packages
 import "npm:leaflet@1.9.4/package.json" with { type: "json" };
 
 /** Leaflet's minified script. */

@@ -207,9 +207,7 @@ export async function buildRunStac(input: RunStacInput): Promise<RunStac> {
   const boxes: BBox[] = [];
   const codes = new Set<string>();
   const times: string[] = [];
-  const synthetic = input.synthetic
-    ? { "eojobs:synthetic": "synthetic data (eojobs sandbox)" }
-    : {};
+  const synthetic = input.synthetic ? { "eojobs:synthetic": SYNTHETIC } : {};
   for (const tile of input.tiles) {
     const id = `${input.id}-${tile.key}`;
     if (!ID.test(tile.key)) {

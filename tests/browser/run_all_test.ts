@@ -42,7 +42,7 @@ function shouldShow(source: string): boolean {
   return statement !== "" && !DECLARATION.test(statement);
 }
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -185,7 +185,7 @@ Deno.test({
     }).output();
     assert.equal(kernel.code, 0, new TextDecoder().decode(kernel.stderr));
     await Deno.mkdir(SHOTS, { recursive: true });
-    const { server, base } = await startJupyter(await freePort());
+    const { server, base } = await startJupyter(freePort());
     const browser = await puppeteer.launch({
       executablePath: CHROMIUM,
       args: ["--no-sandbox", "--headless=new", "--window-size=1200,900"],
