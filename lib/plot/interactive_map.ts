@@ -17,7 +17,7 @@ import { type AoiInput, parseAoi } from "../geo/aoi.ts";
 import { bboxOf } from "../geo/types.ts";
 import { inJupyter } from "../auth/show_link.ts";
 import { SYNTHETIC, syntheticData } from "../display/synthetic.ts";
-import { reproject } from "../raster/warp.ts";
+import { lonLatBBox, reproject } from "../raster/warp.ts";
 import type { RasterData } from "../raster/read.ts";
 import { STATUS_COLORS } from "./colors.ts";
 import { countriesNear } from "./countries.ts";
@@ -78,7 +78,7 @@ async function frameOf(options: InteractiveMapOptions): Promise<Frame> {
       maxSide: Math.min(OVERLAY_SIDE, Math.max(r.width, r.height)),
     });
     const png = await encodePng(merc.width, merc.height, rasterPixels(merc, options.rasterStyle));
-    const [w, s, e, n] = merc.bbox.map((v, i) => i % 2 === 0 ? mercLon(v) : mercLat(v));
+    const [w, s, e, n] = lonLatBBox(merc);
     overlays.push({
       href: `data:image/png;base64,${base64(png)}`,
       bounds: [[s, w], [n, e]],
@@ -113,14 +113,6 @@ async function frameOf(options: InteractiveMapOptions): Promise<Frame> {
       ]
       : undefined,
   };
-}
-
-const R = 6378137;
-function mercLon(x: number): number {
-  return (x / R) * 180 / Math.PI;
-}
-function mercLat(y: number): number {
-  return (2 * Math.atan(Math.exp(y / R)) - Math.PI / 2) * 180 / Math.PI;
 }
 
 /** The page's own script: draws a frame, and redraws when a new one is posted to it. */
