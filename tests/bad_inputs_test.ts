@@ -250,26 +250,33 @@ Deno.test("one unauthenticated /apex/tiles request for the world cannot wedge th
   assert.ok(performance.now() - started < 2_000);
 });
 
-Deno.test("job-table lines that are JSON but not rows are skipped, not looped on", async () => {
+Deno.test("a JSON Lines table of earlier versions is migrated on open, lines that are not rows skipped, the old file kept", async () => {
   await using dir = await tempDir();
   const path = `${dir.path}/jobs.jsonl`;
-  await Deno.writeTextFile(
-    path,
-    [
-      '{"key":"a","item":1,"phase":"done","attempts":[],"updated":0}',
-      '{"foo":1}',
-      "[1,2]",
-      '"text"',
-      "null",
-      '{"key":"b","phase":"exploded","attempts":[]}',
-      '{"key":"c","phase":"done","attempts":[{"n":"x"}]}',
-      '{"key":"d","item":2,"phase":"pen',
-    ].join("\n"),
-  );
-  const table = await JobTable.open(path);
-  assert.deepEqual(table.rows().map((r) => r.key), ["a"]);
+  const text = [
+    '{"meta":{"backends":{"apex":{"url":"http://x/apex/"}}}}',
+    '{"key":"a","item":1,"phase":"done","attempts":[],"updated":0}',
+    '{"foo":1}',
+    "[1,2]",
+    '"text"',
+    "null",
+    '{"key":"b","phase":"exploded","attempts":[]}',
+    '{"key":"c","phase":"done","attempts":[{"n":"x"}]}',
+    '{"key":"a","item":1,"phase":"failed","attempts":[],"updated":1}',
+    '{"key":"d","item":2,"phase":"pen',
+  ].join("\n");
+  await Deno.writeTextFile(path, text);
+  const table = await JobTable.inFolder(dir.path);
+  assert.deepEqual(table.rows().map((r) => [r.key, r.phase]), [["a", "failed"]]);
   assert.equal(table.ignoredLines, 7);
+  assert.equal(table.migratedFrom, path);
+  assert.equal(table.meta?.backends.apex.url, "http://x/apex/");
   table.close();
+  assert.equal(await Deno.readTextFile(path), text, "the old file is kept as it was");
+  const again = await JobTable.inFolder(dir.path, { readOnly: true });
+  assert.equal(again.migratedFrom, undefined, "migrated once");
+  assert.deepEqual(again.rows().map((r) => r.phase), ["failed"]);
+  again.close();
 });
 
 /** Flags and files given to the scripts; each run must exit 2 with one line and submit nothing. */

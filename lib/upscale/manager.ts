@@ -22,7 +22,10 @@ import type { JobBackend } from "./backend.ts";
 import { Channel } from "./channel.ts";
 import { classifyError } from "./failures.ts";
 import { Lane } from "./lane.ts";
-import { type JobRow, JobTable, type Phase, type TableMeta } from "./table.ts";
+import type { JobRow, Phase, TableMeta } from "./row.ts";
+import { JobTable, type JobTableOptions } from "./table.ts";
+import { isDiskFull, TableWriteError } from "./table_store.ts";
+import type { WkbGeometry } from "../geo/geopackage.ts";
 
 /** One unit of work. */
 export interface WorkItem<Item> {
@@ -46,7 +49,7 @@ export interface BackendConfig<Item> {
  * How {@linkcode JobManager.open} treats a table already in the folder: `resume` goes on with it
  * (its platform must be this run's, and an item changed under an existing key is an error);
  * `merge` goes on too but takes changed items and runs them again; `new` puts the old table
- * aside (renamed `jobs.<time>.jsonl`) and starts afresh.
+ * aside (renamed `jobs.<time>.gpkg`) and starts afresh.
  */
 export type OpenMode = "resume" | "merge" | "new";
 
@@ -56,7 +59,7 @@ export interface JobManagerOptions<Item> {
   backend?: JobBackend<Item>;
   /** Several platforms by name, each with its own slots; a row keeps its backend on resume. */
   backends?: Record<string, JobBackend<Item> | BackendConfig<Item>>;
-  /** Run folder: the table (`jobs.jsonl`) and one folder of results per item. */
+  /** Run folder: the table (`jobs.gpkg`) and one folder of results per item. */
   dir: string;
   /** Jobs running at once per backend. Default 4. */
   concurrency?: number;
@@ -86,6 +89,8 @@ export interface JobManagerOptions<Item> {
   tagPrefix?: string;
   /** Sync every table write to disk. Default false (a killed process loses nothing either way). */
   durable?: boolean;
+  /** The footprint of an item for the table's GIS layer; see {@linkcode JobTableOptions.geometryOf}. */
+  geometryOf?: (item: Item) => WkbGeometry | undefined;
   /** Clock. */
   clock?: Clock;
   /** Sleep between rounds. */
@@ -166,16 +171,33 @@ export interface RunSummary {
   limitAnswers: number;
 }
 
+/** Why a run stopped early; see {@linkcode RunStoppedError.reason}. */
+export type StopReason = "deadline" | "auth" | "refused" | "disk";
+
 /** `run()` stopped before every row ended; the table is intact and a later run goes on. */
 export class RunStoppedError extends Error {
   /** Always `"RunStoppedError"`. */
   override name = "RunStoppedError";
-  /** Why: the user's deadline, credentials the platform refuses, or a request it will never accept. */
-  readonly reason: "deadline" | "auth" | "refused";
+  /**
+   * Why: the user's deadline, credentials the platform refuses, a request it will never accept,
+   * or this machine's disk (full, or the table cannot be written).
+   */
+  readonly reason: StopReason;
   /** Describes the stop. */
-  constructor(reason: "deadline" | "auth" | "refused", message: string, options?: ErrorOptions) {
+  constructor(reason: StopReason, message: string, options?: ErrorOptions) {
     super(message, options);
     this.reason = reason;
+  }
+}
+
+/**
+ * Faults of this machine, not of the platform: a job table that cannot be written (a full disk
+ * among them) or a download that fills the disk stop the run with the file named.
+ */
+function stopOnLocalFault(error: unknown): void {
+  if (error instanceof RunStoppedError) throw error;
+  if (error instanceof TableWriteError || isDiskFull(error)) {
+    throw new RunStoppedError("disk", (error as Error).message, { cause: error });
   }
 }
 
@@ -226,13 +248,14 @@ export class JobManager<Item> {
     & Required<
       Omit<
         JobManagerOptions<Item>,
-        "backend" | "backends" | "deadlineMs" | "cancelAfterMs" | "outageBackoff"
+        "backend" | "backends" | "deadlineMs" | "cancelAfterMs" | "outageBackoff" | "geometryOf"
       >
     >
     & Pick<JobManagerOptions<Item>, "deadlineMs" | "cancelAfterMs">;
   #startedAt = 0;
   #finishedThisRun = 0;
   #running = false;
+  #localFault?: unknown;
   #emit: (event: ManagerEvent<Item>) => void = () => {};
   readonly #waiters = new Set<() => void>();
 
@@ -274,7 +297,7 @@ export class JobManager<Item> {
     const lanes = makeLanes(options);
     const pinned = new Map<string, string>();
     const keys = new Set<string>();
-    for (const { key, backend } of items) {
+    for (const { key, backend, item } of items) {
       if (
         typeof key !== "string" || !/^[A-Za-z0-9._-]+$/.test(key) || key === "." || key === ".."
       ) {
@@ -293,6 +316,7 @@ export class JobManager<Item> {
       if (keys.has(key)) {
         throw new RangeError(`work item key "${key}" appears twice; keys must be unique`);
       }
+      checkSerializable(key, item);
       keys.add(key);
       if (backend !== undefined) {
         if (!lanes.has(backend)) {
@@ -305,13 +329,13 @@ export class JobManager<Item> {
         pinned.set(key, backend);
       }
     }
-    const path = `${options.dir}/jobs.jsonl`;
-    let previousTable: string | undefined;
-    if (options.mode === "new" && await exists(path)) {
-      previousTable = `${options.dir}/jobs.${new Date().toISOString().replace(/[:.]/g, "-")}.jsonl`;
-      await Deno.rename(path, previousTable);
-    }
-    const table = await JobTable.open<Item>(path, { durable: options.durable });
+    const table = await JobTable.inFolder<Item>(options.dir, {
+      durable: options.durable,
+      geometryOf: options.geometryOf,
+      setAside: options.mode === "new",
+    });
+    const previousTable = table.previousTable;
+    const path = table.path;
     try {
       const meta: TableMeta = { backends: {} };
       for (const [name, lane] of lanes) {
@@ -436,6 +460,7 @@ export class JobManager<Item> {
     const channel = new Channel<ManagerEvent<Item>>();
     this.#emit = (e) => channel.push(e);
     this.#running = true;
+    this.table.busy = true;
     const loop = this.#loop(inner).then(
       () => channel.close(),
       (error) => channel.fail(error),
@@ -446,6 +471,7 @@ export class JobManager<Item> {
       stop.abort(new Error("the run's consumer stopped"));
       await loop;
       this.#running = false;
+      this.table.busy = false;
       this.#emit = () => {};
       this.table.close();
     }
@@ -459,6 +485,7 @@ export class JobManager<Item> {
     const { clock } = this.#o;
     this.#startedAt = clock.now();
     this.#finishedThisRun = 0;
+    this.#localFault = undefined;
     const deadline = this.#o.deadlineMs === undefined
       ? undefined
       : this.#startedAt + this.#o.deadlineMs;
@@ -481,6 +508,7 @@ export class JobManager<Item> {
         }
         await this.#serve(lane, inner);
         this.#startDownloads(downloads, inner);
+        if (this.#localFault !== undefined) stopOnLocalFault(this.#localFault);
         if (over()) break;
         await this.#wait(this.#nextAt(lane, deadline), inner);
       }
@@ -521,15 +549,16 @@ export class JobManager<Item> {
     const now = this.#o.clock.now();
     if (lane.downSince !== undefined) return Math.min(lane.retryAt, deadline ?? Infinity);
     let next = deadline ?? Infinity;
-    let running = false, unclear = false, waiting = false;
-    for (const row of this.table.rows()) {
-      const mine = row.backend === lane.name;
-      if (mine && RUNNING.has(row.phase)) running = true;
-      if (mine && row.phase === "submitting") unclear = true;
-      const open = row.phase === "pending" && (mine || row.backend === undefined);
-      if (open) waiting = true;
-      if ((open || (mine && row.phase === "downloading")) && (row.notBefore ?? 0) > now) {
-        next = Math.min(next, row.notBefore!);
+    const counts = this.table.countsOf(lane.name);
+    const running = counts.active + counts.submitting > 0;
+    const unclear = counts.submitting > 0;
+    let waiting = false;
+    for (const phase of ["pending", "downloading"] as const) {
+      for (const row of this.table.inPhase(phase)) {
+        const mine = row.backend === lane.name;
+        const open = phase === "pending" && (mine || row.backend === undefined);
+        if (open) waiting = true;
+        if ((open || mine) && (row.notBefore ?? 0) > now) next = Math.min(next, row.notBefore!);
       }
     }
     if (running) next = Math.min(next, lane.pollAt);
@@ -578,6 +607,7 @@ export class JobManager<Item> {
       await this.#submitSome(lane, signal);
     } catch (error) {
       if (signal.aborted) throw signal.reason;
+      stopOnLocalFault(error);
       const kind = classifyError(error);
       if (kind === "transient" || kind === "limit") {
         if (lane.unreachable(this.#o.clock.now(), retryAfter(error))) {
@@ -609,11 +639,12 @@ export class JobManager<Item> {
   }
 
   #rowsOf(lane: Lane<Item>, phase: Phase): JobRow<Item>[] {
-    return this.table.rows().filter((r) => r.backend === lane.name && r.phase === phase);
+    return [...this.table.inPhase(phase)].filter((r) => r.backend === lane.name);
   }
 
   #runningOn(lane: Lane<Item>): number {
-    return this.table.rows().filter((r) => r.backend === lane.name && RUNNING.has(r.phase)).length;
+    const counts = this.table.countsOf(lane.name);
+    return counts.active + counts.submitting;
   }
 
   /** Rows whose submission may or may not have reached the platform: look for their tags. */
@@ -707,7 +738,7 @@ export class JobManager<Item> {
     let room = lane.capacity(running, this.#o.clock.now());
     if (room <= 0) return;
     const now = this.#o.clock.now();
-    for (const row of this.table.rows()) {
+    for (const row of this.table.inPhase("pending")) {
       if (room <= 0) break;
       if (row.phase !== "pending" || (row.notBefore ?? 0) > now) continue;
       if (row.backend !== undefined && row.backend !== lane.name) continue;
@@ -819,7 +850,7 @@ export class JobManager<Item> {
 
   #startDownloads(downloads: Map<string, Promise<void>>, signal: AbortSignal): void {
     const now = this.#o.clock.now();
-    for (const row of this.table.rows()) {
+    for (const row of this.table.inPhase("downloading")) {
       if (downloads.size >= this.#o.downloadConcurrency) return;
       if (row.phase !== "downloading" || downloads.has(row.key) || (row.notBefore ?? 0) > now) {
         continue;
@@ -828,7 +859,9 @@ export class JobManager<Item> {
       if (!lane || (lane.downSince !== undefined && now < lane.retryAt)) continue;
       downloads.set(
         row.key,
-        this.#download(lane, row, signal).finally(() => {
+        this.#download(lane, row, signal).catch((error) => {
+          this.#localFault ??= error;
+        }).finally(() => {
           downloads.delete(row.key);
           this.#wakeAll();
         }),
@@ -857,6 +890,11 @@ export class JobManager<Item> {
       this.#finishedThisRun++;
     } catch (error) {
       if (signal.aborted || row.phase !== "downloading") return;
+      // A full disk is not the file's fault: the run stops, the row stays to download later.
+      if (isDiskFull(error)) {
+        this.#localFault ??= error;
+        return;
+      }
       const kind = classifyError(error);
       if (kind === "transient" || kind === "limit") {
         // The transfer broke or the storage is down: try again later, no try spent.
@@ -1005,6 +1043,7 @@ async function addItems<Item>(
     );
   }
   const now = (options.clock ?? systemClock).now();
+  const added: JobRow<Item>[] = [];
   for (const { key, item } of items) {
     const row = table.get(key);
     if (row && !changed.includes(key)) continue;
@@ -1013,7 +1052,7 @@ async function addItems<Item>(
         `${table.path}: item "${key}" changed while its job is running; wait for it or cancel it first`,
       );
     }
-    await table.put({
+    added.push({
       key,
       item,
       phase: "pending",
@@ -1023,15 +1062,19 @@ async function addItems<Item>(
       updated: now,
     });
   }
+  await table.putMany(added);
   return changed;
 }
 
-async function exists(path: string): Promise<boolean> {
+/** An item is stored as JSON and sent as JSON: one that JSON cannot hold is refused by key. */
+function checkSerializable(key: string, item: unknown): void {
   try {
-    await Deno.stat(path);
-    return true;
+    JSON.stringify(item);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
+    throw new RangeError(
+      `work item "${key}": its item cannot be stored (${
+        (error as Error).message
+      }); give plain JSON values (no BigInt, no cycles)`,
+    );
   }
 }

@@ -8,4 +8,8 @@ export * from "./backend.ts";
 export * from "./failures.ts";
 export * from "./manager.ts";
 export * from "./progress.ts";
+export * from "./row.ts";
+export { RunFolderLockedError } from "./run_lock.ts";
 export * from "./table.ts";
+export { TableWriteError } from "./table_store.ts";
+export { exportTable, type TableFormat } from "./table_export.ts";

@@ -1,103 +1,48 @@
 /**
- * The job table of a client-side upscaling run: one row per work item, kept as JSON Lines in
- * the run's folder and appended after every change, so a run killed at any moment can be
- * resumed. On open the log is read (a torn last line is ignored) and compacted atomically.
+ * The job table of a client-side upscaling run: one row per work item, in memory for the
+ * manager and on disk as a GeoPackage (`jobs.gpkg`, see {@linkcode GpkgTableStore}) written
+ * after every change, so a run killed at any moment can be resumed and a GIS can watch it.
+ * One process writes a run folder at a time (see {@linkcode acquireRunLock}); others may open
+ * it read-only. A table of the JSON Lines kind earlier versions wrote is migrated on open (the
+ * old file is kept).
  *
  * @module
  */
-import type { JobState } from "../jobs/state.ts";
-
-/** Where a work item is in the manager's life cycle. */
-export type Phase =
-  | "pending"
-  | "submitting"
-  | "active"
-  | "downloading"
-  | "done"
-  | "failed"
-  | "canceled";
-
-/** Every {@linkcode Phase}, in life-cycle order. */
-export const PHASES: readonly Phase[] = [
-  "pending",
-  "submitting",
-  "active",
-  "downloading",
-  "done",
-  "failed",
-  "canceled",
-];
-
-/**
- * Why a row failed, which decides what a retry does: `job` (the platform says the job failed:
- * a new job), `download` (the job succeeded, its files did not arrive: download again, never
- * resubmit), `refused` (the platform refused the request itself: fix the item first),
- * `timeout` (ran longer than `cancelAfterMs`).
- */
-export type FailureClass = "job" | "download" | "refused" | "timeout";
-
-/** One job attempt of a work item. */
-export interface Attempt {
-  /** 1-based attempt number. */
-  n: number;
-  /** The tag the job was submitted with (its title), to find it again after a crash. */
-  tag: string;
-  /** Platform job id, once known. */
-  jobId?: string;
-  /** Last normalized state seen. */
-  state?: JobState;
-  /** Last raw status seen. */
-  raw?: string;
-  /** When it was submitted (ms since the epoch). */
-  submittedAt?: number;
-  /** When it was seen to end (ms since the epoch). */
-  endedAt?: number;
-}
-
-/** A row of the table. */
-export interface JobRow<Item = unknown> {
-  /** The work item's key (tile id, parameter value). */
-  key: string;
-  /** The work item itself. */
-  item: Item;
-  /** Where it is. */
-  phase: Phase;
-  /** The backend that runs it (kept on resume). */
-  backend?: string;
-  /** Every attempt, the current one last. */
-  attempts: Attempt[];
-  /** Do not submit again before this time (ms), after a failure. */
-  notBefore?: number;
-  /** Downloaded files, relative to the run folder. */
-  files?: string[];
-  /** Last error, for people. */
-  error?: string;
-  /** Why it failed, when it did. */
-  failure?: FailureClass;
-  /** The platform's own failure message, when it gives one. */
-  reason?: string;
-  /** Run time of the last job, submission to end, in ms. */
-  durationMs?: number;
-  /** What the last job cost, where the platform reports it (credits). */
-  cost?: number;
-  /** Download tries of the current job's files. */
-  downloadTries?: number;
-  /** Attempts made before the last requeue: the attempt limit counts from here. */
-  requeuedAt?: number;
-  /** Last change (ms since the epoch). */
-  updated: number;
-}
-
-/** Which platform (URL, user) a table's jobs belong to, per backend name. */
-export interface TableMeta {
-  /** Backend name to its platform. */
-  backends: Record<string, { url: string; user?: string }>;
-}
+import { gpkgGeometry, wkbBounds, type WkbGeometry } from "../geo/geopackage.ts";
+import { PHASES } from "./row.ts";
+import type { JobRow, Phase, TableMeta } from "./row.ts";
+import { acquireRunLock, type LockHolder, type RunLock } from "./run_lock.ts";
+import { GpkgTableStore, TableWriteError } from "./table_store.ts";
 
 /** Options of {@linkcode JobTable.open}. */
-export interface JobTableOptions {
+export interface JobTableOptions<Item = unknown> {
   /** Flush every write to the disk (survives power loss, not just a killed process). Default false. */
   durable?: boolean;
+  /**
+   * Read what another process writes, without the run folder's lock; {@linkcode JobTable.refresh}
+   * reads again. Writes throw. Default false.
+   */
+  readOnly?: boolean;
+  /**
+   * The footprint of an item (WGS 84 longitude, latitude), for the GIS layer. Default: the item
+   * itself when it is a GeoJSON geometry, else its `geometry` or `aoi` field when that is one.
+   */
+  geometryOf?: (item: Item) => WkbGeometry | undefined;
+  /**
+   * Put a table already there aside (renamed `jobs.<time>.gpkg`, a JSON Lines one
+   * `jobs.<time>.jsonl`) and start an empty one. Default false.
+   */
+  setAside?: boolean;
+}
+
+/** The table file's name in a run folder. */
+export const TABLE_FILE = "jobs.gpkg";
+/** The JSON Lines table of earlier versions, migrated on open. */
+export const LEGACY_TABLE_FILE = "jobs.jsonl";
+const LOCK_FILE = "jobs.lock";
+
+function emptyCounts(): Record<Phase, number> {
+  return Object.fromEntries(PHASES.map((p) => [p, 0])) as Record<Phase, number>;
 }
 
 /**
@@ -105,78 +50,203 @@ export interface JobTableOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { JobTable } from "./table.ts";
  * const dir = await Deno.makeTempDir();
- * const table = await JobTable.open(`${dir}/jobs.jsonl`);
+ * const table = await JobTable.open(`${dir}/jobs.gpkg`);
  * await table.put({ key: "t1", item: {}, phase: "pending", attempts: [], updated: 0 });
- * console.assert((await JobTable.open(`${dir}/jobs.jsonl`)).get("t1")?.phase === "pending");
  * table.close();
+ * const again = await JobTable.open(`${dir}/jobs.gpkg`, { readOnly: true });
+ * assert.equal(again.get("t1")?.phase, "pending");
+ * again.close();
  * ```
  */
 export class JobTable<Item = unknown> {
-  /** The log file. */
+  /** The GeoPackage file. */
   readonly path: string;
+  /** The run folder. */
+  readonly dir: string;
+  /** Opened for reading only. */
+  readonly readOnly: boolean;
+  /** The JSON Lines file this table was migrated from on this open, if it was. */
+  migratedFrom?: string;
+  /** Where `setAside` put the table that was there. */
+  previousTable?: string;
   readonly #rows = new Map<string, JobRow<Item>>();
   // Phases as last written: rows are mutated in place before put(), so this is the only record
-  // of where a row came from, and keeps counting O(1) per change.
+  // of where a row came from; it keeps counts and the per-phase sets right in O(1) per change.
   readonly #phaseOf = new Map<string, Phase>();
-  readonly #counts: Record<Phase, number> = {
-    pending: 0,
-    submitting: 0,
-    active: 0,
-    downloading: 0,
-    done: 0,
-    failed: 0,
-    canceled: 0,
-  };
+  readonly #byPhase = new Map<Phase, Set<string>>(PHASES.map((p) => [p, new Set()]));
+  readonly #counts = emptyCounts();
+  readonly #perBackend = new Map<string, Record<Phase, number>>();
+  readonly #backendOf = new Map<string, string | undefined>();
+  // The item each row's geometry was written for: a new item (merge) means a new footprint.
+  readonly #geomFor = new Map<string, unknown>();
+  #bbox?: [number, number, number, number];
   #meta?: TableMeta;
-  #writes: Promise<void> = Promise.resolve();
   #ignored = 0;
-  #file?: Deno.FsFile;
-  readonly #durable: boolean;
-  readonly #encoder = new TextEncoder();
+  #store?: GpkgTableStore;
+  #lock?: RunLock;
+  #busy = false;
+  #supersededBy?: string;
+  readonly #options: JobTableOptions<Item>;
 
-  private constructor(path: string, durable: boolean) {
+  private constructor(path: string, options: JobTableOptions<Item>) {
     this.path = path;
-    this.#durable = durable;
+    this.dir = path.replace(/[\\/][^\\/]*$/, "") || ".";
+    this.readOnly = options.readOnly ?? false;
+    this.#options = options;
   }
 
-  /** Opens (or creates) the table at `path`, reading and compacting what is there. */
+  /**
+   * Opens (or creates) the table at `path` (a `.gpkg` file in the run folder), taking the
+   * folder's lock unless `readOnly`. Throws {@linkcode RunFolderLockedError} when another
+   * process writes the folder, {@linkcode TableWriteError} naming the file when it cannot be
+   * written (a full disk among them).
+   */
   static async open<Item = unknown>(
     path: string,
-    options: JobTableOptions = {},
+    options: JobTableOptions<Item> = {},
   ): Promise<JobTable<Item>> {
-    const table = new JobTable<Item>(path, options.durable ?? false);
-    let text = "";
-    try {
-      text = await Deno.readTextFile(path);
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    const table = new JobTable<Item>(path, options);
+    if (table.readOnly) {
+      if (!await exists(path)) {
+        throw new Deno.errors.NotFound(
+          `${path}: no job table there yet; open it read-only once a run has started in ${table.dir}`,
+        );
+      }
+      table.#load(new GpkgTableStore(path, { readOnly: true }));
+      return table;
     }
-    for (const line of text.split("\n")) {
-      if (!line.trim()) continue;
+    await Deno.mkdir(table.dir, { recursive: true });
+    table.#takeLock();
+    try {
+      if (options.setAside) table.previousTable = await table.#setAside();
+      const isNew = !await exists(path);
+      const store = new GpkgTableStore(path, { durable: options.durable });
+      table.#store = store;
+      if (isNew) await table.#migrate();
+      else table.#load(store);
+      store.setMeta("writer", { pid: Deno.pid, since: Date.now(), host: Deno.hostname() });
+    } catch (error) {
+      table.close();
+      throw error;
+    }
+    return table;
+  }
+
+  /** The table of run folder `dir`. */
+  static inFolder<Item = unknown>(
+    dir: string,
+    options: JobTableOptions<Item> = {},
+  ): Promise<JobTable<Item>> {
+    return JobTable.open<Item>(`${dir}/${TABLE_FILE}`, options);
+  }
+
+  #takeLock(): void {
+    this.#lock = acquireRunLock(
+      this.dir,
+      LOCK_FILE,
+      { busy: () => this.#busy, takeOver: () => this.#supersede() },
+      () => this.#holder(),
+    );
+  }
+
+  async #setAside(): Promise<string | undefined> {
+    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+    let moved: string | undefined;
+    for (
+      const [from, to] of [
+        [this.path, `${this.dir}/jobs.${stamp}.gpkg`],
+        [`${this.dir}/${LEGACY_TABLE_FILE}`, `${this.dir}/jobs.${stamp}.jsonl`],
+      ]
+    ) {
+      if (!await exists(from)) continue;
+      // A table left by a killed process keeps recent rows in its WAL: they move with it.
+      for (const suffix of ["-wal", "-shm"]) {
+        if (await exists(from + suffix)) await Deno.rename(from + suffix, to + suffix);
+      }
+      await Deno.rename(from, to);
+      moved ??= to;
+    }
+    return moved;
+  }
+
+  #holder(): LockHolder | undefined {
+    try {
+      const store = new GpkgTableStore(this.path, { readOnly: true });
+      try {
+        return store.meta<LockHolder>("writer");
+      } finally {
+        store.close();
+      }
+    } catch {
+      return undefined;
+    }
+  }
+
+  #supersede(): void {
+    this.close();
+    this.#supersededBy = "the run folder was opened again in this process";
+  }
+
+  #load(store: GpkgTableStore): void {
+    const { rows, ignored } = store.load<Item>();
+    this.#clear();
+    this.#ignored = ignored;
+    for (const row of rows) {
+      if (isRow(row)) this.#track(row);
+      else this.#ignored++;
+    }
+    this.#meta = store.meta<TableMeta>("backends");
+    if (this.readOnly) store.close();
+  }
+
+  #clear(): void {
+    this.#rows.clear();
+    this.#phaseOf.clear();
+    this.#backendOf.clear();
+    this.#perBackend.clear();
+    for (const set of this.#byPhase.values()) set.clear();
+    for (const p of PHASES) this.#counts[p] = 0;
+  }
+
+  /** Reads the JSON Lines table of earlier versions, if there is one, line by line. */
+  async #migrate(): Promise<void> {
+    const legacy = `${this.dir}/${LEGACY_TABLE_FILE}`;
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(legacy);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return;
+      throw error;
+    }
+    const rows = new Map<string, JobRow<Item>>();
+    let rest = "";
+    const take = (line: string) => {
+      if (!line.trim()) return;
       let value: unknown;
       try {
         value = JSON.parse(line);
       } catch {
         // A line torn by a kill mid-write; the row before it is still in the log.
-        table.#ignored++;
-        continue;
+        this.#ignored++;
+        return;
       }
-      if (isMeta(value)) table.#meta = value.meta;
-      else if (isRow(value)) table.#track(value as JobRow<Item>);
-      else table.#ignored++;
+      if (isMeta(value)) this.#meta = value.meta;
+      else if (isRow(value)) rows.set((value as JobRow<Item>).key, value as JobRow<Item>);
+      else this.#ignored++;
+    };
+    for await (const chunk of file.readable.pipeThrough(new TextDecoderStream())) {
+      const lines = (rest + chunk).split("\n");
+      rest = lines.pop()!;
+      lines.forEach(take);
     }
-    const lines = [...table.#rows.values()].map((r) => JSON.stringify(r) + "\n");
-    if (table.#meta) lines.unshift(JSON.stringify({ meta: table.#meta }) + "\n");
-    const compact = lines.join("");
-    const dir = path.replace(/[\\/][^\\/]*$/, "");
-    if (dir !== path) await Deno.mkdir(dir, { recursive: true });
-    const temp = `${path}.${crypto.randomUUID()}.tmp`;
-    await Deno.writeTextFile(temp, compact);
-    await Deno.rename(temp, path);
-    table.#file = await Deno.open(path, { append: true, create: true });
-    return table;
+    take(rest);
+    await this.putMany([...rows.values()]);
+    if (this.#meta) this.#store!.setMeta("backends", this.#meta);
+    this.#store!.setMeta("migrated_from", legacy);
+    this.migratedFrom = legacy;
   }
 
   /** The platforms the rows belong to, once recorded. */
@@ -184,15 +254,17 @@ export class JobTable<Item = unknown> {
     return this.#meta;
   }
 
-  /** Lines of the log that were neither a row nor the meta line (torn or foreign), skipped. */
+  /** Rows that could not be read (torn or foreign lines of a migrated table), skipped. */
   get ignoredLines(): number {
     return this.#ignored;
   }
 
   /** Records which platforms the rows belong to. */
-  async setMeta(meta: TableMeta): Promise<void> {
-    this.#meta = meta;
-    await this.#append({ meta });
+  setMeta(meta: TableMeta): Promise<void> {
+    return this.#write(() => {
+      this.#writer().setMeta("backends", meta);
+      this.#meta = meta;
+    });
   }
 
   /** A row by key. */
@@ -205,6 +277,20 @@ export class JobTable<Item = unknown> {
     return [...this.#rows.values()];
   }
 
+  /**
+   * The rows in `phase`, in the order they entered it: cheap however large the table. The
+   * iteration is live: a row that leaves the phase meanwhile is skipped, one that enters it is
+   * visited.
+   */
+  *inPhase(phase: Phase): IterableIterator<JobRow<Item>> {
+    for (const key of this.#byPhase.get(phase)!) yield this.#rows.get(key)!;
+  }
+
+  /** Rows of `backend` in each phase. */
+  countsOf(backend: string): Record<Phase, number> {
+    return { ...(this.#perBackend.get(backend) ?? emptyCounts()) };
+  }
+
   /** Number of rows. */
   get size(): number {
     return this.#rows.size;
@@ -215,39 +301,139 @@ export class JobTable<Item = unknown> {
     return { ...this.#counts };
   }
 
+  /** Marks the table as being run (a second open in this process is then refused). */
+  set busy(on: boolean) {
+    this.#busy = on;
+  }
+
   #track(row: JobRow<Item>): void {
     const before = this.#phaseOf.get(row.key);
-    if (before) this.#counts[before]--;
+    const was = this.#backendOf.get(row.key);
+    if (before) {
+      this.#counts[before]--;
+      this.#byPhase.get(before)!.delete(row.key);
+      if (was !== undefined) this.#perBackend.get(was)![before]--;
+    }
     this.#counts[row.phase]++;
+    this.#byPhase.get(row.phase)!.add(row.key);
+    if (row.backend !== undefined) {
+      let counts = this.#perBackend.get(row.backend);
+      if (!counts) this.#perBackend.set(row.backend, counts = emptyCounts());
+      counts[row.phase]++;
+    }
     this.#phaseOf.set(row.key, row.phase);
+    this.#backendOf.set(row.key, row.backend);
     this.#rows.set(row.key, row);
   }
 
-  /** Stores a row and appends it to the log before returning. */
-  async put(row: JobRow<Item>): Promise<void> {
-    this.#track(row);
-    await this.#append(row);
+  /** Stores a row and writes it to the file before the promise resolves. */
+  put(row: JobRow<Item>): Promise<void> {
+    return this.putMany([row]);
   }
 
-  /** Appends one line; lines written by concurrent callers never interleave. */
-  #append(value: unknown): Promise<void> {
-    const bytes = this.#encoder.encode(JSON.stringify(value) + "\n");
-    const write = this.#writes.then(async () => {
-      // Reopened after close(): a manager may requeue or cancel between runs.
-      this.#file ??= await Deno.open(this.path, { append: true, create: true });
-      for (let off = 0; off < bytes.length;) off += await this.#file.write(bytes.subarray(off));
-      if (this.#durable) await this.#file.syncData();
+  /** Stores rows and writes them in one transaction. */
+  putMany(rows: JobRow<Item>[]): Promise<void> {
+    return this.#write(() => {
+      const records = rows.map((row) => {
+        try {
+          return JSON.stringify(row);
+        } catch (error) {
+          throw new TypeError(
+            `work item "${row.key}" cannot be stored: ${
+              (error as Error).message
+            }; give items that JSON can hold (no BigInt, no cycles)`,
+          );
+        }
+      });
+      const geometries = rows.map((row) => this.#geometry(row));
+      this.#writer().write(rows, geometries, records);
+      for (const row of rows) this.#track(row);
     });
-    // A failed write fails its caller; the next write still gets its turn.
-    this.#writes = write.catch(() => {});
-    return write;
   }
 
-  /** Closes the log file. */
-  close(): void {
-    this.#file?.close();
-    this.#file = undefined;
+  /** A row's footprint (WGS 84), as the GIS layer has it. */
+  footprint(row: JobRow<Item>): WkbGeometry | undefined {
+    return (this.#options.geometryOf ?? defaultGeometry)(row.item);
   }
+
+  #geometry(row: JobRow<Item>): Uint8Array | null | undefined {
+    if (this.#geomFor.has(row.key) && this.#geomFor.get(row.key) === row.item) return undefined;
+    this.#geomFor.set(row.key, row.item);
+    const shape = this.footprint(row);
+    if (!shape) return null;
+    const [a, b, c, d] = wkbBounds(shape);
+    const was = this.#bbox;
+    if (!was || a < was[0] || b < was[1] || c > was[2] || d > was[3]) {
+      this.#bbox = was
+        ? [Math.min(a, was[0]), Math.min(b, was[1]), Math.max(c, was[2]), Math.max(d, was[3])]
+        : [a, b, c, d];
+      this.#writer().setExtent(this.#bbox);
+    }
+    return gpkgGeometry(shape, 4326);
+  }
+
+  #write(change: () => void): Promise<void> {
+    try {
+      change();
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** The open store; reopened (lock included) after {@linkcode JobTable.close}. */
+  #writer(): GpkgTableStore {
+    if (this.readOnly) {
+      throw new TypeError(`${this.path} was opened read-only; open it without readOnly to write`);
+    }
+    if (this.#supersededBy) {
+      throw new TableWriteError(this.path, new Error(`${this.#supersededBy}; use the new one`));
+    }
+    if (!this.#store) {
+      this.#takeLock();
+      this.#store = new GpkgTableStore(this.path, { durable: this.#options.durable });
+    }
+    return this.#store;
+  }
+
+  /** Reads the file again (for a read-only table that another process writes). */
+  refresh(): void {
+    if (!this.readOnly) return;
+    this.#load(new GpkgTableStore(this.path, { readOnly: true }));
+  }
+
+  /** Closes the file and gives up the run folder's lock. */
+  close(): void {
+    this.#store?.close();
+    this.#store = undefined;
+    this.#lock?.release();
+    this.#lock = undefined;
+  }
+}
+
+/**
+ * The item as a footprint: a GeoJSON geometry, one held as `geometry` or `aoi`, or a box of
+ * `west`, `south`, `east` and `north`.
+ */
+function defaultGeometry(item: unknown): WkbGeometry | undefined {
+  const box = item as { west?: unknown; south?: unknown; east?: unknown; north?: unknown } | null;
+  if (
+    typeof box?.west === "number" && typeof box.south === "number" &&
+    typeof box.east === "number" && typeof box.north === "number"
+  ) {
+    const { west: w, south: s, east: e, north: n } = box as Record<string, number>;
+    return { type: "Polygon", coordinates: [[[w, s], [e, s], [e, n], [w, n], [w, s]]] };
+  }
+  for (
+    const g of [item, (item as { geometry?: unknown })?.geometry, (item as { aoi?: unknown })?.aoi]
+  ) {
+    const t = (g as { type?: string } | null)?.type;
+    if (
+      (t === "Polygon" || t === "MultiPolygon" || t === "Point" || t === "LineString") &&
+      Array.isArray((g as { coordinates?: unknown }).coordinates)
+    ) return g as WkbGeometry;
+  }
+  return undefined;
 }
 
 function isMeta(value: unknown): value is { meta: TableMeta } {
@@ -260,4 +446,14 @@ function isRow(value: unknown): boolean {
   return typeof row === "object" && row !== null && typeof row.key === "string" &&
     PHASES.includes(row.phase as Phase) && Array.isArray(row.attempts) &&
     row.attempts.every((a) => typeof a?.n === "number" && typeof a?.tag === "string");
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
 }

@@ -69,7 +69,7 @@ Deno.test({
     assert.equal(final.code, 0, final.out);
     assert.ok(kills >= 3, `killed ${kills} times`);
 
-    const table = await JobTable.open<unknown>(`${out}/jobs.jsonl`);
+    const table = await JobTable.inFolder<unknown>(out, { readOnly: true });
     const rows = table.rows();
     table.close();
     assert.equal(rows.length, 12);
