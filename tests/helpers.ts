@@ -20,15 +20,18 @@ export async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
   return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
 }
 
-/** A fetch that records every request it sends. */
-export function countingFetch(): typeof fetch & { calls: Request[] } {
+/** A fetch that records every request it sends, and when (`performance.now()`). */
+export function countingFetch(): typeof fetch & { calls: Request[]; times: number[] } {
   const calls: Request[] = [];
+  const times: number[] = [];
   const f = ((input: RequestInfo | URL, init?: RequestInit) => {
     const request = new Request(input, init);
     calls.push(request.clone());
+    times.push(performance.now());
     return fetch(request);
-  }) as typeof fetch & { calls: Request[] };
+  }) as typeof fetch & { calls: Request[]; times: number[] };
   f.calls = calls;
+  f.times = times;
   return f;
 }
 

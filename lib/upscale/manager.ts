@@ -924,7 +924,7 @@ export class JobManager<Item> {
   /** Failed downloads of finished jobs are tried again when a run folder is opened. */
   async #retryDownloadsOnResume(): Promise<void> {
     if (!this.#o.download) return;
-    for (const row of this.table.rows()) {
+    for (const row of [...this.table.inPhase("failed")]) {
       if (
         row.phase === "failed" && row.failure === "download" &&
         row.attempts.at(-1)?.state === "succeeded"
@@ -1029,9 +1029,10 @@ async function addItems<Item>(
   options: JobManagerOptions<Item>,
 ): Promise<string[]> {
   const changed: string[] = [];
+  const stored = table.itemTexts();
   for (const { key, item } of items) {
-    const row = table.get(key);
-    if (row && JSON.stringify(row.item) !== JSON.stringify(item)) changed.push(key);
+    const text = stored.get(key);
+    if (text !== undefined && text !== JSON.stringify(item ?? null)) changed.push(key);
   }
   if (changed.length > 0 && (options.mode ?? "resume") === "resume") {
     throw new TableMismatchError(
@@ -1044,9 +1045,10 @@ async function addItems<Item>(
   }
   const now = (options.clock ?? systemClock).now();
   const added: JobRow<Item>[] = [];
+  const again = new Set(changed);
   for (const { key, item } of items) {
+    if (stored.has(key) && !again.has(key)) continue;
     const row = table.get(key);
-    if (row && !changed.includes(key)) continue;
     if (row && RUNNING.has(row.phase)) {
       throw new TableMismatchError(
         `${table.path}: item "${key}" changed while its job is running; wait for it or cancel it first`,

@@ -12,7 +12,7 @@ import { gpkgGeometry, wkbBounds, type WkbGeometry } from "../geo/geopackage.ts"
 import { PHASES } from "./row.ts";
 import type { JobRow, Phase, TableMeta } from "./row.ts";
 import { acquireRunLock, type LockHolder, type RunLock } from "./run_lock.ts";
-import { GpkgTableStore, TableWriteError } from "./table_store.ts";
+import { GpkgTableStore, serializeRow, TableWriteError } from "./table_store.ts";
 
 /** Options of {@linkcode JobTable.open}. */
 export interface JobTableOptions<Item = unknown> {
@@ -40,6 +40,20 @@ export const TABLE_FILE = "jobs.gpkg";
 /** The JSON Lines table of earlier versions, migrated on open. */
 export const LEGACY_TABLE_FILE = "jobs.jsonl";
 const LOCK_FILE = "jobs.lock";
+
+const FINISHED: ReadonlySet<Phase> = new Set(["done", "failed", "canceled"]);
+
+/** A row held in memory while it is on its way. */
+interface Live<Item> {
+  /** The row. */
+  row: JobRow<Item>;
+  /** The item the stored geometry was made from. */
+  geomItem?: unknown;
+}
+
+/** Phases kept as sets by key; finished phases are found by a scan of the index. */
+const TRACKED: ReadonlySet<Phase> = new Set(["pending", "submitting", "active", "downloading", "failed"]);
+const PHASE_CODE = new Map(PHASES.map((p, i) => [p, i]));
 
 function emptyCounts(): Record<Phase, number> {
   return Object.fromEntries(PHASES.map((p) => [p, 0])) as Record<Phase, number>;
@@ -72,16 +86,21 @@ export class JobTable<Item = unknown> {
   migratedFrom?: string;
   /** Where `setAside` put the table that was there. */
   previousTable?: string;
-  readonly #rows = new Map<string, JobRow<Item>>();
-  // Phases as last written: rows are mutated in place before put(), so this is the only record
-  // of where a row came from; it keeps counts and the per-phase sets right in O(1) per change.
-  readonly #phaseOf = new Map<string, Phase>();
-  readonly #byPhase = new Map<Phase, Set<string>>(PHASES.map((p) => [p, new Set()]));
+  // One entry per row, in the order rows were first written. Rows still on their way are held
+  // parsed (the manager works on them); finished ones are read from the file when asked for, so
+  // a table of a million rows opens in seconds and in little memory. The phase and backend kept
+  // here are as last written: rows are mutated in place before put(), so this is the only record
+  // of where a row came from, and it keeps counts and per-phase sets right in O(1) per change.
+  // The index holds, per key, phase + 8 x (backend number + 1): a number, not an object, so that
+  // a million finished rows cost a map entry each.
+  readonly #index = new Map<string, number>();
+  readonly #live = new Map<string, Live<Item>>();
+  readonly #backendNames: string[] = [];
+  readonly #backendIds = new Map<string, number>();
+  readonly #byPhase = new Map<Phase, Set<string>>([...TRACKED].map((p) => [p, new Set()]));
   readonly #counts = emptyCounts();
   readonly #perBackend = new Map<string, Record<Phase, number>>();
-  readonly #backendOf = new Map<string, string | undefined>();
-  // The item each row's geometry was written for: a new item (merge) means a new footprint.
-  readonly #geomFor = new Map<string, unknown>();
+  #reader?: GpkgTableStore;
   #bbox?: [number, number, number, number];
   #meta?: TableMeta;
   #ignored = 0;
@@ -191,21 +210,30 @@ export class JobTable<Item = unknown> {
   }
 
   #load(store: GpkgTableStore): void {
-    const { rows, ignored } = store.load<Item>();
     this.#clear();
-    this.#ignored = ignored;
-    for (const row of rows) {
-      if (isRow(row)) this.#track(row);
+    const open = store.openRows<Item>();
+    this.#ignored = open.ignored;
+    const parsed = new Map<string, JobRow<Item>>();
+    for (const row of open.rows) {
+      if (isRow(row)) parsed.set(row.key, row);
       else this.#ignored++;
     }
+    for (const { key, phase, backend } of store.index()) {
+      const row = parsed.get(key);
+      if (FINISHED.has(phase as Phase)) this.#enter(key, phase as Phase, backend ?? undefined);
+      else if (row) this.#track(row);
+      else if (!PHASE_CODE.has(phase as Phase)) this.#ignored++;
+    }
     this.#meta = store.meta<TableMeta>("backends");
-    if (this.readOnly) store.close();
+    if (this.readOnly) {
+      this.#reader?.close();
+      this.#reader = store;
+    }
   }
 
   #clear(): void {
-    this.#rows.clear();
-    this.#phaseOf.clear();
-    this.#backendOf.clear();
+    this.#index.clear();
+    this.#live.clear();
     this.#perBackend.clear();
     for (const set of this.#byPhase.values()) set.clear();
     for (const p of PHASES) this.#counts[p] = 0;
@@ -269,12 +297,32 @@ export class JobTable<Item = unknown> {
 
   /** A row by key. */
   get(key: string): JobRow<Item> | undefined {
-    return this.#rows.get(key);
+    if (!this.#index.has(key)) return undefined;
+    return this.#live.get(key)?.row ?? this.#read().row<Item>(key);
   }
 
-  /** Every row, in insertion order. */
+  /** Every row, in insertion order (finished rows are read from the file). */
   rows(): JobRow<Item>[] {
-    return [...this.#rows.values()];
+    let stored: Map<string, JobRow<Item>> | undefined;
+    const out: JobRow<Item>[] = [];
+    for (const key of this.#index.keys()) {
+      const live = this.#live.get(key);
+      if (live) {
+        out.push(live.row);
+        continue;
+      }
+      stored ??= new Map(this.#read().load<Item>().rows.map((r) => [r.key, r]));
+      const row = stored.get(key);
+      if (row) out.push(row);
+    }
+    return out;
+  }
+
+  /** Every row's item as the JSON it is stored as, by key (to tell changed items). */
+  itemTexts(): Map<string, string> {
+    const texts = this.#read().itemTexts();
+    for (const [key, live] of this.#live) texts.set(key, JSON.stringify(live.row.item ?? null));
+    return texts;
   }
 
   /**
@@ -283,7 +331,18 @@ export class JobTable<Item = unknown> {
    * visited.
    */
   *inPhase(phase: Phase): IterableIterator<JobRow<Item>> {
-    for (const key of this.#byPhase.get(phase)!) yield this.#rows.get(key)!;
+    const keys = this.#byPhase.get(phase) ?? this.#scan(phase);
+    for (const key of keys) {
+      const row = this.#live.get(key)?.row ?? this.get(key);
+      if (row && row.phase === phase) yield row;
+    }
+  }
+
+  /** The store rows are read from: the writer's, else a read-only connection. */
+  #read(): GpkgTableStore {
+    if (this.#store) return this.#store;
+    this.#reader ??= new GpkgTableStore(this.path, { readOnly: true });
+    return this.#reader;
   }
 
   /** Rows of `backend` in each phase. */
@@ -293,7 +352,7 @@ export class JobTable<Item = unknown> {
 
   /** Number of rows. */
   get size(): number {
-    return this.#rows.size;
+    return this.#index.size;
   }
 
   /** Rows by phase. */
@@ -307,23 +366,48 @@ export class JobTable<Item = unknown> {
   }
 
   #track(row: JobRow<Item>): void {
-    const before = this.#phaseOf.get(row.key);
-    const was = this.#backendOf.get(row.key);
-    if (before) {
+    this.#enter(row.key, row.phase, row.backend);
+    // Finished rows are read again when asked for; the rest stay at hand for the manager.
+    if (FINISHED.has(row.phase)) this.#live.delete(row.key);
+    else {
+      const live = this.#live.get(row.key);
+      if (live) live.row = row;
+      else this.#live.set(row.key, { row });
+    }
+  }
+
+  #enter(key: string, phase: Phase, backend: string | undefined): void {
+    const was = this.#index.get(key);
+    if (was !== undefined) {
+      const [before, by] = this.#decode(was);
       this.#counts[before]--;
-      this.#byPhase.get(before)!.delete(row.key);
-      if (was !== undefined) this.#perBackend.get(was)![before]--;
+      this.#byPhase.get(before)?.delete(key);
+      if (by !== undefined) this.#perBackend.get(by)![before]--;
     }
-    this.#counts[row.phase]++;
-    this.#byPhase.get(row.phase)!.add(row.key);
-    if (row.backend !== undefined) {
-      let counts = this.#perBackend.get(row.backend);
-      if (!counts) this.#perBackend.set(row.backend, counts = emptyCounts());
-      counts[row.phase]++;
+    let id = 0;
+    if (backend !== undefined) {
+      id = this.#backendIds.get(backend) ?? 0;
+      if (id === 0) {
+        this.#backendNames.push(backend);
+        this.#backendIds.set(backend, id = this.#backendNames.length);
+        this.#perBackend.set(backend, emptyCounts());
+      }
+      this.#perBackend.get(backend)![phase]++;
     }
-    this.#phaseOf.set(row.key, row.phase);
-    this.#backendOf.set(row.key, row.backend);
-    this.#rows.set(row.key, row);
+    this.#index.set(key, PHASE_CODE.get(phase)! + 8 * id);
+    this.#counts[phase]++;
+    this.#byPhase.get(phase)?.add(key);
+  }
+
+  #decode(code: number): [Phase, string | undefined] {
+    const id = Math.floor(code / 8);
+    return [PHASES[code % 8], id === 0 ? undefined : this.#backendNames[id - 1]];
+  }
+
+  /** Keys in a finished phase other than `failed`, in insertion order. */
+  #scan(phase: Phase): string[] {
+    const code = PHASE_CODE.get(phase)!;
+    return [...this.#index].filter(([, c]) => c % 8 === code).map(([key]) => key);
   }
 
   /** Stores a row and writes it to the file before the promise resolves. */
@@ -334,9 +418,9 @@ export class JobTable<Item = unknown> {
   /** Stores rows and writes them in one transaction. */
   putMany(rows: JobRow<Item>[]): Promise<void> {
     return this.#write(() => {
-      const records = rows.map((row) => {
+      const texts = rows.map((row) => {
         try {
-          return JSON.stringify(row);
+          return serializeRow(row);
         } catch (error) {
           throw new TypeError(
             `work item "${row.key}" cannot be stored: ${
@@ -346,8 +430,9 @@ export class JobTable<Item = unknown> {
         }
       });
       const geometries = rows.map((row) => this.#geometry(row));
-      this.#writer().write(rows, geometries, records);
+      this.#writer().write(rows, geometries, texts);
       for (const row of rows) this.#track(row);
+      this.#wroteGeometry(rows);
     });
   }
 
@@ -357,8 +442,8 @@ export class JobTable<Item = unknown> {
   }
 
   #geometry(row: JobRow<Item>): Uint8Array | null | undefined {
-    if (this.#geomFor.has(row.key) && this.#geomFor.get(row.key) === row.item) return undefined;
-    this.#geomFor.set(row.key, row.item);
+    const live = this.#live.get(row.key);
+    if (live && "geomItem" in live && live.geomItem === row.item) return undefined;
     const shape = this.footprint(row);
     if (!shape) return null;
     const [a, b, c, d] = wkbBounds(shape);
@@ -370,6 +455,15 @@ export class JobTable<Item = unknown> {
       this.#writer().setExtent(this.#bbox);
     }
     return gpkgGeometry(shape, 4326);
+  }
+
+  /** Remembers which item a row's geometry was written for, once the row is written. */
+  #wroteGeometry(rows: JobRow<Item>[]): void {
+    for (const row of rows) {
+      // Only for rows held in memory: a finished row's item is read anew when it is put again.
+      const live = this.#live.get(row.key);
+      if (live) live.geomItem = row.item;
+    }
   }
 
   #write(change: () => void): Promise<void> {
@@ -406,6 +500,8 @@ export class JobTable<Item = unknown> {
   close(): void {
     this.#store?.close();
     this.#store = undefined;
+    this.#reader?.close();
+    this.#reader = undefined;
     this.#lock?.release();
     this.#lock = undefined;
   }

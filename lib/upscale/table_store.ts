@@ -69,8 +69,12 @@ const COLUMNS = [
   "cost",
   "files",
   "updated",
+  "item",
   "record",
 ] as const;
+
+/** Phases whose rows are read at open; the others are read when asked for. */
+const OPEN_PHASES = "('pending', 'submitting', 'active', 'downloading')";
 
 /** Options of {@linkcode GpkgTableStore}. */
 export interface StoreOptions {
@@ -127,7 +131,7 @@ export class GpkgTableStore {
       db.exec(`CREATE TABLE ${LAYER} (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
         geom GEOMETRY, key TEXT NOT NULL UNIQUE, phase TEXT NOT NULL, state TEXT, status TEXT,
         backend TEXT, job_id TEXT, attempts INTEGER, reason TEXT, failure TEXT, error TEXT,
-        duration_s REAL, cost REAL, files TEXT, updated DATETIME, record TEXT NOT NULL);
+        duration_s REAL, cost REAL, files TEXT, updated DATETIME, item TEXT, record TEXT NOT NULL);
         CREATE TABLE ${META} (id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
           name TEXT NOT NULL UNIQUE, value TEXT);`);
       registerLayer(db, {
@@ -149,19 +153,39 @@ export class GpkgTableStore {
     }
   }
 
+  /** Key, phase and backend of every row, in the order first written. */
+  index(): Array<{ key: string; phase: string; backend: string | null }> {
+    return this.#db.prepare(`SELECT key, phase, backend FROM ${LAYER} ORDER BY fid`)
+      .all() as Array<{ key: string; phase: string; backend: string | null }>;
+  }
+
+  /** The rows still on their way (not done, failed or canceled), in the order first written. */
+  openRows<Item>(): LoadedRows<Item> {
+    return parseRows(
+      this.#db.prepare(
+        `SELECT record, item FROM ${LAYER} WHERE phase IN ${OPEN_PHASES} ORDER BY fid`,
+      ).all(),
+    );
+  }
+
   /** Every row, in the order first written. */
   load<Item>(): LoadedRows<Item> {
-    const records = this.#db.prepare(`SELECT record FROM ${LAYER} ORDER BY fid`);
-    const rows: JobRow<Item>[] = [];
-    let ignored = 0;
-    for (const { record } of records.all()) {
-      try {
-        rows.push(JSON.parse(record as string));
-      } catch {
-        ignored++;
-      }
+    return parseRows(this.#db.prepare(`SELECT record, item FROM ${LAYER} ORDER BY fid`).all());
+  }
+
+  /** One row by key. */
+  row<Item>(key: string): JobRow<Item> | undefined {
+    const got = this.#db.prepare(`SELECT record, item FROM ${LAYER} WHERE key = ?`).get(key);
+    return got ? parseRows<Item>([got]).rows[0] : undefined;
+  }
+
+  /** Every row's item as the JSON it was stored as, by key. */
+  itemTexts(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const { key, item } of this.#db.prepare(`SELECT key, item FROM ${LAYER}`).all()) {
+      out.set(key as string, item as string);
     }
-    return { rows, ignored };
+    return out;
   }
 
   /** A value of the meta table. */
@@ -183,13 +207,13 @@ export class GpkgTableStore {
   }
 
   /**
-   * Writes rows in one transaction, with their record serialized as `records[i]` when given;
-   * a geometry blob replaces the stored one, `undefined` keeps it.
+   * Writes rows in one transaction, serialized as `texts[i]` when given (see
+   * {@linkcode serializeRow}); a geometry blob replaces the stored one, `undefined` keeps it.
    */
   write<Item>(
     rows: JobRow<Item>[],
     geometries: Array<Uint8Array | null | undefined>,
-    records?: string[],
+    texts?: RowText[],
   ): void {
     this.#withGeom ??= this.#db.prepare(this.#upsert(true));
     this.#keepGeom ??= this.#db.prepare(this.#upsert(false));
@@ -198,7 +222,7 @@ export class GpkgTableStore {
       if (many) this.#db.exec("BEGIN");
       try {
         rows.forEach((row, i) => {
-          const values = columnsOf(row, records?.[i] ?? JSON.stringify(row));
+          const values = columnsOf(row, texts?.[i] ?? serializeRow(row));
           if (geometries[i] === undefined) this.#keepGeom!.run(...values);
           else this.#withGeom!.run(geometries[i], ...values);
         });
@@ -241,7 +265,35 @@ export class GpkgTableStore {
   }
 }
 
-function columnsOf(row: JobRow, record: string): Array<string | number | null> {
+/** A row as stored: its item in a column of its own, the rest as the record. */
+export interface RowText {
+  /** The row without its item, as JSON. */
+  record: string;
+  /** The item, as JSON. */
+  item: string;
+}
+
+/** Serializes a row for {@linkcode GpkgTableStore.write}; throws what `JSON.stringify` throws. */
+export function serializeRow(row: JobRow): RowText {
+  return { record: JSON.stringify({ ...row, item: undefined }), item: JSON.stringify(row.item ?? null) };
+}
+
+function parseRows<Item>(found: Array<Record<string, unknown>>): LoadedRows<Item> {
+  const rows: JobRow<Item>[] = [];
+  let ignored = 0;
+  for (const { record, item } of found) {
+    try {
+      const row = JSON.parse(record as string);
+      row.item = item === null ? null : JSON.parse(item as string);
+      rows.push(row);
+    } catch {
+      ignored++;
+    }
+  }
+  return { rows, ignored };
+}
+
+function columnsOf(row: JobRow, text: RowText): Array<string | number | null> {
   const attempt = row.attempts.at(-1);
   return [
     row.key,
@@ -258,6 +310,7 @@ function columnsOf(row: JobRow, record: string): Array<string | number | null> {
     row.cost ?? null,
     row.files?.join(" ") ?? null,
     new Date(row.updated).toISOString(),
-    record,
+    text.item,
+    text.record,
   ];
 }

@@ -369,15 +369,25 @@ Deno.test("unattended: no poll interval goes below the platform's floor", async 
     http: { fetch: counted },
   });
   const controller = new AbortController();
-  setTimeout(() => controller.abort(), 500);
-  await (async () => {
-    for await (
-      const _ of watched.unitJob(job.id).watch({ intervalMs: 0, signal: controller.signal })
-    ) { /* follow */ }
-  })().catch(() => {});
+  setTimeout(() => controller.abort(new DOMException("enough", "AbortError")), 500);
+  let snapshots = 0;
+  await assert.rejects(
+    (async () => {
+      for await (
+        const _ of watched.unitJob(job.id).watch({ intervalMs: 0, signal: controller.signal })
+      ) snapshots++;
+    })(),
+    (e: Error) => e.name === "AbortError",
+    "only the abort ends the watch",
+  );
+  const polls = counted.calls.length;
+  assert.ok(polls >= 4, `${polls} polls in 0.5 s: the watch must poll, at the floor`);
+  assert.ok(polls <= 12, `${polls} polls in 0.5 s at a 50 ms sandbox floor`);
+  assert.ok(snapshots >= 1, "the watch yielded the job's status");
+  const gaps = counted.times.slice(1).map((t, i) => t - counted.times[i]);
   assert.ok(
-    counted.calls.length <= 12,
-    `${counted.calls.length} polls in 0.5 s at a 50 ms sandbox floor`,
+    gaps.every((g) => g >= 40),
+    `no gap below the 50 ms floor (less a timer's slack): ${gaps.map(Math.round)}`,
   );
 });
 
