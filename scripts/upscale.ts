@@ -544,7 +544,9 @@ try {
   ).join("\n") + "\n";
   await Deno.writeTextFile(`${out}/jobs.csv`, csv);
   console.log(
-    `Job table:  ${out}/jobs.csv${values.mode === "manager" ? `, ${out}/jobs.gpkg (GeoPackage)` : ""}`,
+    `Job table:  ${out}/jobs.csv${
+      values.mode === "manager" ? `, ${out}/jobs.gpkg (GeoPackage)` : ""
+    }`,
   );
   await resultsAsData(withFiles);
   const failed = finalTiles.filter((t) => t.status === "failed").length;

@@ -196,6 +196,8 @@ export async function downloadFile(
         received += chunk.length;
         options.onProgress?.({ path, received, total });
       }
+      // An abort that came with the last bytes still stops the file short of its final name.
+      options.signal?.throwIfAborted();
       if (options.durable ?? true) await file.syncData();
     } catch (error) {
       file.close();

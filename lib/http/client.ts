@@ -9,7 +9,7 @@
 import { backoffDelay, type BackoffOptions } from "../time/backoff.ts";
 import { isLoopback } from "./loopback.ts";
 import { type Sleep, sleep as realSleep } from "../time/sleep.ts";
-import { HttpError, NetworkError, UnsafeUrlError } from "./errors.ts";
+import { AnswerTooLargeError, HttpError, NetworkError, UnsafeUrlError } from "./errors.ts";
 import { parseRetryAfter } from "./retry_after.ts";
 import { type TokenProvider, type TokenSource, toTokenProvider } from "./token.ts";
 
@@ -44,6 +44,14 @@ export interface HttpClientOptions {
   retry?: RetryOptions;
   /** Time to wait for response headers, per attempt, in ms. Default 30 000. */
   timeoutMs?: number;
+  /**
+   * Longest silence while a body is read, in ms: no byte for this long breaks the transfer with
+   * a {@linkcode NetworkError} naming the URL (transient: retried, or resumed by a download).
+   * Default 30 000.
+   */
+  idleTimeoutMs?: number;
+  /** Largest JSON answer read, in bytes ({@linkcode AnswerTooLargeError} beyond). Default 256 MiB. */
+  maxAnswerBytes?: number;
   /** The fetch to use. Default the global one. */
   fetch?: typeof fetch;
   /** The sleep to use between attempts (tests record it instead of waiting). */
@@ -98,6 +106,8 @@ export class HttpClient {
   readonly #headers: Headers;
   readonly #retry: Required<Omit<RetryOptions, keyof BackoffOptions>> & BackoffOptions;
   readonly #timeoutMs: number;
+  readonly #idleMs: number;
+  readonly #maxAnswer: number;
   readonly #fetch: typeof fetch;
   readonly #sleep: Sleep;
 
@@ -121,6 +131,8 @@ export class HttpClient {
       ...options.retry,
     };
     this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#idleMs = options.idleTimeoutMs ?? 30_000;
+    this.#maxAnswer = options.maxAnswerBytes ?? 256 * 2 ** 20;
     this.#fetch = options.fetch ?? fetch;
     this.#sleep = options.sleep ?? realSleep;
   }
@@ -198,8 +210,13 @@ export class HttpClient {
             throw new NetworkError(method, url, new Error(`more than ${MAX_REDIRECTS} redirects`));
           }
           await response.body?.cancel();
+          const from = at;
           at = new URL(location, at);
           if (!WEB.has(at.protocol)) throw new UnsafeUrlError(method, at, "redirect");
+          // A downgrade would send the request, and what it carries, in the clear.
+          if (from.protocol === "https:" && at.protocol === "http:" && !isLoopback(at)) {
+            throw new UnsafeUrlError(method, at, "redirect from https");
+          }
           // As fetch does: 303, and 301/302 after a POST, become a GET without a body.
           if (response.status === 303 || (hopMethod === "POST" && response.status < 303)) {
             hopMethod = hopMethod === "HEAD" ? "HEAD" : "GET";
@@ -246,35 +263,68 @@ export class HttpClient {
     const method = (options.method ?? (options.json !== undefined || options.body ? "POST" : "GET"))
       .toUpperCase();
     const mayRepeat = IDEMPOTENT.has(method) || options.retrySafe === true;
+    const url = () => this.url(path, options.query);
     for (let attempt = 0;; attempt++) {
       const response = await this.request(path, options);
       let text: string;
       try {
-        text = await response.text();
+        text = await this.#text(method, url(), response);
       } catch (error) {
-        const failure = new NetworkError(method, this.url(path, options.query), error);
         if (options.signal?.aborted) throw options.signal.reason;
+        if (error instanceof AnswerTooLargeError) throw error;
+        const failure = new NetworkError(method, url(), error);
         if (!mayRepeat || attempt >= this.#retry.retries) throw failure;
         await this.#sleep(backoffDelay(attempt, this.#retry), options.signal);
         continue;
       }
-      if (text === "") return undefined as T;
-      try {
-        return JSON.parse(text) as T;
-      } catch {
-        // A gateway's HTML page or a body cut short under a 200: the platform's answer did not
-        // arrive, which is as transient as a dropped connection.
-        const what = /^\s*</.test(text) ? "an HTML page" : "JSON cut short or malformed";
-        const failure = new NetworkError(
-          method,
-          this.url(path, options.query),
-          new Error(`the answer is not JSON (${what}, ${text.length} bytes)`),
-        );
-        if (options.signal?.aborted) throw options.signal.reason;
-        if (!mayRepeat || attempt >= this.#retry.retries) throw failure;
-        await this.#sleep(backoffDelay(attempt, this.#retry), options.signal);
+      // A GET answered 200 with nothing, or with `null`, has lost its answer on the way (a proxy
+      // or a broken server): as transient as a dropped connection. Other methods may say nothing.
+      const lost = method === "GET" && response.status === 200 &&
+        (text.trim() === "" || text.trim() === "null");
+      if (text === "" && !lost) return undefined as T;
+      let what: string | undefined = lost ? (text.trim() ? "null" : "an empty body") : undefined;
+      if (!what) {
+        try {
+          return JSON.parse(text) as T;
+        } catch {
+          // A gateway's HTML page or a body cut short under a 200: the platform's answer did not
+          // arrive, which is as transient as a dropped connection.
+          what = /^\s*</.test(text) ? "an HTML page" : "JSON cut short or malformed";
+        }
       }
+      const failure = new NetworkError(
+        method,
+        url(),
+        new Error(`the answer is not JSON (${what}, ${text.length} bytes)`),
+      );
+      if (options.signal?.aborted) throw options.signal.reason;
+      if (!mayRepeat || attempt >= this.#retry.retries) throw failure;
+      await this.#sleep(backoffDelay(attempt, this.#retry), options.signal);
     }
+  }
+
+  /** A body as text, within the answer size limit. */
+  async #text(method: string, url: URL, response: Response): Promise<string> {
+    const declared = Number(response.headers.get("content-length") ?? NaN);
+    if (declared > this.#maxAnswer) {
+      await response.body?.cancel();
+      throw new AnswerTooLargeError(method, url, this.#maxAnswer, declared);
+    }
+    if (!response.body) return "";
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of response.body) {
+      size += chunk.length;
+      if (size > this.#maxAnswer) throw new AnswerTooLargeError(method, url, this.#maxAnswer);
+      chunks.push(chunk);
+    }
+    const all = new Uint8Array(size);
+    let at = 0;
+    for (const c of chunks) {
+      all.set(c, at);
+      at += c.length;
+    }
+    return new TextDecoder().decode(all);
   }
 
   async #send(url: URL, init: RequestInit, options: RequestOptions): Promise<Response> {
@@ -288,12 +338,14 @@ export class HttpClient {
       : timeout.signal;
     try {
       // Redirects are followed by hand so the token never follows one to a foreign origin.
-      return await this.#fetch(url, { ...init, signal, redirect: "manual" });
+      const response = await this.#fetch(url, { ...init, signal, redirect: "manual" });
+      return withIdleTimeout(response, this.#idleMs, String(init.method), url, options.signal);
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
       throw new NetworkError(String(init.method), url, error, timeout.signal.aborted);
     } finally {
-      // The time-out covers waiting for headers; a streamed body may take as long as it needs.
+      // The time-out covers waiting for headers; a streamed body may take as long as it needs,
+      // as long as bytes keep coming (see withIdleTimeout).
       clearTimeout(timer);
     }
   }
@@ -327,4 +379,64 @@ async function toHttpError(method: string, url: URL, response: Response): Promis
 function serverNow(date: string | null): number {
   const at = date ? Date.parse(date) : NaN;
   return Number.isNaN(at) ? Date.now() : at;
+}
+
+/**
+ * `response` whose body fails with a {@linkcode NetworkError} naming the URL when no byte arrives
+ * for `idleMs`, or with the abort reason when `signal` aborts: a stalled or trickling-to-nothing
+ * body never hangs its reader.
+ */
+function withIdleTimeout(
+  response: Response,
+  idleMs: number,
+  method: string,
+  url: URL,
+  signal?: AbortSignal,
+): Response {
+  const source = response.body;
+  if (!source || response.status === 101) return response;
+  const reader = source.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (signal?.aborted) {
+        reader.cancel(signal.reason).catch(() => {});
+        return controller.error(signal.reason);
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let onAbort: (() => void) | undefined;
+      const silence = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          reject(
+            new NetworkError(
+              method,
+              url,
+              new DOMException(`no byte for ${Math.round(idleMs / 1000)} s`, "TimeoutError"),
+              true,
+            ),
+          );
+        }, idleMs);
+        onAbort = () => reject(signal!.reason);
+        signal?.addEventListener("abort", onAbort, { once: true });
+      });
+      try {
+        const { value, done } = await Promise.race([reader.read(), silence]);
+        if (done) controller.close();
+        else controller.enqueue(value);
+      } catch (error) {
+        reader.cancel(error).catch(() => {});
+        controller.error(error);
+      } finally {
+        clearTimeout(timer);
+        if (onAbort) signal?.removeEventListener("abort", onAbort);
+      }
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
 }

@@ -108,9 +108,10 @@ export class NetworkError extends Error {
   /** Wraps the low-level `cause`. */
   constructor(method: string, url: string | URL, cause: unknown, timedOut = false) {
     const shown = redactUrl(url);
+    const text = redactText(String((cause as Error)?.message ?? cause));
     const why = timedOut
-      ? "timed out"
-      : `failed: ${redactText(String((cause as Error)?.message ?? cause))}`;
+      ? `timed out${(cause as Error)?.name === "TimeoutError" && text ? ` (${text})` : ""}`
+      : `failed: ${text}`;
     // The low-level error names the full URL (signatures, tokens): keep only a redacted copy.
     super(`${method} ${shown} ${why}`, { cause: redactError(cause) });
     this.method = method;
@@ -144,6 +145,24 @@ export class UnsafeUrlError extends Error {
       `${method} ${shown}: a ${how} to a ${
         new URL(url).protocol
       } URL is refused; only http: and https: are fetched`,
+    );
+    this.url = shown;
+  }
+}
+
+/** An answer larger than the client accepts: not retried, since it would be as large again. */
+export class AnswerTooLargeError extends Error {
+  /** Always `"AnswerTooLargeError"`. */
+  override name = "AnswerTooLargeError";
+  /** Request URL with secrets masked. */
+  readonly url: string;
+  /** Describes an answer of `url` past `limit` bytes. */
+  constructor(method: string, url: string | URL, limit: number, size?: number) {
+    const shown = redactUrl(url);
+    super(
+      `${method} ${shown}: the answer is ${
+        size === undefined ? "over" : `${size} bytes, over`
+      } the ${limit}-byte limit for JSON answers; raise maxAnswerBytes if it is expected, or ask for less (a page, a filter)`,
     );
     this.url = shown;
   }

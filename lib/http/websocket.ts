@@ -30,6 +30,12 @@ export interface SocketOptions {
    * slow consumer never makes messages pile up. Default false.
    */
   latestOnly?: boolean;
+  /**
+   * Longest silence, in ms: no message for this long closes the socket and throws
+   * {@linkcode SocketClosedError} (code 1006, "silent"), so a stream that went quiet is
+   * reconnected or replaced by polling instead of waited on. Default: no limit.
+   */
+  idleMs?: number;
 }
 
 /**
@@ -57,7 +63,19 @@ export async function* socketMessages<T = unknown>(
     wake?.();
     wake = undefined;
   };
+  let idle: ReturnType<typeof setTimeout> | undefined;
+  const quiet = () => {
+    if (options.idleMs === undefined) return;
+    clearTimeout(idle);
+    idle = setTimeout(() => {
+      closed ??= { code: 1006, reason: `silent for ${Math.round(options.idleMs! / 1000)} s` };
+      ws.close();
+      notify();
+    }, options.idleMs);
+  };
+  quiet();
   ws.onmessage = (e) => {
+    quiet();
     if (options.latestOnly) queue.length = 0;
     try {
       queue.push(JSON.parse(String(e.data)));
@@ -67,7 +85,8 @@ export async function* socketMessages<T = unknown>(
     notify();
   };
   ws.onclose = (e) => {
-    closed = { code: e.code, reason: e.reason };
+    clearTimeout(idle);
+    closed ??= { code: e.code, reason: e.reason };
     notify();
   };
   const onAbort = () => {
@@ -89,6 +108,7 @@ export async function* socketMessages<T = unknown>(
       await new Promise<void>((resolve) => (wake = resolve));
     }
   } finally {
+    clearTimeout(idle);
     signal?.removeEventListener("abort", onAbort);
     if (ws.readyState === WebSocket.CONNECTING || ws.readyState === WebSocket.OPEN) ws.close();
   }

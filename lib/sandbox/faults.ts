@@ -1,7 +1,9 @@
 /**
  * Fault injection for the sandbox: per route prefix, added latency, a share of 429 (with
- * `Retry-After`) or 503 answers, and dropped connections, so clients can be tested against
- * a misbehaving platform.
+ * `Retry-After`, in seconds or as an HTTP date) or 503 answers, dropped connections, answers that
+ * stall before their headers or in their body, bodies that trickle, odd 200 bodies (an HTML page,
+ * empty, truncated, `null`), a skewed `Date`, and redirects to a URL of the rule's choosing (such
+ * as `file:///etc/passwd`), so clients can be tested against a misbehaving platform.
  *
  * @module
  */
@@ -25,6 +27,28 @@ export interface FaultRule {
   cutRate?: number;
   /** `Retry-After` seconds sent with 429 and 503. Default 1. */
   retryAfterSeconds?: number;
+  /** Send `Retry-After` as an HTTP date (on the server's own, possibly skewed, clock). */
+  retryAfterDate?: boolean;
+  /** Share of requests (0..1) that get no headers for `stallMs` (default: until the client gives up). */
+  stallRate?: number;
+  /** Share of requests (0..1) whose body stops after half its bytes for `stallMs` (default: for good). */
+  stallBodyRate?: number;
+  /** How long a stall lasts, ms. Default: until the client gives up. */
+  stallMs?: number;
+  /** Share of requests (0..1) whose body arrives at `trickleBytesPerSecond`. */
+  trickleRate?: number;
+  /** Bytes per second of a trickled body. Default 64. */
+  trickleBytesPerSecond?: number;
+  /** Share of successful answers (0..1) whose body is replaced by an `odd` one. */
+  oddRate?: number;
+  /** The odd body of a 200: `html` (a gateway's page), `empty`, `truncated` or `null`. Default html. */
+  odd?: "html" | "empty" | "truncated" | "null";
+  /** Seconds added to the `Date` of every answer (a server clock off by that much). */
+  dateSkewSeconds?: number;
+  /** Share of requests (0..1) answered `302` to `redirectTo`. */
+  redirectRate?: number;
+  /** Where redirects point (any URL: `file:///etc/passwd`, `http://...`). */
+  redirectTo?: string;
   /** Stop after this many injected failures (latency does not count). Default unlimited. */
   times?: number;
   /** Only requests with this method (`POST`); default every method. */
@@ -35,11 +59,32 @@ export interface FaultRule {
 
 /** What the fault layer decided for one request. */
 export type FaultDecision =
-  | { kind: "pass"; latencyMs: number }
-  | { kind: "status"; status: 429 | 503; retryAfterSeconds: number; latencyMs: number }
-  | { kind: "drop"; latencyMs: number }
-  | { kind: "lose-answer"; latencyMs: number }
-  | { kind: "cut"; latencyMs: number };
+  & (
+    | { kind: "pass" }
+    | { kind: "status"; status: 429 | 503; retryAfterSeconds: number; retryAfterDate: boolean }
+    | { kind: "drop" }
+    | { kind: "lose-answer" }
+    | { kind: "cut" }
+    | { kind: "stall"; ms: number }
+    | { kind: "stall-body"; ms: number }
+    | { kind: "trickle"; bytesPerSecond: number }
+    | { kind: "odd"; odd: "html" | "empty" | "truncated" | "null" }
+    | { kind: "redirect"; to: string }
+  )
+  & { latencyMs: number; dateSkewSeconds: number };
+
+const SHARES = [
+  "rate429",
+  "rate503",
+  "dropRate",
+  "lostAnswerRate",
+  "cutRate",
+  "stallRate",
+  "stallBodyRate",
+  "trickleRate",
+  "oddRate",
+  "redirectRate",
+] as const;
 
 /**
  * The set of active fault rules.
@@ -64,7 +109,7 @@ export class Faults {
 
   /** Adds a rule; the returned function removes it again. */
   add(rule: FaultRule): () => void {
-    for (const key of ["rate429", "rate503", "dropRate", "lostAnswerRate", "cutRate"] as const) {
+    for (const key of SHARES) {
       const v = rule[key];
       if (v !== undefined && !(v >= 0 && v <= 1)) {
         throw new RangeError(`fault ${key}: ${v} is not a share between 0 and 1`);
@@ -72,6 +117,9 @@ export class Faults {
     }
     if (!rule.prefix.startsWith("/")) {
       throw new RangeError(`fault prefix: "${rule.prefix}" must start with "/", like "/apex"`);
+    }
+    if (rule.redirectRate && !rule.redirectTo) {
+      throw new RangeError("fault redirectRate: give redirectTo, the URL to redirect to");
     }
     if (rule.forMs !== undefined && !(rule.forMs > 0)) {
       throw new RangeError(`fault forMs: ${rule.forMs} must be a positive number of ms`);
@@ -93,6 +141,7 @@ export class Faults {
   /** Decides what happens to a `method` request for `path`. */
   decide(path: string, method = "GET"): FaultDecision {
     let latencyMs = 0;
+    let dateSkewSeconds = 0;
     const now = Date.now();
     for (const rule of this.#rules) {
       if (now >= rule.until) {
@@ -102,36 +151,43 @@ export class Faults {
       if (!path.startsWith(rule.prefix)) continue;
       if (rule.method !== undefined && rule.method.toUpperCase() !== method.toUpperCase()) continue;
       latencyMs += rule.latencyMs ?? 0;
+      dateSkewSeconds += rule.dateSkewSeconds ?? 0;
       if (rule.times !== undefined && rule.used >= rule.times) continue;
-      const draw = this.#random();
-      const r429 = rule.rate429 ?? 0;
-      const r503 = r429 + (rule.rate503 ?? 0);
-      const rDrop = r503 + (rule.dropRate ?? 0);
-      const rLost = rDrop + (rule.lostAnswerRate ?? 0);
-      const rCut = rLost + (rule.cutRate ?? 0);
-      const retryAfterSeconds = rule.retryAfterSeconds ?? 1;
-      if (draw < r429) {
-        rule.used++;
-        return { kind: "status", status: 429, retryAfterSeconds, latencyMs };
-      }
-      if (draw < r503) {
-        rule.used++;
-        return { kind: "status", status: 503, retryAfterSeconds, latencyMs };
-      }
-      if (draw < rDrop) {
-        rule.used++;
-        return { kind: "drop", latencyMs };
-      }
-      if (draw < rLost) {
-        rule.used++;
-        return { kind: "lose-answer", latencyMs };
-      }
-      if (draw < rCut) {
-        rule.used++;
-        return { kind: "cut", latencyMs };
+      let draw = this.#random();
+      const hit = SHARES.find((key) => (draw -= rule[key] ?? 0) < 0);
+      if (!hit) continue;
+      rule.used++;
+      const ms = rule.stallMs ?? Infinity;
+      const base = { latencyMs, dateSkewSeconds };
+      switch (hit) {
+        case "rate429":
+        case "rate503":
+          return {
+            ...base,
+            kind: "status",
+            status: hit === "rate429" ? 429 : 503,
+            retryAfterSeconds: rule.retryAfterSeconds ?? 1,
+            retryAfterDate: rule.retryAfterDate ?? false,
+          };
+        case "dropRate":
+          return { ...base, kind: "drop" };
+        case "lostAnswerRate":
+          return { ...base, kind: "lose-answer" };
+        case "cutRate":
+          return { ...base, kind: "cut" };
+        case "stallRate":
+          return { ...base, kind: "stall", ms };
+        case "stallBodyRate":
+          return { ...base, kind: "stall-body", ms };
+        case "trickleRate":
+          return { ...base, kind: "trickle", bytesPerSecond: rule.trickleBytesPerSecond ?? 64 };
+        case "oddRate":
+          return { ...base, kind: "odd", odd: rule.odd ?? "html" };
+        case "redirectRate":
+          return { ...base, kind: "redirect", to: rule.redirectTo! };
       }
     }
-    return { kind: "pass", latencyMs };
+    return { kind: "pass", latencyMs, dateSkewSeconds };
   }
 }
 
@@ -158,4 +214,82 @@ export function droppedResponse(): Response {
     },
   });
   return new Response(body, { headers: { "content-length": "1024" } });
+}
+
+/** Waits `ms` (forever when infinite) or until `signal` aborts, whichever comes first. */
+export function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = Number.isFinite(ms) ? setTimeout(resolve, ms) : undefined;
+    signal?.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}
+
+/** `response` whose body stops after half its bytes for `ms` (for good when infinite). */
+export async function stalledBody(response: Response, ms: number): Promise<Response> {
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  const half = Math.floor(bytes.length / 2);
+  let sent = false;
+  // The client going away ends the stall (Deno.serve's request signal fires on every answer).
+  const gone = new AbortController();
+  const signal = gone.signal;
+  const body = new ReadableStream<Uint8Array>({
+    cancel() {
+      gone.abort();
+    },
+    async pull(controller) {
+      if (!sent) {
+        sent = true;
+        controller.enqueue(bytes.subarray(0, half));
+        return;
+      }
+      await pause(ms, signal);
+      controller.enqueue(bytes.subarray(half));
+      controller.close();
+    },
+  });
+  return new Response(body, { status: response.status, headers: response.headers });
+}
+
+/** `response` whose body arrives a few bytes at a time, `bytesPerSecond` in all. */
+export async function trickledBody(response: Response, bytesPerSecond: number): Promise<Response> {
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  const step = Math.max(1, Math.round(bytesPerSecond / 10));
+  let at = 0;
+  const gone = new AbortController();
+  const signal = gone.signal;
+  const body = new ReadableStream<Uint8Array>({
+    cancel() {
+      gone.abort();
+    },
+    async pull(controller) {
+      if (at >= bytes.length || signal.aborted) return controller.close();
+      await pause(100, signal);
+      controller.enqueue(bytes.subarray(at, at + step));
+      at += step;
+    },
+  });
+  return new Response(body, { status: response.status, headers: response.headers });
+}
+
+/** A 200 with an odd body in place of `response`'s, as gateways and broken servers send. */
+export async function oddResponse(
+  response: Response,
+  odd: "html" | "empty" | "truncated" | "null",
+): Promise<Response> {
+  const text = await response.text();
+  const headers = new Headers(response.headers);
+  headers.delete("content-length");
+  const body = odd === "html"
+    ? "<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>"
+    : odd === "empty"
+    ? ""
+    : odd === "null"
+    ? "null"
+    : text.slice(0, Math.floor(text.length / 2));
+  if (odd === "html") headers.set("content-type", "text/html");
+  return new Response(body, { status: 200, headers });
 }

@@ -22,9 +22,16 @@ Serves every platform twin and the OIDC provider on 127.0.0.1.
   --fault SPEC        inject faults, repeatable. SPEC is PREFIX:key=value,...
                       keys: latency (ms), 429, 503, drop, lost cut (shares 0..1; lost:
                       carried out, answer lost; cut: body breaks off halfway),
-                      retry-after (s), times, for (ms: the rule then ends),
-                      method=POST (only that method)
+                      retry-after (s), retry-after-date=1 (send it as an HTTP date),
+                      stall, stall-body (shares: no headers, or a body that stops
+                      halfway), stall-ms (how long; default until the client gives up),
+                      trickle (share), trickle-bps (bytes per second, default 64),
+                      odd (share of 200s with an odd body), odd-body=html|empty|truncated|null,
+                      date-skew (s added to the Date header), redirect (share) with
+                      redirect-to=URL (file:///etc/passwd, say), times,
+                      for (ms: the rule then ends), method=POST (only that method)
                       e.g. --fault /apex:503=0.2,latency=150
+                           --fault /apex/unit_jobs:stall-body=0.1,stall-ms=60000
   -h, --help          this text
 
 While it runs: POST /_sandbox/faults (a fault rule as JSON), DELETE /_sandbox/faults,
@@ -43,6 +50,17 @@ export function parseFault(spec: string): FaultRule {
       rule.method = raw.toUpperCase();
       continue;
     }
+    if (key === "redirect-to") {
+      rule.redirectTo = part.slice(part.indexOf("=") + 1);
+      continue;
+    }
+    if (key === "odd-body") {
+      if (!["html", "empty", "truncated", "null"].includes(raw)) {
+        throw new Error(`--fault "${spec}": odd-body is html, empty, truncated or null`);
+      }
+      rule.odd = raw as FaultRule["odd"];
+      continue;
+    }
     const value = Number(raw);
     if (!Number.isFinite(value)) {
       throw new Error(`--fault "${spec}": ${key} needs a number, got "${raw}"`);
@@ -55,6 +73,15 @@ export function parseFault(spec: string): FaultRule {
       lost: "lostAnswerRate",
       cut: "cutRate",
       "retry-after": "retryAfterSeconds",
+      "retry-after-date": "retryAfterDate",
+      stall: "stallRate",
+      "stall-body": "stallBodyRate",
+      "stall-ms": "stallMs",
+      trickle: "trickleRate",
+      "trickle-bps": "trickleBytesPerSecond",
+      odd: "oddRate",
+      "date-skew": "dateSkewSeconds",
+      redirect: "redirectRate",
       times: "times",
       for: "forMs",
     };
@@ -64,7 +91,9 @@ export function parseFault(spec: string): FaultRule {
         `--fault "${spec}": unknown key "${key}"; use ${Object.keys(keys).join(", ")}`,
       );
     }
-    (rule as unknown as Record<string, number>)[field] = value;
+    (rule as unknown as Record<string, number | boolean>)[field] = field === "retryAfterDate"
+      ? value !== 0
+      : value;
   }
   return rule;
 }

@@ -6,7 +6,17 @@
  */
 import { type Clock, systemClock } from "../time/clock.ts";
 import { sleep } from "../time/sleep.ts";
-import { cutResponse, droppedResponse, type FaultRule, Faults } from "./faults.ts";
+import {
+  cutResponse,
+  droppedResponse,
+  type FaultDecision,
+  type FaultRule,
+  Faults,
+  oddResponse,
+  pause,
+  stalledBody,
+  trickledBody,
+} from "./faults.ts";
 import {
   DEFAULT_REALMS,
   DEFAULT_USERS,
@@ -140,7 +150,9 @@ async function control(
   return Response.json({
     detail:
       "Sandbox controls: POST /_sandbox/faults {prefix, method, latencyMs, rate429, rate503, " +
-      "dropRate, lostAnswerRate, cutRate, retryAfterSeconds, times, forMs}, DELETE /_sandbox/faults, " +
+      "dropRate, lostAnswerRate, cutRate, stallRate, stallBodyRate, stallMs, trickleRate, " +
+      "trickleBytesPerSecond, oddRate, odd, dateSkewSeconds, redirectRate, redirectTo, " +
+      "retryAfterSeconds, retryAfterDate, times, forMs}, DELETE /_sandbox/faults, " +
       "POST /_sandbox/expire-tokens?refresh=true",
   }, { status: 404 });
 }
@@ -200,14 +212,41 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   handler = async (request) => {
     const url = new URL(request.url);
     const decision = faults.decide(url.pathname, request.method);
+    const answer = await answerOf(request, url, decision);
+    if (decision.dateSkewSeconds !== 0) {
+      answer.headers.set(
+        "date",
+        new Date(Date.now() + decision.dateSkewSeconds * 1000).toUTCString(),
+      );
+    }
+    return answer;
+  };
+
+  const answerOf = async (
+    request: Request,
+    url: URL,
+    decision: FaultDecision,
+  ): Promise<Response> => {
     if (decision.latencyMs > 0) await sleep(decision.latencyMs);
+    if (decision.kind === "stall") await pause(decision.ms, request.signal);
+    if (decision.kind === "redirect") {
+      return new Response(null, { status: 302, headers: { location: decision.to } });
+    }
     if (decision.kind === "status") {
+      const at = Date.now() + decision.dateSkewSeconds * 1000 + decision.retryAfterSeconds * 1000;
       return Response.json(
         {
           error: decision.status === 429 ? "rate_limited" : "service_unavailable",
           message: "sandbox fault",
         },
-        { status: decision.status, headers: { "retry-after": String(decision.retryAfterSeconds) } },
+        {
+          status: decision.status,
+          headers: {
+            "retry-after": decision.retryAfterDate
+              ? new Date(at).toUTCString()
+              : String(decision.retryAfterSeconds),
+          },
+        },
       );
     }
     if (decision.kind === "drop") return droppedResponse();
@@ -221,11 +260,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const handled = mount
       ? await mount.handle(request, url)
       : Response.json({ detail: "Not Found" }, { status: 404 });
-    if (decision.kind === "lose-answer") {
-      await handled.body?.cancel();
-      return droppedResponse();
+    switch (decision.kind) {
+      case "lose-answer":
+        await handled.body?.cancel();
+        return droppedResponse();
+      case "cut":
+        return await cutResponse(handled);
+      case "stall-body":
+        return await stalledBody(handled, decision.ms);
+      case "trickle":
+        return await trickledBody(handled, decision.bytesPerSecond);
+      case "odd":
+        return handled.ok ? await oddResponse(handled, decision.odd) : handled;
     }
-    return decision.kind === "cut" ? await cutResponse(handled) : handled;
+    return handled;
   };
 
   options.onListen?.(origin);

@@ -77,6 +77,11 @@ export interface JobManagerOptions<Item> {
   limitProbeMs?: number;
   /** Backoff while a platform is unreachable. Default 0.5 s growing to 5 s, full jitter. */
   outageBackoff?: BackoffOptions;
+  /**
+   * Longest wait a platform's `Retry-After` may ask for, ms: a longer one (an hour, or an HTTP
+   * date from a clock that runs ahead) is cut to this. Default 300 000 (5 minutes).
+   */
+  maxRetryAfterMs?: number;
   /** Stop `run()` after this long, ms ({@linkcode RunStoppedError} `deadline`); rows stay resumable. */
   deadlineMs?: number;
   /** Cancel a job that runs longer than this, ms; its row fails with `timeout`. */
@@ -221,8 +226,8 @@ function message(error: unknown): string {
 /** Longest work item key: a folder name, with room to spare under the file systems' 255 bytes. */
 const MAX_KEY = 200;
 
-function retryAfter(error: unknown): number {
-  return error instanceof HttpError ? error.retryAfterMs ?? 0 : 0;
+function retryAfter(error: unknown, cap: number): number {
+  return Math.min(error instanceof HttpError ? error.retryAfterMs ?? 0 : 0, cap);
 }
 
 /**
@@ -282,6 +287,7 @@ export class JobManager<Item> {
       mode: "resume",
       download: true,
       tagPrefix: "eojobs",
+      maxRetryAfterMs: 300_000,
       durable: false,
       clock: systemClock,
       sleep: realSleep,
@@ -492,20 +498,16 @@ export class JobManager<Item> {
     const downloads = new Map<string, Promise<void>>();
     const stop = new AbortController();
     const inner = AbortSignal.any([signal, stop.signal]);
+    // The deadline reaches requests in flight too: a stalled answer does not outlive it.
+    const deadlineTimer = deadline === undefined ? undefined : setTimeout(
+      () => stop.abort(this.#deadlineError()),
+      Math.max(0, deadline - clock.now()),
+    );
     const over = () => this.#allFinished() && downloads.size === 0;
     const laneLoop = async (lane: Lane<Item>) => {
       while (!over()) {
         inner.throwIfAborted();
-        if (deadline !== undefined && clock.now() >= deadline) {
-          const c = this.counts();
-          const left = this.table.size - c.done - c.failed - c.canceled;
-          throw new RunStoppedError(
-            "deadline",
-            `stopped at the deadline (${
-              Math.round(this.#o.deadlineMs! / 1000)
-            } s) with ${left} of ${this.table.size} rows unfinished; run again to go on`,
-          );
-        }
+        if (deadline !== undefined && clock.now() >= deadline) throw this.#deadlineError();
         await this.#serve(lane, inner);
         this.#startDownloads(downloads, inner);
         if (this.#localFault !== undefined) stopOnLocalFault(this.#localFault);
@@ -530,8 +532,20 @@ export class JobManager<Item> {
       // The first loop's error, not the abort it caused in the others.
       throw stop.signal.aborted && !signal.aborted ? stop.signal.reason : error;
     } finally {
+      clearTimeout(deadlineTimer);
       await Promise.allSettled(downloads.values());
     }
+  }
+
+  #deadlineError(): RunStoppedError {
+    const c = this.counts();
+    const left = this.table.size - c.done - c.failed - c.canceled;
+    return new RunStoppedError(
+      "deadline",
+      `stopped at the deadline (${
+        Math.round(this.#o.deadlineMs! / 1000)
+      } s) with ${left} of ${this.table.size} rows unfinished; run again to go on`,
+    );
   }
 
   #allFinished(): boolean {
@@ -610,12 +624,18 @@ export class JobManager<Item> {
       stopOnLocalFault(error);
       const kind = classifyError(error);
       if (kind === "transient" || kind === "limit") {
-        if (lane.unreachable(this.#o.clock.now(), retryAfter(error))) {
+        const asked = error instanceof HttpError ? error.retryAfterMs : undefined;
+        if (lane.unreachable(this.#o.clock.now(), retryAfter(error, this.#o.maxRetryAfterMs))) {
+          const capped = asked !== undefined && asked > this.#o.maxRetryAfterMs
+            ? `, Retry-After ${Math.round(asked / 1000)} s cut to ${
+              Math.round(this.#o.maxRetryAfterMs / 1000)
+            } s`
+            : "";
           this.#platform(
             lane,
             `${lane.name}: platform unreachable since ${clockTime(lane.downSince!)} (${
               message(error)
-            }); retrying`,
+            }); retrying at ${new Date(lane.retryAt).toTimeString().slice(0, 8)}${capped}`,
           );
         }
         return;
@@ -781,7 +801,11 @@ export class JobManager<Item> {
         row.phase = "pending";
         if (row.attempts.length === 0 && !this.#pinned.has(row.key)) row.backend = undefined;
         row.error = `waiting: ${lane.name}'s concurrent-job limit is reached`;
-        lane.limitReached(this.#o.clock.now(), this.#runningOn(lane), retryAfter(error));
+        lane.limitReached(
+          this.#o.clock.now(),
+          this.#runningOn(lane),
+          retryAfter(error, this.#o.maxRetryAfterMs),
+        );
         await this.#save(row);
         return "stop";
       }
@@ -801,7 +825,7 @@ export class JobManager<Item> {
       }
       // The request may have created the job before failing: reconcile finds out next round.
       row.error = `submission unclear (${message(error)}); checking with the platform`;
-      lane.submissionUnclear(this.#o.clock.now(), retryAfter(error));
+      lane.submissionUnclear(this.#o.clock.now(), retryAfter(error, this.#o.maxRetryAfterMs));
       await this.#save(row);
       return "stop";
     }
@@ -899,7 +923,7 @@ export class JobManager<Item> {
       if (kind === "transient" || kind === "limit") {
         // The transfer broke or the storage is down: try again later, no try spent.
         row.notBefore = this.#o.clock.now() +
-          Math.max(retryAfter(error), backoffDelay(2, { baseMs: 1_000 }));
+          Math.max(retryAfter(error, this.#o.maxRetryAfterMs), backoffDelay(2, { baseMs: 1_000 }));
         row.error = `download interrupted (${message(error)}); retrying`;
       } else {
         row.downloadTries = (row.downloadTries ?? 0) + 1;

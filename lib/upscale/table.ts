@@ -52,7 +52,13 @@ interface Live<Item> {
 }
 
 /** Phases kept as sets by key; finished phases are found by a scan of the index. */
-const TRACKED: ReadonlySet<Phase> = new Set(["pending", "submitting", "active", "downloading", "failed"]);
+const TRACKED: ReadonlySet<Phase> = new Set([
+  "pending",
+  "submitting",
+  "active",
+  "downloading",
+  "failed",
+]);
 const PHASE_CODE = new Map(PHASES.map((p, i) => [p, i]));
 
 function emptyCounts(): Record<Phase, number> {

@@ -275,7 +275,10 @@ export interface RowText {
 
 /** Serializes a row for {@linkcode GpkgTableStore.write}; throws what `JSON.stringify` throws. */
 export function serializeRow(row: JobRow): RowText {
-  return { record: JSON.stringify({ ...row, item: undefined }), item: JSON.stringify(row.item ?? null) };
+  return {
+    record: JSON.stringify({ ...row, item: undefined }),
+    item: JSON.stringify(row.item ?? null),
+  };
 }
 
 function parseRows<Item>(found: Array<Record<string, unknown>>): LoadedRows<Item> {

@@ -119,6 +119,8 @@ export class UpscaleTask {
           for await (
             const message of socketMessages<StatusMessage<UpscalingTask>>(url, signal, {
               latestOnly: true,
+              // Three pushes missed: the stream went quiet, reconnect (then poll).
+              idleMs: 3 * interval * 1000 + 5_000,
             })
           ) {
             if (message.type === "status" && message.data) {
