@@ -101,6 +101,7 @@ const SHARES = [
 export class Faults {
   readonly #rules = new Set<FaultRule & { used: number; until: number }>();
   readonly #random: () => number;
+  readonly #injected = new Map<string, number>();
 
   /** Draws shares from a generator seeded with `seed`. */
   constructor(seed = 1) {
@@ -133,6 +134,11 @@ export class Faults {
     return () => this.#rules.delete(entry);
   }
 
+  /** How many faults of `kind` (`odd`, `stall`, `status`, ...) were injected so far. */
+  injected(kind: FaultDecision["kind"]): number {
+    return this.#injected.get(kind) ?? 0;
+  }
+
   /** Removes every rule. */
   clear(): void {
     this.#rules.clear();
@@ -157,6 +163,10 @@ export class Faults {
       const hit = SHARES.find((key) => (draw -= rule[key] ?? 0) < 0);
       if (!hit) continue;
       rule.used++;
+      const kind = hit === "rate429" || hit === "rate503"
+        ? "status"
+        : hit.replace(/Rate$/, "").replace("lostAnswer", "lose-answer").replace("stallBody", "stall-body");
+      this.#injected.set(kind, (this.#injected.get(kind) ?? 0) + 1);
       const ms = rule.stallMs ?? Infinity;
       const base = { latencyMs, dateSkewSeconds };
       switch (hit) {

@@ -473,3 +473,70 @@ Deno.test("unattended: one manager drives two backends, each with its own slots;
   assert.deepEqual(reopened.table.rows().map((r) => r.backend), rows.map((r) => r.backend));
   reopened.table.close();
 });
+
+Deno.test("unattended: stalled answers never hold a run past its deadline", async () => {
+  await using sb = await twinSandbox({ lifeCycle: { failShare: 0 } });
+  await using dir = await tempDir();
+  // Every status read stalls for good: only the deadline can end the run.
+  sb.faults.add({ prefix: "/apex/jobs_status", stallRate: 1 });
+  sb.faults.add({ prefix: "/apex/unit_jobs", stallBodyRate: 1, method: "GET" });
+  const manager = await JobManager.open(items(3), options(sb, dir.path, { deadlineMs: 1_500 }));
+  const started = performance.now();
+  await assert.rejects(
+    drain(manager),
+    (e: Error) => e instanceof RunStoppedError && e.reason === "deadline",
+  );
+  const took = performance.now() - started;
+  assert.ok(took < 4_000, `stopped ${Math.round(took)} ms after the start with a 1.5 s deadline`);
+  sb.faults.clear();
+  const again = await JobManager.open(items(3), options(sb, dir.path));
+  await drain(again);
+  assert.equal(again.counts().done, 3, "a later run goes on");
+});
+
+Deno.test("unattended: odd 200 answers to status reads (HTML, empty, cut short, null) do not stop the run", async () => {
+  for (const odd of ["html", "empty", "truncated", "null"] as const) {
+    await using sb = await twinSandbox({ lifeCycle: { failShare: 0 } });
+    await using dir = await tempDir();
+    sb.faults.add({ prefix: "/apex/jobs_status", oddRate: 0.5, odd });
+    sb.faults.add({ prefix: "/apex/unit_jobs", oddRate: 0.3, odd, method: "GET" });
+    const manager = await JobManager.open(items(4), options(sb, dir.path));
+    await drain(manager);
+    assert.equal(manager.counts().done, 4, `${odd}: every row done`);
+    assert.ok(sb.faults.injected("odd") >= 2, `${odd}: odd answers were served`);
+    const titles = [...sb.twin<ApexTwin>("/apex").store.jobs.values()].map((j) => j.title);
+    assert.equal(new Set(titles).size, titles.length, `${odd}: no job submitted twice`);
+  }
+});
+
+Deno.test("unattended: an hour's Retry-After, in seconds or as a date from a skewed clock, is cut to maxRetryAfterMs and the event says until when", async () => {
+  for (const asDate of [false, true]) {
+    await using sb = await twinSandbox({ lifeCycle: { failShare: 0 } });
+    await using dir = await tempDir();
+    const manager = await JobManager.open(
+      items(2),
+      options(sb, dir.path, { maxRetryAfterMs: 500 }),
+    );
+    let armed = false;
+    const messages: string[] = [];
+    const started = performance.now();
+    for await (const e of manager.run()) {
+      if (e.kind === "platform") messages.push(e.message);
+      if (!armed && e.kind === "row" && e.row.phase === "active") {
+        armed = true;
+        sb.faults.add({
+          prefix: "/apex/jobs_status",
+          rate503: 1,
+          retryAfterSeconds: 3600,
+          retryAfterDate: asDate,
+          dateSkewSeconds: asDate ? 3600 : 0,
+          times: 3,
+        });
+      }
+    }
+    assert.equal(manager.counts().done, 2);
+    assert.ok(performance.now() - started < 10_000, "no hour-long wait");
+    const down = messages.find((m) => /unreachable/.test(m)) ?? "";
+    assert.match(down, /retrying at \d\d:\d\d:\d\d, Retry-After 3600 s cut to 1 s/);
+  }
+});
