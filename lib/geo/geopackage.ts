@@ -7,7 +7,8 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 
-type XY = [number, number];
+/** A position: `[x, y]`. */
+export type XY = [number, number];
 
 /** The geometries GeoPackage binary is written for here (GeoJSON shapes). */
 export type WkbGeometry =

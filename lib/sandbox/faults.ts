@@ -165,7 +165,10 @@ export class Faults {
       rule.used++;
       const kind = hit === "rate429" || hit === "rate503"
         ? "status"
-        : hit.replace(/Rate$/, "").replace("lostAnswer", "lose-answer").replace("stallBody", "stall-body");
+        : hit.replace(/Rate$/, "").replace("lostAnswer", "lose-answer").replace(
+          "stallBody",
+          "stall-body",
+        );
       this.#injected.set(kind, (this.#injected.get(kind) ?? 0) + 1);
       const ms = rule.stallMs ?? Infinity;
       const base = { latencyMs, dateSkewSeconds };

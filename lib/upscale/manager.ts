@@ -23,7 +23,7 @@ import { Channel } from "./channel.ts";
 import { classifyError } from "./failures.ts";
 import { Lane } from "./lane.ts";
 import type { JobRow, Phase, TableMeta } from "./row.ts";
-import { JobTable, type JobTableOptions } from "./table.ts";
+import { JobTable } from "./table.ts";
 import { isDiskFull, TableWriteError } from "./table_store.ts";
 import type { WkbGeometry } from "../geo/geopackage.ts";
 
