@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { inflateSync } from "node:zlib";
 import {
   addDecoder,
   BaseDecoder,
@@ -18,11 +17,38 @@ import {
 import { projection } from "../geo/projection.ts";
 import { ARRAYS, type DataType, type Pixels } from "./_pixels.ts";
 import { RasterError } from "./errors.ts";
+import {
+  checkImageChain,
+  checkPixelBudget,
+  DEFAULT_MAX_PIXELS,
+  inflateBounded,
+  type TiffChain,
+} from "./tiff_guard.ts";
 
-/** geotiff.js inflates DEFLATE tiles in JavaScript; the runtime's zlib is several times faster. */
+/**
+ * geotiff.js inflates DEFLATE tiles in JavaScript; the runtime's zlib is several times faster,
+ * and stops at the tile's declared size.
+ */
 class NativeInflate extends BaseDecoder {
   override decodeBlock(buffer: ArrayBufferLike): ArrayBufferLike {
-    const out = inflateSync(new Uint8Array(buffer));
+    const { tileWidth, tileHeight, bitsPerSample, planarConfiguration, samplesPerPixel } = this
+      .parameters as {
+        tileWidth: number;
+        tileHeight: number;
+        bitsPerSample: number | ArrayLike<number>;
+        planarConfiguration: number;
+        samplesPerPixel?: number;
+      };
+    const bits = typeof bitsPerSample === "number" ? [bitsPerSample] : Array.from(bitsPerSample);
+    const perPixel = planarConfiguration === 2
+      ? Math.max(...bits)
+      : bits.length > 1
+      ? bits.reduce((a, b) => a + b, 0)
+      : bits[0] * (samplesPerPixel ?? 1);
+    const out = inflateBounded(
+      new Uint8Array(buffer),
+      Math.ceil(tileWidth * perPixel / 8) * tileHeight,
+    );
     return out.buffer.slice(out.byteOffset, out.byteOffset + out.byteLength);
   }
 }
@@ -137,7 +163,7 @@ function readTiles(
             if (n === null) throw new Error(`tile ${k} ends past the end of the file`);
             got += n;
           }
-          const decoded = compression === 1 ? raw : inflateSync(raw);
+          const decoded = compression === 1 ? raw : inflateBounded(raw, tw * th * size);
           if (decoded.length < tw * th * size) throw new Error(`tile ${k} is short`);
           const bytes = new Uint8Array(decoded.buffer, decoded.byteOffset, tw * th * size);
           tile = predictor === 1 ? bytes : unpredict(bytes, predictor, size, tw, th);
@@ -209,6 +235,11 @@ export interface ReadRasterOptions {
   name?: string;
   /** Aborts reading. */
   signal?: AbortSignal;
+  /**
+   * Most samples (pixels x bands) one read may decode; a file that declares more is refused
+   * before anything is allocated. @default {2 ** 28}
+   */
+  maxPixels?: number;
 }
 
 const USER_DEFINED = 32767;
@@ -241,15 +272,18 @@ function crsOf(keys: Record<string, unknown> | null, source: string): string {
   }
 }
 
-async function open(source: string | URL | Uint8Array, signal?: AbortSignal) {
+async function open(
+  source: string | URL | Uint8Array,
+  signal?: AbortSignal,
+): Promise<{ tiff: GeoTIFF; size?: number }> {
   if (source instanceof Uint8Array) {
-    return await fromArrayBuffer(source.slice().buffer);
+    return { tiff: await fromArrayBuffer(source.slice().buffer), size: source.length };
   }
   if (source instanceof URL || /^https?:\/\//.test(source)) {
-    return await fromUrl(String(source), { allowFullFile: false }, signal);
+    return { tiff: await fromUrl(String(source), { allowFullFile: false }, signal) };
   }
-  await Deno.stat(source);
-  return await fromFile(source);
+  const { size } = await Deno.stat(source);
+  return { tiff: await fromFile(source), size };
 }
 
 /** What a GeoTIFF's header says, read without its pixels. */
@@ -312,7 +346,7 @@ function dataTypeFrom(format: number, bits: number, source: string): DataType {
  */
 export async function rasterInfo(
   source: string | URL | Uint8Array,
-  options: { name?: string; signal?: AbortSignal } = {},
+  options: Pick<ReadRasterOptions, "name" | "signal" | "maxPixels"> = {},
 ): Promise<RasterInfo> {
   const name = source instanceof Uint8Array ? options.name ?? "the raster" : String(source);
   const tiff = await openTiff(source, name, options.signal);
@@ -325,11 +359,14 @@ export async function rasterInfo(
     const dataType = dataTypeFrom(image.getSampleFormat(0) ?? 1, image.getBitsPerSample(0), name);
     const local = typeof source === "string" && !/^https?:\/\//.test(source);
     const layout = local ? await tileLayout(image) : undefined;
+    const bands = image.getSamplesPerPixel();
+    const budget = (w: number, h: number) =>
+      checkPixelBudget(name, w, h, bands, options.maxPixels ?? DEFAULT_MAX_PIXELS);
     const info: RasterInfo = {
       source: name,
       width,
       height,
-      bands: image.getSamplesPerPixel(),
+      bands,
       dataType,
       bbox,
       crs,
@@ -339,6 +376,7 @@ export async function rasterInfo(
       readRows(first, end) {
         if (layout) {
           try {
+            budget(width, end - first);
             return Promise.resolve(readTiles(source as string, layout, dataType, [first, end]));
           } catch (e) {
             return Promise.reject(pixelError(name, e));
@@ -349,6 +387,8 @@ export async function rasterInfo(
       // Opened again to read: a mosaic of thousands of tiles keeps no file open in between.
       async read(window) {
         try {
+          const [x0, y0, x1, y1] = window ?? [0, 0, width, height];
+          budget(x1 - x0, y1 - y0);
           if (!window && layout) return readTiles(source as string, layout, dataType);
           const again = await openTiff(source, name, options.signal);
           try {
@@ -373,8 +413,9 @@ async function openTiff(
   name: string,
   signal?: AbortSignal,
 ): Promise<GeoTIFF> {
+  let opened: { tiff: GeoTIFF; size?: number };
   try {
-    return await open(source, signal);
+    opened = await open(source, signal);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) {
       throw new RasterError(`${name}: no such file; check the path`, name, { cause: e });
@@ -383,6 +424,19 @@ async function openTiff(
       cause: e,
     });
   }
+  // geotiff.js walks the directories itself only when asked for the image count, and never
+  // asks whether the chain comes round: walked here first, with a limit.
+  try {
+    await checkImageChain(opened.tiff as unknown as TiffChain, name, opened.size, signal);
+  } catch (e) {
+    await opened.tiff.close();
+    throw e instanceof RasterError ? e : new RasterError(
+      `${name}: not a readable GeoTIFF (${(e as Error).message})`,
+      name,
+      { cause: e },
+    );
+  }
+  return opened.tiff;
 }
 
 /**
@@ -425,6 +479,13 @@ export async function readRaster(
     }
     const bbox = full.getBoundingBox() as [number, number, number, number];
     const samples = options.bands ?? [options.band ?? 0];
+    checkPixelBudget(
+      name,
+      image.getWidth(),
+      image.getHeight(),
+      samples.length,
+      options.maxPixels ?? DEFAULT_MAX_PIXELS,
+    );
     let read: ArrayLike<number>[];
     try {
       read = await image.readRasters({ samples, signal: options.signal }) as unknown as ArrayLike<
