@@ -7,6 +7,7 @@
  */
 import { HttpClient } from "../http/client.ts";
 import { pathInside } from "./safe_path.ts";
+import { isDiskFull } from "../fs/disk_full.ts";
 import { createHash } from "node:crypto";
 import { HttpError, NetworkError } from "../http/errors.ts";
 import { redactError, redactText, redactUrl } from "../http/redact.ts";
@@ -113,6 +114,9 @@ const defaultHttp = new HttpClient({ baseUrl: "http://localhost/" });
 /**
  * Downloads `url` to `path`.
  *
+ * @throws {DownloadError} naming `path`: when the disk is full (the partial file removed, so the
+ *   space comes back), when the transfer breaks off more often than `resumes`, or when the size
+ *   or checksum does not match.
  * @example
  * ```ts ignore
  * import { downloadFile } from "./download.ts";
@@ -123,6 +127,26 @@ export async function downloadFile(
   url: string | URL,
   path: string,
   options: DownloadFileOptions = {},
+): Promise<DownloadResult> {
+  try {
+    return await fetchToFile(url, path, options);
+  } catch (error) {
+    if (!isDiskFull(error) || error instanceof DownloadError) throw error;
+    await Deno.remove(`${path}.part`).catch(() => {});
+    throw new DownloadError(
+      path,
+      `the disk is full (${
+        (error as Error).message
+      }); free some space and download again (the partial file was removed)`,
+      { cause: error },
+    );
+  }
+}
+
+async function fetchToFile(
+  url: string | URL,
+  path: string,
+  options: DownloadFileOptions,
 ): Promise<DownloadResult> {
   const http = options.http ?? defaultHttp;
   const part = `${path}.part`;

@@ -24,7 +24,8 @@ import { classifyError } from "./failures.ts";
 import { Lane } from "./lane.ts";
 import type { JobRow, Phase, TableMeta } from "./row.ts";
 import { JobTable } from "./table.ts";
-import { isDiskFull, TableWriteError } from "./table_store.ts";
+import { isDiskFull } from "../fs/disk_full.ts";
+import { TableWriteError } from "./table_store.ts";
 import type { WkbGeometry } from "../geo/geopackage.ts";
 
 /** One unit of work. */

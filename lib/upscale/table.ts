@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { isDiskFull } from "../fs/disk_full.ts";
 import { gpkgGeometry, wkbBounds, type WkbGeometry } from "../geo/geopackage.ts";
 import { PHASES } from "./row.ts";
 import type { JobRow, Phase, TableMeta } from "./row.ts";
@@ -144,10 +145,11 @@ export class JobTable<Item = unknown> {
       return table;
     }
     await Deno.mkdir(table.dir, { recursive: true });
-    table.#takeLock();
+    let isNew = false;
     try {
+      table.#takeLock();
       if (options.setAside) table.previousTable = await table.#setAside();
-      const isNew = !await exists(path);
+      isNew = !await exists(path);
       const store = new GpkgTableStore(path, { durable: options.durable });
       table.#store = store;
       if (isNew) await table.#migrate();
@@ -155,7 +157,15 @@ export class JobTable<Item = unknown> {
       store.setMeta("writer", { pid: Deno.pid, since: Date.now(), host: Deno.hostname() });
     } catch (error) {
       table.close();
-      throw error;
+      // A table begun here and not finished is no table: the next open starts it again.
+      if (isNew) {
+        for (const suffix of ["", "-wal", "-shm", "-journal"]) {
+          await Deno.remove(`${path}${suffix}`).catch(() => {});
+        }
+      }
+      throw isDiskFull(error) && !(error instanceof TableWriteError)
+        ? new TableWriteError(path, error)
+        : error;
     }
     return table;
   }

@@ -11,6 +11,7 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { initGeoPackage, registerLayer } from "../geo/geopackage.ts";
 import type { JobRow } from "./row.ts";
+import { isDiskFull } from "../fs/disk_full.ts";
 
 /** The job table could not be written or read; names the file. */
 export class TableWriteError extends Error {
@@ -33,14 +34,6 @@ export class TableWriteError extends Error {
     this.path = path;
     this.diskFull = full;
   }
-}
-
-/** True for an error that says the disk or the quota is full (`ENOSPC`, `EDQUOT`, SQLite's FULL). */
-export function isDiskFull(error: unknown): boolean {
-  const e = error as { code?: string; message?: string } | undefined;
-  return e?.code === "ENOSPC" || e?.code === "EDQUOT" ||
-    /no space left|disk (quota|is full)|database or disk is full|os error 28|quota exceeded/i
-      .test(e?.message ?? "");
 }
 
 /** What {@linkcode GpkgTableStore.load} read. */
