@@ -23,6 +23,8 @@ export interface ApexCliChoice {
   token?: string;
   /** `--sign-in`: `browser` or `device`. */
   signIn?: string;
+  /** `--api-url`: the APEx Dispatch API, when not the public one. */
+  apiUrl?: string;
 }
 
 /**
@@ -40,8 +42,9 @@ export async function apexFromCli(
   const apex = sandboxUrl
     ? connectApex({ sandbox: sandboxUrl })
     : token
-    ? connectApex({ token })
+    ? connectApex({ token, baseUrl: choice.apiUrl })
     : connectApex({
+      baseUrl: choice.apiUrl,
       signIn: choice.signIn === "device"
         ? deviceCode()
         : authorizationCode({ redirectUri: "http://localhost:8000/callback" }),
@@ -52,7 +55,7 @@ export async function apexFromCli(
     }`
     : sandboxUrl
     ? `the sandbox at ${sandboxUrl}`
-    : "dispatch-api.apex.esa.int";
+    : new URL(choice.apiUrl ?? "https://dispatch-api.apex.esa.int").host;
   return { apex, embedded, sandboxUrl, where };
 }
 

@@ -5,7 +5,13 @@
  * @module
  */
 import { apexFromCli } from "./apex_cli.ts";
-import { parseCli, runArgument, sandboxUrlArgument, usage as exitWith } from "./cli.ts";
+import {
+  apiUrlArgument,
+  parseCli,
+  runArgument,
+  sandboxUrlArgument,
+  usage as exitWith,
+} from "./cli.ts";
 import {
   type BaseJobRequest,
   describePlace,
@@ -26,6 +32,7 @@ draws it. Without credentials it runs against the embedded sandbox.
   --sandbox            run against the embedded sandbox even when credentials are set
   --sandbox-url URL    run against a sandbox that is already running
   --token TOKEN        an APEx access token (or set APEX_ACCESS_TOKEN)
+  --api-url URL        the APEx Dispatch API (default https://dispatch-api.apex.esa.int)
   --sign-in FLOW       sign in to the real service: browser or device
   --bbox W,S,E,N       area (default 12,41,13,42, the tutorial's)
   --format F           gtiff (default) or geojson
@@ -39,6 +46,7 @@ const usage = (message: string): never => exitWith(SCRIPT, message);
 const values = parseCli(SCRIPT, {
   sandbox: { type: "boolean", default: false },
   "sandbox-url": { type: "string" },
+  "api-url": { type: "string" },
   token: { type: "string" },
   "sign-in": { type: "string" },
   bbox: { type: "string", default: "12,41,13,42" },
@@ -82,6 +90,7 @@ const { apex, embedded: sandbox, where } = await apexFromCli({
     : await sandboxUrlArgument(SCRIPT, values["sandbox-url"]),
   token: values.token,
   signIn: flow,
+  apiUrl: apiUrlArgument(SCRIPT, values["api-url"]),
 });
 console.log(`Using ${where}.`);
 

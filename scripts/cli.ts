@@ -6,7 +6,7 @@
  * @module
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { parseAoi } from "../mod.ts";
+import { connectFailure, parseAoi } from "../mod.ts";
 import type { AreaGeometry } from "../mod.ts";
 
 /** A script's name and help text, for its messages. */
@@ -132,6 +132,22 @@ export async function aoiArgument(
   }
 }
 
+/** An `--api-url`: an http(s) URL, or the script stops with the fix. */
+export function apiUrlArgument(script: Script, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch { /* said below */ }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    usage(
+      script,
+      `--api-url "${value}": give the API's http(s) URL, such as https://dispatch-api.apex.esa.int`,
+    );
+  }
+  return url.href.replace(/\/$/, "");
+}
+
 /** A `--sandbox-url` that must be an http URL with a sandbox answering `/health` there. */
 export async function sandboxUrlArgument(script: Script, value: string): Promise<string> {
   let url: URL;
@@ -150,7 +166,9 @@ export async function sandboxUrlArgument(script: Script, value: string): Promise
   } catch (error) {
     usage(
       script,
-      `--sandbox-url ${url.origin}: no sandbox answers there (${(error as Error).message}); ` +
+      `--sandbox-url ${url.origin}: no sandbox answers there (${
+        connectFailure(error)?.text ?? (error as Error).message
+      }); ` +
         `start one with \`deno task sandbox\`, or leave out --sandbox-url to use the embedded one`,
     );
   }

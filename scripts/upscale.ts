@@ -8,6 +8,7 @@
 import { apexFromCli } from "./apex_cli.ts";
 import {
   aoiArgument,
+  apiUrlArgument,
   parseCli,
   runArgument,
   sandboxUrlArgument,
@@ -35,6 +36,7 @@ import {
   RasterMosaic,
   readRaster,
   runFolder,
+  RunStoppedError,
   summaryText,
   toWkt,
   writeRunData,
@@ -84,6 +86,7 @@ Without credentials it runs against the embedded sandbox.
   --sandbox            run against the embedded sandbox even when credentials are set
   --sandbox-url URL    run against a sandbox that is already running
   --token TOKEN        an APEx access token (or set APEX_ACCESS_TOKEN)
+  --api-url URL        the APEx Dispatch API (default https://dispatch-api.apex.esa.int)
   --sign-in FLOW       sign in to the real service: browser or device
   -h, --help           this text`;
 
@@ -115,6 +118,7 @@ const values = parseCli(SCRIPT, {
   "poll-ms": { type: "string" },
   sandbox: { type: "boolean", default: false },
   "sandbox-url": { type: "string" },
+  "api-url": { type: "string" },
   token: { type: "string" },
   "sign-in": { type: "string" },
 });
@@ -205,6 +209,7 @@ const { apex, embedded, sandboxUrl, where } = await apexFromCli({
   sandboxUrl: sandboxUrlGiven,
   token: values.token,
   signIn: flow,
+  apiUrl: apiUrlArgument(SCRIPT, values["api-url"]),
 });
 const pollMs = values["poll-ms"]
   ? positive("poll-ms", values["poll-ms"])
@@ -562,6 +567,8 @@ try {
   }
 } catch (error) {
   line.done();
+  // A run that never reached the platform has nothing to resume: its folder goes too.
+  if (error instanceof RunStoppedError && error.reason === "unreachable") await run.discard();
   console.error(`upscale: ${(error as Error).message}`);
   Deno.exitCode = 1;
 } finally {

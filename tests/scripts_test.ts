@@ -157,3 +157,36 @@ Deno.test("every map of a run names each failed tile's reason", async () => {
     }
   }
 });
+
+Deno.test("offline with credentials: a platform never reached (no such host, or refused) fails at once in one line naming the host and the fix, and leaves no run behind", async () => {
+  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = closed.addr.port;
+  closed.close();
+  for (
+    const [url, said] of [
+      ["https://dispatch-api.invalid", /the name dispatch-api\.invalid could not be looked up/],
+      [`http://127.0.0.1:${port}`, new RegExp(`127\\.0\\.0\\.1:${port} refused the connection`)],
+    ] as const
+  ) {
+    await using dir = await tempDir();
+    const started = performance.now();
+    const r = await script([
+      "scripts/upscale.ts",
+      "--token",
+      "offline-test-token",
+      "--api-url",
+      url,
+      "--out",
+      dir.path,
+    ]);
+    const seconds = (performance.now() - started) / 1000;
+    assert.equal(r.code, 1, r.out);
+    const last = r.out.trim().split("\n").at(-1)!;
+    assert.match(last, /^upscale: APEx Dispatch API cannot be reached: /);
+    assert.match(last, said);
+    assert.match(last, /check the network connection .* or run against the sandbox \(--sandbox\)$/);
+    assert.doesNotMatch(r.out, /offline-test-token|fetch failed|retrying/);
+    assert.ok(seconds < 30, `gave up after ${seconds.toFixed(1)} s`);
+    assert.deepEqual([...Deno.readDirSync(dir.path)].map((e) => e.name), [], "no run folder left");
+  }
+});

@@ -85,14 +85,56 @@ export class HttpError extends Error {
   }
 }
 
+/** Why a connection could not be made at all (the request never reached the server). */
+export type ConnectFailure = "dns" | "refused" | "tls";
+
+/** The innermost message of an error and its causes: fetch's own says only "fetch failed". */
+function innermost(error: unknown): string {
+  let text = String((error as Error)?.message ?? error);
+  for (let e = (error as Error)?.cause, depth = 0; e !== undefined && depth < 8; depth++) {
+    const m = (e as Error)?.message;
+    if (typeof m === "string" && m !== "") text = m;
+    e = (e as Error)?.cause;
+  }
+  return text;
+}
+
+/** Reads a connect failure off the runtime's wording (Deno's, Node's and curl-like ones). */
+function connectFailureOf(text: string): ConnectFailure | undefined {
+  if (
+    /dns error|failed to lookup address|name or service not known|nodename nor servname|getaddrinfo|ENOTFOUND|EAI_AGAIN|temporary failure in name resolution/i
+      .test(text)
+  ) return "dns";
+  if (/connection refused|ECONNREFUSED|os error 111/i.test(text)) return "refused";
+  if (/certificate|invalid peer|tls|ssl|handshake|InvalidContentType|corrupt message/i.test(text)) {
+    return "tls";
+  }
+  return undefined;
+}
+
+function describe(kind: ConnectFailure | undefined, url: URL | undefined, text: string): string {
+  const host = url?.hostname ?? "the host";
+  const detail = text.replace(/^.*client error \(Connect\): /, "");
+  if (kind === "dns") return `the name ${host} could not be looked up (${detail})`;
+  if (kind === "refused") {
+    return `${host}:${url?.port || (url?.protocol === "http:" ? 80 : 443)} refused the connection`;
+  }
+  if (kind === "tls") return `the TLS handshake with ${host} failed (${detail})`;
+  return detail;
+}
+
 /**
  * The request never got a complete answer: the connection failed or dropped, or the time-out hit.
+ * Its message says why in words (the name could not be looked up, the connection was refused,
+ * the TLS handshake failed), not fetch's "fetch failed".
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { NetworkError } from "./errors.ts";
- * const e = new NetworkError("GET", "http://127.0.0.1:9/x", new TypeError("refused"));
- * console.assert(e.message.includes("127.0.0.1:9"));
+ * const e = new NetworkError("GET", "http://127.0.0.1:9/x", new TypeError("fetch failed", { cause: new Error("tcp connect error: Connection refused (os error 111)") }));
+ * assert.equal(e.connect, "refused");
+ * assert.match(e.message, /127.0.0.1:9 refused the connection/);
  * ```
  */
 export class NetworkError extends Error {
@@ -104,19 +146,31 @@ export class NetworkError extends Error {
   readonly url: string;
   /** True when the per-request time-out caused it. */
   readonly timedOut: boolean;
+  /** Set when no connection could be made: nothing reached the server. */
+  readonly connect?: ConnectFailure;
+  /** The host asked. */
+  readonly host?: string;
 
   /** Wraps the low-level `cause`. */
   constructor(method: string, url: string | URL, cause: unknown, timedOut = false) {
     const shown = redactUrl(url);
-    const text = redactText(String((cause as Error)?.message ?? cause));
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url);
+    } catch { /* a relative or broken URL: no host to name */ }
+    const low = innermost(cause);
+    const connect = timedOut ? undefined : connectFailureOf(low);
+    const text = redactText(timedOut ? String((cause as Error)?.message ?? cause) : low);
     const why = timedOut
       ? `timed out${(cause as Error)?.name === "TimeoutError" && text ? ` (${text})` : ""}`
-      : `failed: ${text}`;
+      : `failed: ${describe(connect, parsed, text)}`;
     // The low-level error names the full URL (signatures, tokens): keep only a redacted copy.
     super(`${method} ${shown} ${why}`, { cause: redactError(cause) });
     this.method = method;
     this.url = shown;
     this.timedOut = timedOut;
+    this.connect = connect;
+    this.host = parsed?.host;
   }
 }
 
@@ -229,4 +283,43 @@ export function parseErrorBody(body: unknown): ErrorBodyFacts {
       .filter(Boolean).join(" ") || undefined,
     requestId: str(b.request_id) ?? str(b.requestId),
   };
+}
+
+/** What {@linkcode connectFailure} found. */
+export interface ConnectProblem {
+  /** Which step failed. */
+  kind: ConnectFailure;
+  /** The host, where known. */
+  host?: string;
+  /** In words, as a {@linkcode NetworkError} says it. */
+  text: string;
+}
+
+/**
+ * The connect failure an error is or wraps (its causes are followed), or undefined when the
+ * request reached a server or failed in another way.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { connectFailure, NetworkError } from "./errors.ts";
+ * const dns = new NetworkError("GET", "https://x.invalid/", new Error("dns error: failed to lookup address information"));
+ * assert.equal(connectFailure(new Error("token request failed", { cause: dns }))?.kind, "dns");
+ * assert.equal(connectFailure(new Error("HTTP 500")), undefined);
+ * ```
+ */
+export function connectFailure(error: unknown): ConnectProblem | undefined {
+  for (let e = error, depth = 0; e !== undefined && e !== null && depth < 8; depth++) {
+    if (e instanceof NetworkError) {
+      if (!e.connect) return undefined;
+      return { kind: e.connect, host: e.host, text: e.message.replace(/^.*? failed: /, "") };
+    }
+    e = (e as Error).cause;
+  }
+  const low = innermost(error);
+  const kind = connectFailureOf(low);
+  if (!kind) return undefined;
+  const url = /for url \((https?:\/\/[^)\s]+)\)/.exec(low)?.[1];
+  const parsed = url ? new URL(url) : undefined;
+  return { kind, host: parsed?.host, text: describe(kind, parsed, low) };
 }

@@ -14,6 +14,11 @@ export interface RunFolder {
   name: string;
   /** True when an existing run is continued. */
   resumed: boolean;
+  /**
+   * Removes a folder this call made, and names the run that was latest before again: for a run
+   * that never got going (its platform could not be reached). Does nothing to a resumed run.
+   */
+  discard(): Promise<void>;
 }
 
 /** Options of {@linkcode runFolder}. */
@@ -40,6 +45,8 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
  * assert.equal(first.resumed, false);
  * assert.equal((await runFolder(parent, { resume: true })).path, first.path);
  * await assert.rejects(runFolder(parent, { name: "a" }), /already holds a run/);
+ * await (await runFolder(parent, { name: "b" })).discard();
+ * assert.equal(Deno.readTextFileSync(`${parent}/latest-run.txt`).trim(), "a");
  * await Deno.remove(parent, { recursive: true });
  * ```
  */
@@ -76,7 +83,21 @@ export async function runFolder(
       JSON.stringify({ run: name, created: new Date().toISOString() }) + "\n",
     );
   }
-  await Deno.writeTextFile(`${latestFile}.part`, `${name}\n`);
-  await Deno.rename(`${latestFile}.part`, latestFile);
-  return { path: `${parent}/${name}`, name: name!, resumed: existed };
+  const point = async (run: string | undefined) => {
+    if (run === undefined) return await Deno.remove(latestFile).catch(() => {});
+    await Deno.writeTextFile(`${latestFile}.part`, `${run}\n`);
+    await Deno.rename(`${latestFile}.part`, latestFile);
+  };
+  await point(name);
+  const path = `${parent}/${name}`;
+  return {
+    path,
+    name: name!,
+    resumed: existed,
+    async discard() {
+      if (existed) return;
+      await Deno.remove(path, { recursive: true }).catch(() => {});
+      await point(latest);
+    },
+  };
 }

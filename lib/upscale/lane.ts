@@ -4,8 +4,12 @@
  * earliest time of its next submission, status read and retry, and how long it has been
  * unreachable.
  *
+ * A lane also knows whether its platform has answered once in this run: until then a failure to
+ * connect at all (no such host, refused, TLS) is a wrong address or no network, not an outage.
+ *
  * @module
  */
+import { connectFailure } from "../http/errors.ts";
 import { backoffDelay, type BackoffOptions } from "../time/backoff.ts";
 import type { JobBackend } from "./backend.ts";
 
@@ -54,6 +58,8 @@ export class Lane<Item = unknown> {
   retryAt = 0;
   /** Limit answers received (each cost a request, never an attempt). */
   limitAnswers = 0;
+  /** The platform has answered a call in this run (with anything but a failure to connect). */
+  answered = false;
   #probeAt = 0;
   #outageTries = 0;
   #unclearStreak = 0;
@@ -62,7 +68,7 @@ export class Lane<Item = unknown> {
   /** A lane for `backend`, named `name` in the table. */
   constructor(name: string, backend: JobBackend<Item>, options: LaneOptions) {
     this.name = name;
-    this.backend = backend;
+    this.backend = answering(backend, () => this.answered = true);
     this.slots = options.slots;
     this.cap = options.slots;
     this.pollIntervalMs = Math.max(options.pollIntervalMs, backend.minPollIntervalMs ?? 2_000);
@@ -134,4 +140,33 @@ export class Lane<Item = unknown> {
     this.retryAt = 0;
     return down;
   }
+}
+
+/** `backend` with every call reporting to `heard` when the platform answered it. */
+function answering<Item>(backend: JobBackend<Item>, heard: () => void): JobBackend<Item> {
+  // deno-lint-ignore no-explicit-any
+  const wrap = <F extends (...args: any[]) => Promise<unknown>>(f: F | undefined): F | undefined =>
+    f && (async (...args: Parameters<F>) => {
+      try {
+        const result = await f.apply(backend, args);
+        heard();
+        return result;
+      } catch (error) {
+        if (connectFailure(error) === undefined) heard();
+        throw error;
+      }
+    }) as F;
+  return {
+    name: backend.name,
+    minPollIntervalMs: backend.minPollIntervalMs,
+    submit: wrap(backend.submit)!,
+    statuses: wrap(backend.statuses)!,
+    findByTag: wrap(backend.findByTag)!,
+    results: wrap(backend.results)!,
+    failureReason: wrap(backend.failureReason),
+    cancel: wrap(backend.cancel),
+    // Not an answer of the platform: a token given by hand needs no request, and a sign-in is
+    // answered by the identity provider, often another host.
+    identity: backend.identity?.bind(backend),
+  };
 }

@@ -13,7 +13,7 @@
  * @module
  */
 import { downloadAll } from "../download/download.ts";
-import { HttpError } from "../http/errors.ts";
+import { connectFailure, HttpError } from "../http/errors.ts";
 import { isTerminal } from "../jobs/state.ts";
 import { backoffDelay, type BackoffOptions } from "../time/backoff.ts";
 import { type Clock, systemClock } from "../time/clock.ts";
@@ -178,7 +178,7 @@ export interface RunSummary {
 }
 
 /** Why a run stopped early; see {@linkcode RunStoppedError.reason}. */
-export type StopReason = "deadline" | "auth" | "refused" | "disk";
+export type StopReason = "deadline" | "auth" | "refused" | "disk" | "unreachable";
 
 /** `run()` stopped before every row ended; the table is intact and a later run goes on. */
 export class RunStoppedError extends Error {
@@ -186,7 +186,9 @@ export class RunStoppedError extends Error {
   override name = "RunStoppedError";
   /**
    * Why: the user's deadline, credentials the platform refuses, a request it will never accept,
-   * or this machine's disk (full, or the table cannot be written).
+   * this machine's disk (full, or the table cannot be written), or a platform that could not be
+   * reached at all before it ever answered (no such host, refused, TLS: a wrong address or no
+   * network, not an outage to wait out).
    */
   readonly reason: StopReason;
   /** Describes the stop. */
@@ -205,6 +207,21 @@ function stopOnLocalFault(error: unknown): void {
   if (error instanceof TableWriteError || isDiskFull(error)) {
     throw new RunStoppedError("disk", (error as Error).message, { cause: error });
   }
+}
+
+/**
+ * Until a platform has answered once in this run, a failure to connect at all is a wrong address
+ * or no network: waiting it out as an outage would retry for hours and say nothing useful.
+ */
+function firstContact(name: string, answered: boolean, error: unknown): void {
+  if (answered || error instanceof RunStoppedError) return;
+  const problem = connectFailure(error);
+  if (!problem) return;
+  throw new RunStoppedError(
+    "unreachable",
+    `${name} cannot be reached: ${problem.text}; check the network connection (or its proxy, VPN or firewall) and the platform's URL, or run against the sandbox (--sandbox)`,
+    { cause: error },
+  );
 }
 
 /** The table in the folder belongs to another platform or holds other items. */
@@ -336,6 +353,17 @@ export class JobManager<Item> {
         pinned.set(key, backend);
       }
     }
+    // Who each platform is, asked before the table is touched: a platform that cannot be reached
+    // leaves no table behind.
+    const meta: TableMeta = { backends: {} };
+    for (const [name, lane] of lanes) {
+      try {
+        meta.backends[name] = await lane.backend.identity?.() ?? { url: lane.backend.name };
+      } catch (error) {
+        firstContact(name, lane.answered, error);
+        throw error;
+      }
+    }
     const table = await JobTable.inFolder<Item>(options.dir, {
       durable: options.durable,
       geometryOf: options.geometryOf,
@@ -344,10 +372,6 @@ export class JobManager<Item> {
     const previousTable = table.previousTable;
     const path = table.path;
     try {
-      const meta: TableMeta = { backends: {} };
-      for (const [name, lane] of lanes) {
-        meta.backends[name] = await lane.backend.identity?.() ?? { url: lane.backend.name };
-      }
       checkPlatform(table.meta, meta, path);
       const changedKeys = await addItems(table, items, pinned, options);
       const recorded = table.meta?.backends ?? {};
@@ -472,15 +496,23 @@ export class JobManager<Item> {
       () => channel.close(),
       (error) => channel.fail(error),
     );
+    let unreachable = false;
     try {
       yield* channel;
+    } catch (error) {
+      unreachable = error instanceof RunStoppedError && error.reason === "unreachable";
+      throw error;
     } finally {
       stop.abort(new Error("the run's consumer stopped"));
       await loop;
       this.#running = false;
       this.table.busy = false;
       this.#emit = () => {};
-      this.table.close();
+      // A run that never reached its platform has nothing to resume: no table is left behind.
+      if (
+        unreachable && this.table.created && this.table.rows().every((r) => r.attempts.length === 0)
+      ) await this.table.discard();
+      else this.table.close();
     }
   }
 
@@ -623,6 +655,7 @@ export class JobManager<Item> {
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       stopOnLocalFault(error);
+      firstContact(lane.name, lane.answered, error);
       const kind = classifyError(error);
       if (kind === "transient" || kind === "limit") {
         const asked = error instanceof HttpError ? error.retryAfterMs : undefined;
@@ -795,6 +828,15 @@ export class JobManager<Item> {
       return "ok";
     } catch (error) {
       if (signal.aborted) throw signal.reason;
+      if (!lane.answered && connectFailure(error)) {
+        // Nothing reached the platform, so no job was made: the attempt never happened.
+        row.attempts.pop();
+        row.phase = "pending";
+        if (row.attempts.length === 0 && !this.#pinned.has(row.key)) row.backend = undefined;
+        row.error = undefined;
+        await this.#save(row);
+        throw error;
+      }
       const kind = classifyError(error);
       if (kind === "limit") {
         // Backpressure, not failure: nothing was created and no attempt is spent.

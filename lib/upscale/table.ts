@@ -93,6 +93,8 @@ export class JobTable<Item = unknown> {
   migratedFrom?: string;
   /** Where `setAside` put the table that was there. */
   previousTable?: string;
+  /** This open made the table (no table, nor one to migrate, was there). */
+  created = false;
   // One entry per row, in the order rows were first written. Rows still on their way are held
   // parsed (the manager works on them); finished ones are read from the file when asked for, so
   // a table of a million rows opens in seconds and in little memory. The phase and backend kept
@@ -154,15 +156,12 @@ export class JobTable<Item = unknown> {
       table.#store = store;
       if (isNew) await table.#migrate();
       else table.#load(store);
+      table.created = isNew && table.migratedFrom === undefined;
       store.setMeta("writer", { pid: Deno.pid, since: Date.now(), host: Deno.hostname() });
     } catch (error) {
       table.close();
       // A table begun here and not finished is no table: the next open starts it again.
-      if (isNew) {
-        for (const suffix of ["", "-wal", "-shm", "-journal"]) {
-          await Deno.remove(`${path}${suffix}`).catch(() => {});
-        }
-      }
+      if (isNew) await removeTableFiles(path);
       throw isDiskFull(error) && !(error instanceof TableWriteError)
         ? new TableWriteError(path, error)
         : error;
@@ -512,7 +511,17 @@ export class JobTable<Item = unknown> {
     this.#load(new GpkgTableStore(this.path, { readOnly: true }));
   }
 
-  /** Closes the file and gives up the run folder's lock. */
+  /**
+   * Closes the table and removes its files and lock: for a table this open {@linkcode created}
+   * that holds nothing worth keeping (no job was ever submitted from it).
+   */
+  async discard(): Promise<void> {
+    this.close();
+    await removeTableFiles(this.path);
+    await Deno.remove(`${this.dir}/${LOCK_FILE}`).catch(() => {});
+  }
+
+  /** Closes the table and gives up the run folder's lock. */
   close(): void {
     this.#store?.close();
     this.#store = undefined;
@@ -520,6 +529,12 @@ export class JobTable<Item = unknown> {
     this.#reader = undefined;
     this.#lock?.release();
     this.#lock = undefined;
+  }
+}
+
+async function removeTableFiles(path: string): Promise<void> {
+  for (const suffix of ["", "-wal", "-shm", "-journal"]) {
+    await Deno.remove(`${path}${suffix}`).catch(() => {});
   }
 }
 

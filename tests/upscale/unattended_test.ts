@@ -540,3 +540,48 @@ Deno.test("unattended: an hour's Retry-After, in seconds or as a date from a ske
     assert.match(down, /retrying at \d\d:\d\d:\d\d, Retry-After 3600 s cut to 1 s/);
   }
 });
+
+Deno.test("unattended: a refused connection stops a run at once only until the platform has answered; after that it is an outage", async () => {
+  await using sb = await twinSandbox({ lifeCycle: { failShare: 0 } });
+  const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = closed.addr.port;
+  closed.close();
+  await using dir = await tempDir();
+  const never = connectApex({ sandbox: sb.url, baseUrl: `http://127.0.0.1:${port}/apex` });
+  const manager = await JobManager.open(items(2), {
+    ...options(sb, dir.path),
+    backend: apexBackend(never, { request, dimension: "spatial_extent" }),
+  });
+  await assert.rejects(
+    drain(manager),
+    (e: Error) =>
+      e instanceof RunStoppedError && e.reason === "unreachable" &&
+      new RegExp(`127\\.0\\.0\\.1:${port} refused the connection`).test(e.message),
+  );
+  assert.ok(
+    ![...Deno.readDirSync(dir.path)].some((e) => e.name.startsWith("jobs.")),
+    "a run that never reached the platform leaves no table",
+  );
+
+  // The same platform, answering at first and then gone: an outage, ridden out to the deadline.
+  const proxy = await hostileProxy(sb.url, (_path, body) => body);
+  const flaky = connectApex({ sandbox: sb.url, baseUrl: `${proxy.url}/apex` });
+  const second = await JobManager.open(items(2), {
+    ...options(sb, dir.path, { deadlineMs: 2_500 }),
+    backend: apexBackend(flaky, { request, dimension: "spatial_extent" }),
+  });
+  const events: ManagerEvent<unknown>[] = [];
+  await assert.rejects(
+    (async () => {
+      for await (const e of second.run()) {
+        events.push(e);
+        if (e.kind === "row" && e.row.phase === "active") await proxy[Symbol.asyncDispose]();
+      }
+    })(),
+    (e: Error) => e instanceof RunStoppedError && e.reason === "deadline",
+  );
+  assert.ok(
+    events.some((e) => e.kind === "platform" && /unreachable since/.test(e.message)),
+    "said to be an outage",
+  );
+});
