@@ -25,6 +25,8 @@ export interface ApexCliChoice {
   signIn?: string;
   /** `--api-url`: the APEx Dispatch API, when not the public one. */
   apiUrl?: string;
+  /** Where an embedded sandbox keeps its jobs between runs (see `SandboxOptions.statePath`). */
+  statePath?: string;
 }
 
 /**
@@ -36,7 +38,7 @@ export async function apexFromCli(
 ): Promise<{ apex: ApexDispatch; embedded?: Sandbox; sandboxUrl?: string; where: string }> {
   const token = choice.token ?? Deno.env.get("APEX_ACCESS_TOKEN");
   const embedded = !choice.sandboxUrl && (choice.sandbox || (!token && !choice.signIn))
-    ? await embeddedSandbox()
+    ? await embeddedSandbox({ statePath: choice.statePath })
     : undefined;
   const sandboxUrl = choice.sandboxUrl ?? embedded?.url;
   const apex = sandboxUrl

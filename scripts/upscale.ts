@@ -204,24 +204,31 @@ if (tiles.length > MANY_TILES && !values.yes) {
   }
 }
 
-const { apex, embedded, sandboxUrl, where } = await apexFromCli({
-  sandbox: values.sandbox,
-  sandboxUrl: sandboxUrlGiven,
-  token: values.token,
-  signIn: flow,
-  apiUrl: apiUrlArgument(SCRIPT, values["api-url"]),
-});
-const pollMs = values["poll-ms"]
-  ? positive("poll-ms", values["poll-ms"])
-  : sandboxUrl
-  ? 300
-  : 2_000;
+const apiUrl = apiUrlArgument(SCRIPT, values["api-url"]);
 const run = await runFolder(values.out, {
   name: values.run,
   resume: values.resume || values["new-table"],
 }).catch((
   error,
 ) => usage(`--run: ${error.message}; pass --resume to continue it, or choose another --run`));
+// The embedded sandbox keeps its jobs in the run's folder, so that --resume finds them.
+const { apex, embedded, sandboxUrl, where } = await apexFromCli({
+  sandbox: values.sandbox,
+  sandboxUrl: sandboxUrlGiven,
+  token: values.token,
+  signIn: flow,
+  apiUrl,
+  statePath: `${run.path}/sandbox.json`,
+}).catch(async (error) => {
+  await run.discard();
+  console.error(`upscale: ${error.message}`);
+  Deno.exit(1);
+});
+const pollMs = values["poll-ms"]
+  ? positive("poll-ms", values["poll-ms"])
+  : sandboxUrl
+  ? 300
+  : 2_000;
 const out = run.path, runName = run.name;
 console.log(
   `${tiles.length} tiles (${grid}) around ${place.text}; ${where}; results in ${out}`,

@@ -190,3 +190,53 @@ Deno.test("offline with credentials: a platform never reached (no such host, or 
     assert.deepEqual([...Deno.readDirSync(dir.path)].map((e) => e.name), [], "no run folder left");
   }
 });
+
+/** Runs a script until its output matches `until`, then kills it with SIGKILL. */
+async function killWhen(args: string[], until: RegExp): Promise<string> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", ...args],
+    env: { EOJOBS_SANDBOX_TIME_SCALE: "0.002", EOJOBS_TOKEN_CACHE: "0" },
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  while (!until.test(seen)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    seen += value;
+  }
+  child.kill("SIGKILL");
+  await child.status;
+  reader.releaseLock();
+  await child.stdout.cancel().catch(() => {});
+  return seen;
+}
+
+for (const mode of ["manager", "task"] as const) {
+  Deno.test(`embedded sandbox: --resume in ${mode} mode after SIGKILL finds the run's jobs again, nothing submitted twice`, async () => {
+    await using dir = await tempDir();
+    const args = ["scripts/upscale.ts", "--mode", mode, "--out", dir.path, "--run", "r"];
+    const seen = await killWhen(
+      args,
+      mode === "task" ? /Upscale task \d+ submitted/ : /[1-9]\d*\/12 done/,
+    );
+    assert.match(seen, /the embedded sandbox at http:\/\/127\.0\.0\.1:\d+/);
+    const port = seen.match(/127\.0\.0\.1:(\d+)/)![1];
+    const again = await script([...args, "--resume", "--allow-failures"]);
+    assert.equal(again.code, 0, again.out);
+    assert.match(again.out, new RegExp(`the embedded sandbox at http://127\\.0\\.0\\.1:${port}`));
+    const state = JSON.parse(await Deno.readTextFile(`${dir.path}/r/sandbox.json`)) as {
+      twins: { "/apex": { jobs: Array<{ title: string }>; tasks: unknown[] } };
+    };
+    const { jobs, tasks } = state.twins["/apex"];
+    if (mode === "task") {
+      assert.match(again.out, /Following upscale task \d+ again/);
+      assert.equal(tasks.length, 1, "one task, not two");
+    } else {
+      const tags = jobs.map((j) => j.title.match(/\[eojobs:([^\]]+)\]/)?.[1]);
+      assert.equal(new Set(tags).size, tags.length, `a tag submitted twice: ${tags}`);
+      assert.match(again.out, /12 of 12 done|tiles finished/);
+    }
+  });
+}

@@ -46,6 +46,8 @@ export interface SandboxMount {
   prefix: string;
   /** Answers a request whose path starts with the prefix. */
   handle(request: Request, url: URL): Response | Promise<Response>;
+  /** The twin's records as JSON, for a sandbox that keeps its state in a file. */
+  state?: { save(): unknown; load(state: unknown): void };
 }
 
 /** Makes a twin once the sandbox knows its origin. */
@@ -75,6 +77,45 @@ export interface SandboxOptions {
   mounts?: MountFactory[];
   /** Called once listening. Default: silent. */
   onListen?: (url: string) => void;
+  /**
+   * A file where the twins keep their records (jobs, tasks) and the sandbox its port, so that a
+   * run resumed by a new process finds its jobs where it left them: read at the start, written
+   * after every request that may change something, and at the end.
+   */
+  statePath?: string;
+}
+
+/** What a sandbox's state file holds. */
+interface SavedState {
+  /** The port it listened on. */
+  port: number;
+  /** Each twin's records by prefix. */
+  twins: Record<string, unknown>;
+}
+
+/** A sandbox's state file that cannot be used; says why and what to do. */
+export class SandboxStateError extends Error {
+  /** Always `"SandboxStateError"`. */
+  override name = "SandboxStateError";
+}
+
+async function readState(path: string): Promise<SavedState | undefined> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+  try {
+    const state = JSON.parse(text) as SavedState;
+    if (!Number.isInteger(state.port) || typeof state.twins !== "object") throw new Error("shape");
+    return state;
+  } catch {
+    throw new SandboxStateError(
+      `${path}: not a sandbox state file (cut short or edited); remove it to start the sandbox empty, and start a new run`,
+    );
+  }
 }
 
 /** A running sandbox. */
@@ -177,14 +218,27 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   let handler: (request: Request) => Promise<Response> = () =>
     Promise.resolve(new Response("starting", { status: 503 }));
+  const saved = options.statePath ? await readState(options.statePath) : undefined;
   const ready = Promise.withResolvers<Deno.NetAddr>();
-  const server = Deno.serve({
-    hostname: "127.0.0.1",
-    port: options.port ?? 0,
-    onListen: (addr) => ready.resolve(addr as Deno.NetAddr),
-    // A dropped connection is an injected fault, not a server error worth printing.
-    onError: () => new Response("internal sandbox error", { status: 500 }),
-  }, (request) => handler(request));
+  let server: Deno.HttpServer;
+  try {
+    server = Deno.serve({
+      hostname: "127.0.0.1",
+      // The same port again: clients and job tables know the sandbox by its URL.
+      port: options.port ?? saved?.port ?? 0,
+      onListen: (addr) => ready.resolve(addr as Deno.NetAddr),
+      // A dropped connection is an injected fault, not a server error worth printing.
+      onError: () => new Response("internal sandbox error", { status: 500 }),
+    }, (request) => handler(request));
+  } catch (error) {
+    if (saved && options.port === undefined && error instanceof Deno.errors.AddrInUse) {
+      throw new SandboxStateError(
+        `the sandbox of ${options.statePath} listened on port ${saved.port}, which another program holds now; stop it and try again, or run \`deno task sandbox\` and pass its URL with --sandbox-url`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
   const addr = await ready.promise;
   const origin = `http://127.0.0.1:${addr.port}`;
 
@@ -208,11 +262,29 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
   const mounts: SandboxMount[] = [];
   for (const factory of options.mounts ?? []) mounts.push(await factory(context));
+  for (const mount of mounts) {
+    const state = saved?.twins[mount.prefix];
+    if (state !== undefined) mount.state?.load(state);
+  }
+  const saveState = async () => {
+    if (!options.statePath) return;
+    const twins: Record<string, unknown> = {};
+    for (const mount of mounts) if (mount.state) twins[mount.prefix] = mount.state.save();
+    const part = `${options.statePath}.part`;
+    await Deno.writeTextFile(part, JSON.stringify({ port: addr.port, twins } satisfies SavedState));
+    await Deno.rename(part, options.statePath);
+  };
+  // Requests are answered one after another as far as the state goes: writes never interleave.
+  let saving = Promise.resolve();
+  const save = () => (saving = saving.then(saveState));
+  await save();
 
   handler = async (request) => {
     const url = new URL(request.url);
     const decision = faults.decide(url.pathname, request.method);
     const answer = await answerOf(request, url, decision);
+    // Saved before the answer goes out: a job the client hears of is in the file.
+    if (options.statePath && request.method !== "GET" && request.method !== "HEAD") await save();
     if (decision.dateSkewSeconds !== 0) {
       answer.headers.set(
         "date",
@@ -279,6 +351,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   options.onListen?.(origin);
   const close = async () => {
     await server.shutdown();
+    await save();
   };
   return {
     url: origin,

@@ -102,6 +102,18 @@ export const DEFAULT_LIFECYCLE: LifeCycle = {
   childStep: 0.2,
 };
 
+/** What {@linkcode ApexStore.snapshot} keeps: plain JSON. */
+export interface ApexStoreState {
+  /** Every job record. */
+  jobs: JobRecord[];
+  /** Every task record. */
+  tasks: TaskRecord[];
+  /** Deleted records whose platform jobs still count. */
+  forgotten: JobRecord[];
+  /** The next ids. */
+  next: { job: number; task: number };
+}
+
 /** Jobs and tasks of every user. */
 export class ApexStore {
   /** Every job by id. */
@@ -168,6 +180,27 @@ export class ApexStore {
     });
     this.tasks.set(task.id, task);
     return task;
+  }
+
+  /** Everything stored, as JSON: job times are on the wall clock, so it holds across processes. */
+  snapshot(): ApexStoreState {
+    return {
+      jobs: [...this.jobs.values()],
+      tasks: [...this.tasks.values()],
+      forgotten: [...this.#forgotten],
+      next: { job: this.#nextJob, task: this.#nextTask },
+    };
+  }
+
+  /** Takes back what {@linkcode ApexStore.snapshot} gave. */
+  restore(state: ApexStoreState): void {
+    this.jobs.clear();
+    this.tasks.clear();
+    for (const job of state.jobs) this.jobs.set(job.id, job);
+    for (const task of state.tasks) this.tasks.set(task.id, task);
+    this.#forgotten.splice(0, this.#forgotten.length, ...state.forgotten);
+    this.#nextJob = state.next.job;
+    this.#nextTask = state.next.task;
   }
 
   /** Drops a job's record; the platform job runs on (it still counts as running). */

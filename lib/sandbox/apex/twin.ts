@@ -9,6 +9,7 @@ import type { SandboxContext, SandboxMount } from "../server.ts";
 import { serveBytes } from "../files/range.ts";
 import {
   ApexStore,
+  type ApexStoreState,
   DEFAULT_LIFECYCLE,
   type JobRecord,
   type LifeCycle,
@@ -579,6 +580,10 @@ function makeTwin(ctx: SandboxContext, store: ApexStore, options: ApexTwinOption
     prefix: PREFIX,
     handle,
     store,
+    state: {
+      save: () => store.snapshot(),
+      load: (state) => store.restore(state as ApexStoreState),
+    },
     dropSockets() {
       for (const ws of sockets) ws.close(1012, "sandbox fault: dropped");
       sockets.clear();
