@@ -7,6 +7,7 @@ export { type ApexTwin, apexTwin, type ApexTwinOptions } from "./twin.ts";
 export {
   type ApexStatus,
   ApexStore,
+  type ApexStoreState,
   DEFAULT_LIFECYCLE,
   type JobRecord,
   type LifeCycle,
