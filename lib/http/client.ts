@@ -12,6 +12,7 @@ import { type Sleep, sleep as realSleep } from "../time/sleep.ts";
 import { AnswerTooLargeError, HttpError, NetworkError, UnsafeUrlError } from "./errors.ts";
 import { parseRetryAfter } from "./retry_after.ts";
 import { type TokenProvider, type TokenSource, toTokenProvider } from "./token.ts";
+import type { ShapeCheck } from "./shape.ts";
 
 /** A value for {@linkcode RequestOptions.query}; arrays repeat the parameter. */
 export type QueryValue = string | number | boolean | null | undefined | Array<string | number>;
@@ -80,6 +81,12 @@ export interface RequestOptions {
   auth?: boolean;
   /** Statuses that are not errors for this call (for example 404 on an existence check). */
   accept?: number[];
+  /**
+   * The shape the JSON answer must have (see `lib/http/shape.ts`): an answer of another shape
+   * is as odd as one that is not JSON, retried where the request may be repeated, and named in
+   * a {@linkcode NetworkError} in the end.
+   */
+  expect?: ShapeCheck;
 }
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
@@ -283,19 +290,26 @@ export class HttpClient {
         (text.trim() === "" || text.trim() === "null");
       if (text === "" && !lost) return undefined as T;
       let what: string | undefined = lost ? (text.trim() ? "null" : "an empty body") : undefined;
+      let problem = "is not JSON";
       if (!what) {
+        let value: unknown;
         try {
-          return JSON.parse(text) as T;
+          value = JSON.parse(text);
         } catch {
           // A gateway's HTML page or a body cut short under a 200: the platform's answer did not
           // arrive, which is as transient as a dropped connection.
           what = /^\s*</.test(text) ? "an HTML page" : "JSON cut short or malformed";
         }
+        if (!what) {
+          what = response.ok ? options.expect?.(value) : undefined;
+          if (!what) return value as T;
+          problem = "has the wrong shape";
+        }
       }
       const failure = new NetworkError(
         method,
         url(),
-        new Error(`the answer is not JSON (${what}, ${text.length} bytes)`),
+        new Error(`the answer ${problem} (${what}, ${text.length} bytes)`),
       );
       if (options.signal?.aborted) throw options.signal.reason;
       if (!mayRepeat || attempt >= this.#retry.retries) throw failure;

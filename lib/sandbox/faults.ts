@@ -41,8 +41,16 @@ export interface FaultRule {
   trickleBytesPerSecond?: number;
   /** Share of successful answers (0..1) whose body is replaced by an `odd` one. */
   oddRate?: number;
-  /** The odd body of a 200: `html` (a gateway's page), `empty`, `truncated` or `null`. Default html. */
-  odd?: "html" | "empty" | "truncated" | "null";
+  /**
+   * The odd body of a 200: `html` (a gateway's page), `empty`, `truncated`, `null`, or `shape`
+   * (valid JSON of the wrong shape, a gateway's `{"message": ...}`). Default html.
+   */
+  odd?: OddBody;
+  /**
+   * Share of JSON answers (0..1) whose next-page link (`links` rel `next`, JSON:API
+   * `links.next`, BEOD's `NextContinuationToken`) points back at the page itself.
+   */
+  selfNextRate?: number;
   /** Seconds added to the `Date` of every answer (a server clock off by that much). */
   dateSkewSeconds?: number;
   /** Share of requests (0..1) answered `302` to `redirectTo`. */
@@ -57,6 +65,9 @@ export interface FaultRule {
   forMs?: number;
 }
 
+/** The odd bodies a 200 can be given; see {@linkcode FaultRule.odd}. */
+export type OddBody = "html" | "empty" | "truncated" | "null" | "shape";
+
 /** What the fault layer decided for one request. */
 export type FaultDecision =
   & (
@@ -68,7 +79,8 @@ export type FaultDecision =
     | { kind: "stall"; ms: number }
     | { kind: "stall-body"; ms: number }
     | { kind: "trickle"; bytesPerSecond: number }
-    | { kind: "odd"; odd: "html" | "empty" | "truncated" | "null" }
+    | { kind: "odd"; odd: OddBody }
+    | { kind: "self-next" }
     | { kind: "redirect"; to: string }
   )
   & { latencyMs: number; dateSkewSeconds: number };
@@ -84,6 +96,7 @@ const SHARES = [
   "trickleRate",
   "oddRate",
   "redirectRate",
+  "selfNextRate",
 ] as const;
 
 /**
@@ -168,7 +181,7 @@ export class Faults {
         : hit.replace(/Rate$/, "").replace("lostAnswer", "lose-answer").replace(
           "stallBody",
           "stall-body",
-        );
+        ).replace("selfNext", "self-next");
       this.#injected.set(kind, (this.#injected.get(kind) ?? 0) + 1);
       const ms = rule.stallMs ?? Infinity;
       const base = { latencyMs, dateSkewSeconds };
@@ -198,6 +211,8 @@ export class Faults {
           return { ...base, kind: "odd", odd: rule.odd ?? "html" };
         case "redirectRate":
           return { ...base, kind: "redirect", to: rule.redirectTo! };
+        case "selfNextRate":
+          return { ...base, kind: "self-next" };
       }
     }
     return { kind: "pass", latencyMs, dateSkewSeconds };
@@ -289,10 +304,7 @@ export async function trickledBody(response: Response, bytesPerSecond: number): 
 }
 
 /** A 200 with an odd body in place of `response`'s, as gateways and broken servers send. */
-export async function oddResponse(
-  response: Response,
-  odd: "html" | "empty" | "truncated" | "null",
-): Promise<Response> {
+export async function oddResponse(response: Response, odd: OddBody): Promise<Response> {
   const text = await response.text();
   const headers = new Headers(response.headers);
   headers.delete("content-length");
@@ -302,7 +314,31 @@ export async function oddResponse(
     ? ""
     : odd === "null"
     ? "null"
+    : odd === "shape"
+    ? '{"message":"OK","status":200}'
     : text.slice(0, Math.floor(text.length / 2));
   if (odd === "html") headers.set("content-type", "text/html");
   return new Response(body, { status: 200, headers });
+}
+
+/**
+ * The answer with its next-page link pointing back at `url`, the page itself: a list that goes
+ * round, as a broken server's paging does. Answers with no list links pass unchanged.
+ */
+export async function selfNextResponse(response: Response, url: URL): Promise<Response> {
+  if (!(response.headers.get("content-type") ?? "").includes("json")) return response;
+  const body = await response.json() as Record<string, unknown> | null;
+  const self = url.href;
+  if (body && Array.isArray(body.links)) {
+    const links = (body.links as Array<{ rel?: string }>).filter((l) => l.rel !== "next");
+    body.links = [...links, { rel: "next", href: self }];
+  } else if (body && typeof body.links === "object" && body.links !== null) {
+    (body.links as Record<string, unknown>).next = self;
+  } else if (body && ("NextContinuationToken" in body || "IsTruncated" in body)) {
+    body.NextContinuationToken = url.searchParams.get("continuation_token") ?? "sandbox-loop";
+    body.IsTruncated = true;
+  }
+  const headers = new Headers(response.headers);
+  headers.delete("content-length");
+  return Response.json(body, { status: response.status, headers });
 }

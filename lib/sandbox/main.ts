@@ -26,7 +26,10 @@ Serves every platform twin and the OIDC provider on 127.0.0.1.
                       stall, stall-body (shares: no headers, or a body that stops
                       halfway), stall-ms (how long; default until the client gives up),
                       trickle (share), trickle-bps (bytes per second, default 64),
-                      odd (share of 200s with an odd body), odd-body=html|empty|truncated|null,
+                      odd (share of 200s with an odd body),
+                      odd-body=html|empty|truncated|null|shape (shape: JSON of the
+                      wrong shape), self-next (share of lists whose next link
+                      points back at the same page),
                       date-skew (s added to the Date header), redirect (share) with
                       redirect-to=URL (file:///etc/passwd, say), times,
                       for (ms: the rule then ends), method=POST (only that method)
@@ -55,8 +58,8 @@ export function parseFault(spec: string): FaultRule {
       continue;
     }
     if (key === "odd-body") {
-      if (!["html", "empty", "truncated", "null"].includes(raw)) {
-        throw new Error(`--fault "${spec}": odd-body is html, empty, truncated or null`);
+      if (!["html", "empty", "truncated", "null", "shape"].includes(raw)) {
+        throw new Error(`--fault "${spec}": odd-body is html, empty, truncated, null or shape`);
       }
       rule.odd = raw as FaultRule["odd"];
       continue;
@@ -82,6 +85,7 @@ export function parseFault(spec: string): FaultRule {
       odd: "oddRate",
       "date-skew": "dateSkewSeconds",
       redirect: "redirectRate",
+      "self-next": "selfNextRate",
       times: "times",
       for: "forMs",
     };

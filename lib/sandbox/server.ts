@@ -14,6 +14,7 @@ import {
   Faults,
   oddResponse,
   pause,
+  selfNextResponse,
   stalledBody,
   trickledBody,
 } from "./faults.ts";
@@ -344,6 +345,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         return await trickledBody(handled, decision.bytesPerSecond);
       case "odd":
         return handled.ok ? await oddResponse(handled, decision.odd) : handled;
+      case "self-next":
+        return handled.ok ? await selfNextResponse(handled, url) : handled;
     }
     return handled;
   };

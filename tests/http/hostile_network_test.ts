@@ -196,3 +196,22 @@ Deno.test("hostile network: a websocket that goes silent is closed after its idl
     await server.shutdown();
   }
 });
+
+Deno.test("hostile network: valid JSON of the wrong shape under a 200 is retried like an odd body, then named with what is wrong", async () => {
+  const clock = new ManualClock();
+  await using sb = await sandbox({ clock });
+  const { job, apex } = await finishedAsset(sb, clock);
+  sb.faults.add({ prefix: `/apex/unit_jobs/${job.id}`, oddRate: 1, odd: "shape", times: 2 });
+  assert.equal((await apex.getUnitJob(job.id)).status, "finished", "retried to the real answer");
+  sb.faults.add({ prefix: "/apex/jobs_status", oddRate: 1, odd: "shape", times: 1 });
+  const listed = await apex.jobsStatus();
+  assert.ok(listed.processing_jobs.some((j) => j.id === job.id), "a list is never read as empty");
+  sb.faults.add({ prefix: `/apex/unit_jobs/${job.id}`, oddRate: 1, odd: "shape" });
+  await assert.rejects(
+    () => apex.getUnitJob(job.id),
+    (e: Error) =>
+      e instanceof NetworkError && e.message.includes(`unit_jobs/${job.id}`) &&
+      /the answer has the wrong shape \(field id is missing \(an object with message, status\)/
+        .test(e.message),
+  );
+});

@@ -51,3 +51,27 @@ Deno.test("paging: a Sen2Cube links.next that comes back is one error, not an en
       e instanceof PaginationError && /JSON:API knowledgebase: the next page/.test(e.message),
   );
 });
+
+Deno.test("paging: the sandbox's self-next fault makes UP42 and Sen2Cube lists go round; each ends in one PaginationError", async () => {
+  const clock = new ManualClock();
+  await using sb = await sandbox({ clock });
+  const { up42 } = await up42JobThrough(sb.url, `${sb.url}/up42/`, clock);
+  const s2c = connectSen2Cube({ sandbox: sb.url, clock });
+  sb.faults.add({ prefix: "/up42/v2/processing/jobs", selfNextRate: 1 });
+  sb.faults.add({ prefix: "/sen2cube/v1/knowledgebase", selfNextRate: 1 });
+  for (
+    const [list, name] of [
+      [() => up42.jobs(), /UP42 jobs/],
+      [() => s2c.knowledgebases(), /JSON:API knowledgebase/],
+    ] as const
+  ) {
+    await assert.rejects(
+      async () => {
+        for await (const _ of list()) { /* page on */ }
+      },
+      (e: Error) => e instanceof PaginationError && name.test(e.message),
+    );
+  }
+  assert.ok(sb.faults.injected("self-next") >= 2);
+  assert.ok(sb.faults.injected("self-next") <= 8, `${sb.faults.injected("self-next")} pages read`);
+});

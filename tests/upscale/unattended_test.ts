@@ -494,8 +494,8 @@ Deno.test("unattended: stalled answers never hold a run past its deadline", asyn
   assert.equal(again.counts().done, 3, "a later run goes on");
 });
 
-Deno.test("unattended: odd 200 answers to status reads (HTML, empty, cut short, null) do not stop the run", async () => {
-  for (const odd of ["html", "empty", "truncated", "null"] as const) {
+Deno.test("unattended: odd 200 answers to status reads (HTML, empty, cut short, null, the wrong shape) do not stop the run", async () => {
+  for (const odd of ["html", "empty", "truncated", "null", "shape"] as const) {
     await using sb = await twinSandbox({ lifeCycle: { failShare: 0 } });
     await using dir = await tempDir();
     sb.faults.add({ prefix: "/apex/jobs_status", oddRate: 0.5, odd });

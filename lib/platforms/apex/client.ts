@@ -7,6 +7,7 @@
 import { type AoiInput, parseAoi } from "../../geo/aoi.ts";
 import { AoiError } from "../../geo/errors.ts";
 import { HttpClient, type HttpClientOptions } from "../../http/client.ts";
+import { arrayOf, objectWith, type ShapeCheck } from "../../http/shape.ts";
 import type { TokenSource } from "../../http/token.ts";
 import { checkRequest } from "./errors.ts";
 import type {
@@ -31,6 +32,27 @@ import { UpscaleTask } from "./upscale_task.ts";
 
 /** The real service. */
 export const APEX_BASE_URL = "https://dispatch-api.apex.esa.int";
+
+/** What every job or task answer holds, the summaries of `/jobs_status` included. */
+const JOB = objectWith({ id: "number", status: "string" });
+const JOBS: ShapeCheck = arrayOf(JOB);
+
+/**
+ * `/jobs_status`: the lists the filter asked for, of summaries. A list missing would read as
+ * "none of your jobs exist", which must never be believed from an odd answer.
+ */
+function jobsStatusShape(filter: JobsFilter[]): ShapeCheck {
+  const fields = filter.map((f) => f === "upscaling" ? "upscaling_tasks" : "processing_jobs");
+  return (value) => {
+    const wrong = objectWith(Object.fromEntries(fields.map((f) => [f, "array" as const])))(value);
+    if (wrong) return wrong;
+    for (const field of fields) {
+      const problem = JOBS((value as Record<string, unknown>)[field]);
+      if (problem) return `${field}: ${problem}`;
+    }
+    return undefined;
+  };
+}
 
 /** Options of {@linkcode ApexDispatch}. */
 export interface ApexDispatchOptions {
@@ -105,6 +127,7 @@ export class ApexDispatch {
     const summary = await this.http.json<ProcessingJobSummary>("unit_jobs", {
       json: request,
       signal,
+      expect: JOB,
     });
     return new UnitJob(this, summary.id, summary);
   }
@@ -116,7 +139,7 @@ export class ApexDispatch {
 
   /** `GET /unit_jobs/{id}`. */
   getUnitJob(id: number, signal?: AbortSignal): Promise<ProcessingJob> {
-    return this.http.json(`unit_jobs/${id}`, { signal });
+    return this.http.json(`unit_jobs/${id}`, { signal, expect: JOB });
   }
 
   /** `GET /unit_jobs/{id}/results`: the STAC Collection, or `null`. */
@@ -153,6 +176,7 @@ export class ApexDispatch {
     const summary = await this.http.json<UpscalingTaskSummary>("upscale_tasks", {
       json: request,
       signal,
+      expect: JOB,
     });
     return new UpscaleTask(this, summary.id, summary);
   }
@@ -164,7 +188,7 @@ export class ApexDispatch {
 
   /** `GET /upscale_tasks/{id}`. */
   getUpscaleTask(id: number, signal?: AbortSignal): Promise<UpscalingTask> {
-    return this.http.json(`upscale_tasks/${id}`, { signal });
+    return this.http.json(`upscale_tasks/${id}`, { signal, expect: JOB });
   }
 
   /** `GET /jobs_status`: the user's tasks and unit jobs. */
@@ -172,7 +196,11 @@ export class ApexDispatch {
     filter: JobsFilter[] = ["upscaling", "processing"],
     signal?: AbortSignal,
   ): Promise<JobsStatusResponse> {
-    return this.http.json("jobs_status", { query: { filter }, signal });
+    return this.http.json("jobs_status", {
+      query: { filter },
+      signal,
+      expect: jobsStatusShape(filter),
+    });
   }
 
   /** The websocket URL of a status stream, with the raw token in the query as the API wants. */
