@@ -11,14 +11,11 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import {
-  type JobBackend,
-  JobManager,
-  type JobRow,
-  JobTable,
-  type Polygon,
-  type StatusSnapshot,
-} from "../mod.ts";
+// The job table's own modules, not all of eojobs: what an open costs is measured, not the
+// plotting and raster code a notebook also loads (the child prints the process's start RSS).
+import type { Polygon } from "../lib/geo/types.ts";
+import type { StatusSnapshot } from "../lib/jobs/state.ts";
+import { type JobBackend, JobManager, type JobRow, JobTable } from "../lib/upscale/mod.ts";
 
 const { values, positionals } = parseArgs({
   args: Deno.args,
@@ -45,6 +42,7 @@ function peakRss(): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"));
   return m ? Number(m[1]) / 1024 : Deno.memoryUsage().rss / 2 ** 20;
 }
+const startRss = Deno.memoryUsage().rss / 2 ** 20;
 
 const instant = (): JobBackend<unknown> => {
   let next = 0;
@@ -79,12 +77,14 @@ if (positionals[0] === "open-manager" || positionals[0] === "open-table") {
     );
     const manager = await JobManager.open(items, { backend: instant(), dir, download: false });
     const ms = performance.now() - t0;
-    console.log(JSON.stringify({ ms, rows: manager.table.size, rss: peakRss() }));
+    console.log(
+      JSON.stringify({ ms, rows: manager.table.size, rss: peakRss(), base: startRss }),
+    );
     manager.table.close();
   } else {
     const table = await JobTable.inFolder(dir);
     const ms = performance.now() - t0;
-    console.log(JSON.stringify({ ms, rows: table.size, rss: peakRss() }));
+    console.log(JSON.stringify({ ms, rows: table.size, rss: peakRss(), base: startRss }));
     table.close();
   }
   Deno.exit(0);
@@ -121,7 +121,9 @@ async function fill(dir: string, n: number): Promise<void> {
   table.close();
 }
 
-async function child(...args: string[]): Promise<{ ms: number; rows: number; rss: number }> {
+async function child(
+  ...args: string[]
+): Promise<{ ms: number; rows: number; rss: number; base: number }> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", import.meta.filename!, ...args],
     stderr: "inherit",
@@ -169,7 +171,9 @@ const verdict = (ok: boolean) => ok ? "ok" : "MISSED";
   console.log(
     `${r.rows} rows opened and resumed by JobManager.open: ${r.ms.toFixed(0)} ms, peak RSS ${
       r.rss.toFixed(0)
-    } MiB [target < 1000 ms and < 300 MB: ${verdict(r.ms < 1000 && r.rss * 2 ** 20 < 300e6)}]`,
+    } MiB (${r.base.toFixed(0)} MiB before the items were made) [target < 1000 ms and < 300 MB: ${
+      verdict(r.ms < 1000 && r.rss * 2 ** 20 < 300e6)
+    }]`,
   );
   await Deno.remove(dir, { recursive: true });
 }
@@ -181,7 +185,9 @@ const verdict = (ok: boolean) => ok ? "ok" : "MISSED";
   console.log(
     `${r.rows} rows (${(size / 2 ** 20).toFixed(0)} MiB GeoPackage) opened by JobTable.open: ${
       r.ms.toFixed(0)
-    } ms, peak RSS ${r.rss.toFixed(0)} MiB [target < 5000 ms: ${verdict(r.ms < 5000)}]`,
+    } ms, peak RSS ${r.rss.toFixed(0)} MiB (${r.base.toFixed(0)} at the start) [target < 5000 ms: ${
+      verdict(r.ms < 5000)
+    }]`,
   );
   await Deno.remove(dir, { recursive: true });
 }

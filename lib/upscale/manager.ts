@@ -320,7 +320,8 @@ export class JobManager<Item> {
   ): Promise<JobManager<Item>> {
     const lanes = makeLanes(options);
     const pinned = new Map<string, string>();
-    const keys = new Set<string>();
+    // Each item as the JSON it is stored as: checked once here, compared with the table below.
+    const texts = new Map<string, string>();
     for (const { key, backend, item } of items) {
       if (
         typeof key !== "string" || !/^[A-Za-z0-9._-]+$/.test(key) || key === "." || key === ".."
@@ -337,11 +338,10 @@ export class JobManager<Item> {
           }…": ${key.length} characters, more than ${MAX_KEY}; use a shorter key (it names a folder)`,
         );
       }
-      if (keys.has(key)) {
+      if (texts.has(key)) {
         throw new RangeError(`work item key "${key}" appears twice; keys must be unique`);
       }
-      checkSerializable(key, item);
-      keys.add(key);
+      texts.set(key, itemText(key, item));
       if (backend !== undefined) {
         if (!lanes.has(backend)) {
           throw new RangeError(
@@ -373,7 +373,7 @@ export class JobManager<Item> {
     const path = table.path;
     try {
       checkPlatform(table.meta, meta, path);
-      const changedKeys = await addItems(table, items, pinned, options);
+      const changedKeys = await addItems(table, items, texts, pinned, options);
       const recorded = table.meta?.backends ?? {};
       if (Object.keys(meta.backends).some((name) => !(name in recorded))) {
         await table.setMeta({ backends: { ...recorded, ...meta.backends } });
@@ -1092,15 +1092,11 @@ function checkPlatform(recorded: TableMeta | undefined, now: TableMeta, path: st
 async function addItems<Item>(
   table: JobTable<Item>,
   items: WorkItem<Item>[],
+  texts: ReadonlyMap<string, string>,
   pinned: Map<string, string>,
   options: JobManagerOptions<Item>,
 ): Promise<string[]> {
-  const changed: string[] = [];
-  const stored = table.itemTexts();
-  for (const { key, item } of items) {
-    const text = stored.get(key);
-    if (text !== undefined && text !== JSON.stringify(item ?? null)) changed.push(key);
-  }
+  const { stored, changed } = table.compareItems(texts);
   if (changed.length > 0 && (options.mode ?? "resume") === "resume") {
     throw new TableMismatchError(
       `${table.path}: ${changed.length} item(s) changed under an existing key (${
@@ -1136,9 +1132,9 @@ async function addItems<Item>(
 }
 
 /** An item is stored as JSON and sent as JSON: one that JSON cannot hold is refused by key. */
-function checkSerializable(key: string, item: unknown): void {
+function itemText(key: string, item: unknown): string {
   try {
-    JSON.stringify(item);
+    return JSON.stringify(item ?? null);
   } catch (error) {
     throw new RangeError(
       `work item "${key}": its item cannot be stored (${

@@ -46,13 +46,21 @@ const FINISHED: ReadonlySet<Phase> = new Set(["done", "failed", "canceled"]);
 
 /** A row held in memory while it is on its way. */
 interface Live<Item> {
-  /** The row. */
+  /** The row (the manager changes it in place before it puts it). */
   row: JobRow<Item>;
+  /** Its phase and backend as last written: what the counts hold it under. */
+  written: Written;
   /** The item the stored geometry was made from. */
   geomItem?: unknown;
 }
 
-/** Phases kept as sets by key; finished phases are found by a scan of the index. */
+/** Where a row is counted. */
+interface Written {
+  phase: Phase;
+  backend?: string;
+}
+
+/** Phases kept as sets of keys; done and canceled rows are read from the file when asked for. */
 const TRACKED: ReadonlySet<Phase> = new Set([
   "pending",
   "submitting",
@@ -60,7 +68,7 @@ const TRACKED: ReadonlySet<Phase> = new Set([
   "downloading",
   "failed",
 ]);
-const PHASE_CODE = new Map(PHASES.map((p, i) => [p, i]));
+const KNOWN: ReadonlySet<string> = new Set(PHASES);
 
 function emptyCounts(): Record<Phase, number> {
   return Object.fromEntries(PHASES.map((p) => [p, 0])) as Record<Phase, number>;
@@ -95,17 +103,13 @@ export class JobTable<Item = unknown> {
   previousTable?: string;
   /** This open made the table (no table, nor one to migrate, was there). */
   created = false;
-  // One entry per row, in the order rows were first written. Rows still on their way are held
-  // parsed (the manager works on them); finished ones are read from the file when asked for, so
-  // a table of a million rows opens in seconds and in little memory. The phase and backend kept
-  // here are as last written: rows are mutated in place before put(), so this is the only record
-  // of where a row came from, and it keeps counts and per-phase sets right in O(1) per change.
-  // The index holds, per key, phase + 8 x (backend number + 1): a number, not an object, so that
-  // a million finished rows cost a map entry each.
-  readonly #index = new Map<string, number>();
+  // Rows still on their way are held parsed (the manager works on them); finished ones stay in
+  // the file, counted by phase and backend, and are read when asked for: a table of a million
+  // rows opens in the time its open rows take to parse. The phase and backend a live row was
+  // last written with are kept beside it (rows are changed in place before put()), so counts
+  // stay right in O(1) per change; a finished row put again is looked up in the file first.
   readonly #live = new Map<string, Live<Item>>();
-  readonly #backendNames: string[] = [];
-  readonly #backendIds = new Map<string, number>();
+  #size = 0;
   readonly #byPhase = new Map<Phase, Set<string>>([...TRACKED].map((p) => [p, new Set()]));
   readonly #counts = emptyCounts();
   readonly #perBackend = new Map<string, Record<Phase, number>>();
@@ -228,17 +232,16 @@ export class JobTable<Item = unknown> {
     this.#clear();
     const open = store.openRows<Item>();
     this.#ignored = open.ignored;
-    const parsed = new Map<string, JobRow<Item>>();
     for (const row of open.rows) {
-      if (isRow(row)) parsed.set(row.key, row);
+      if (isRow(row)) this.#track(row, undefined);
       else this.#ignored++;
     }
-    for (const { key, phase, backend } of store.index()) {
-      const row = parsed.get(key);
-      if (FINISHED.has(phase as Phase)) this.#enter(key, phase as Phase, backend ?? undefined);
-      else if (row) this.#track(row);
-      else if (!PHASE_CODE.has(phase as Phase)) this.#ignored++;
+    for (const { phase, backend, n } of store.finishedCounts()) {
+      if (KNOWN.has(phase)) {
+        this.#count({ phase: phase as Phase, backend: backend ?? undefined }, n);
+      } else this.#ignored += n;
     }
+    for (const key of store.keysIn("failed")) this.#byPhase.get("failed")!.add(key);
     this.#meta = store.meta<TableMeta>("backends");
     if (this.readOnly) {
       this.#reader?.close();
@@ -247,7 +250,7 @@ export class JobTable<Item = unknown> {
   }
 
   #clear(): void {
-    this.#index.clear();
+    this.#size = 0;
     this.#live.clear();
     this.#perBackend.clear();
     for (const set of this.#byPhase.values()) set.clear();
@@ -312,32 +315,32 @@ export class JobTable<Item = unknown> {
 
   /** A row by key. */
   get(key: string): JobRow<Item> | undefined {
-    if (!this.#index.has(key)) return undefined;
-    return this.#live.get(key)?.row ?? this.#read().row<Item>(key);
+    const live = this.#live.get(key);
+    if (live) return live.row;
+    const row = this.#read().row<Item>(key);
+    return row && isRow(row) ? row : undefined;
   }
 
   /** Every row, in insertion order (finished rows are read from the file). */
   rows(): JobRow<Item>[] {
-    let stored: Map<string, JobRow<Item>> | undefined;
-    const out: JobRow<Item>[] = [];
-    for (const key of this.#index.keys()) {
-      const live = this.#live.get(key);
-      if (live) {
-        out.push(live.row);
-        continue;
-      }
-      stored ??= new Map(this.#read().load<Item>().rows.map((r) => [r.key, r]));
-      const row = stored.get(key);
-      if (row) out.push(row);
-    }
-    return out;
+    return this.#read().load<Item>().rows.filter(isRow).map((r) => this.#live.get(r.key)?.row ?? r);
   }
 
-  /** Every row's item as the JSON it is stored as, by key (to tell changed items). */
-  itemTexts(): Map<string, string> {
-    const texts = this.#read().itemTexts();
-    for (const [key, live] of this.#live) texts.set(key, JSON.stringify(live.row.item ?? null));
-    return texts;
+  /**
+   * Which of `items` (each as its JSON text, by key) the table holds, and which of those hold
+   * another item now. The stored items are read one at a time, never all at once.
+   */
+  compareItems(items: ReadonlyMap<string, string>): { stored: Set<string>; changed: string[] } {
+    const stored = new Set<string>();
+    const changed: string[] = [];
+    this.#read().eachItem((key, text) => {
+      const given = items.get(key);
+      if (given === undefined) return;
+      stored.add(key);
+      const live = this.#live.get(key);
+      if ((live ? JSON.stringify(live.row.item ?? null) : text) !== given) changed.push(key);
+    });
+    return { stored, changed };
   }
 
   /**
@@ -346,7 +349,13 @@ export class JobTable<Item = unknown> {
    * visited.
    */
   *inPhase(phase: Phase): IterableIterator<JobRow<Item>> {
-    const keys = this.#byPhase.get(phase) ?? this.#scan(phase);
+    const keys = this.#byPhase.get(phase);
+    if (!keys) {
+      for (const row of this.#read().rowsIn<Item>(phase)) {
+        if (isRow(row) && this.#live.get(row.key) === undefined) yield row;
+      }
+      return;
+    }
     for (const key of keys) {
       const row = this.#live.get(key)?.row ?? this.get(key);
       if (row && row.phase === phase) yield row;
@@ -367,7 +376,7 @@ export class JobTable<Item = unknown> {
 
   /** Number of rows. */
   get size(): number {
-    return this.#index.size;
+    return this.#size;
   }
 
   /** Rows by phase. */
@@ -380,49 +389,33 @@ export class JobTable<Item = unknown> {
     this.#busy = on;
   }
 
-  #track(row: JobRow<Item>): void {
-    this.#enter(row.key, row.phase, row.backend);
+  /** Takes a row just written (or read), counted before under `was` (undefined: a new row). */
+  #track(row: JobRow<Item>, was: Written | undefined): void {
+    const now: Written = { phase: row.phase, backend: row.backend };
+    if (was) {
+      this.#count(was, -1);
+      this.#byPhase.get(was.phase)?.delete(row.key);
+    }
+    this.#count(now, 1);
+    this.#byPhase.get(now.phase)?.add(row.key);
     // Finished rows are read again when asked for; the rest stay at hand for the manager.
     if (FINISHED.has(row.phase)) this.#live.delete(row.key);
     else {
       const live = this.#live.get(row.key);
-      if (live) live.row = row;
-      else this.#live.set(row.key, { row });
+      if (live) {
+        live.row = row;
+        live.written = now;
+      } else this.#live.set(row.key, { row, written: now });
     }
   }
 
-  #enter(key: string, phase: Phase, backend: string | undefined): void {
-    const was = this.#index.get(key);
-    if (was !== undefined) {
-      const [before, by] = this.#decode(was);
-      this.#counts[before]--;
-      this.#byPhase.get(before)?.delete(key);
-      if (by !== undefined) this.#perBackend.get(by)![before]--;
-    }
-    let id = 0;
-    if (backend !== undefined) {
-      id = this.#backendIds.get(backend) ?? 0;
-      if (id === 0) {
-        this.#backendNames.push(backend);
-        this.#backendIds.set(backend, id = this.#backendNames.length);
-        this.#perBackend.set(backend, emptyCounts());
-      }
-      this.#perBackend.get(backend)![phase]++;
-    }
-    this.#index.set(key, PHASE_CODE.get(phase)! + 8 * id);
-    this.#counts[phase]++;
-    this.#byPhase.get(phase)?.add(key);
-  }
-
-  #decode(code: number): [Phase, string | undefined] {
-    const id = Math.floor(code / 8);
-    return [PHASES[code % 8], id === 0 ? undefined : this.#backendNames[id - 1]];
-  }
-
-  /** Keys in a finished phase other than `failed`, in insertion order. */
-  #scan(phase: Phase): string[] {
-    const code = PHASE_CODE.get(phase)!;
-    return [...this.#index].filter(([, c]) => c % 8 === code).map(([key]) => key);
+  #count({ phase, backend }: Written, n: number): void {
+    this.#size += n;
+    this.#counts[phase] += n;
+    if (backend === undefined) return;
+    let counts = this.#perBackend.get(backend);
+    if (!counts) this.#perBackend.set(backend, counts = emptyCounts());
+    counts[phase] += n;
   }
 
   /** Stores a row and writes it to the file before the promise resolves. */
@@ -445,8 +438,30 @@ export class JobTable<Item = unknown> {
         }
       });
       const geometries = rows.map((row) => this.#geometry(row));
+      // Where each row is counted now: live rows say; others are in the file, or new.
+      const was = new Map<string, Written | undefined>();
+      const notLive = rows.filter((r) => !this.#live.has(r.key)).map((r) => r.key);
+      const stored = notLive.length > 0 && this.#size > this.#live.size
+        ? this.#writer().lastWritten(notLive)
+        : new Map();
+      for (const key of notLive) {
+        const found = stored.get(key);
+        was.set(
+          key,
+          found && KNOWN.has(found.phase)
+            ? { phase: found.phase as Phase, backend: found.backend ?? undefined }
+            : undefined,
+        );
+      }
+      for (const row of rows) {
+        const live = this.#live.get(row.key);
+        if (live && !was.has(row.key)) was.set(row.key, live.written);
+      }
       this.#writer().write(rows, geometries, texts);
-      for (const row of rows) this.#track(row);
+      for (const row of rows) {
+        this.#track(row, was.get(row.key));
+        was.set(row.key, { phase: row.phase, backend: row.backend });
+      }
       this.#wroteGeometry(rows);
     });
   }

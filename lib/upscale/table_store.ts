@@ -108,6 +108,8 @@ export class GpkgTableStore {
           `PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.durable ? "FULL" : "NORMAL"};`,
         );
         this.#create();
+        // Counts by phase and the rows of one phase come from this index, not a scan of the rows.
+        this.#db.exec(`CREATE INDEX IF NOT EXISTS ${LAYER}_phase ON ${LAYER} (phase, backend)`);
       }
     } catch (error) {
       throw new TableWriteError(path, error);
@@ -147,9 +149,39 @@ export class GpkgTableStore {
   }
 
   /** Key, phase and backend of every row, in the order first written. */
-  index(): Array<{ key: string; phase: string; backend: string | null }> {
-    return this.#db.prepare(`SELECT key, phase, backend FROM ${LAYER} ORDER BY fid`)
-      .all() as Array<{ key: string; phase: string; backend: string | null }>;
+  /** Rows per phase and backend among finished rows (done, failed, canceled) and unknown ones. */
+  finishedCounts(): Array<{ phase: string; backend: string | null; n: number }> {
+    return this.#db.prepare(
+      `SELECT phase, backend, count(*) AS n FROM ${LAYER} WHERE phase NOT IN ${OPEN_PHASES}
+        GROUP BY phase, backend`,
+    ).all() as Array<{ phase: string; backend: string | null; n: number }>;
+  }
+
+  /** Keys of the rows in `phase`, in the order first written. */
+  keysIn(phase: string): string[] {
+    return this.#db.prepare(`SELECT key FROM ${LAYER} WHERE phase = ? ORDER BY fid`).all(phase)
+      .map((r) => r.key as string);
+  }
+
+  /** The rows in `phase`, in the order first written, read as they are iterated. */
+  *rowsIn<Item>(phase: string): IterableIterator<JobRow<Item>> {
+    const query = this.#db.prepare(
+      `SELECT record, item FROM ${LAYER} WHERE phase = ? ORDER BY fid`,
+    );
+    for (const found of query.iterate(phase)) yield* parseRows<Item>([found]).rows;
+  }
+
+  /** Phase and backend as last written, of those of `keys` that are stored. */
+  lastWritten(keys: string[]): Map<string, { phase: string; backend: string | null }> {
+    const out = new Map<string, { phase: string; backend: string | null }>();
+    for (let i = 0; i < keys.length; i += 500) {
+      const chunk = keys.slice(i, i + 500);
+      const found = this.#db.prepare(
+        `SELECT key, phase, backend FROM ${LAYER} WHERE key IN (${chunk.map(() => "?").join(",")})`,
+      ).all(...chunk) as Array<{ key: string; phase: string; backend: string | null }>;
+      for (const { key, phase, backend } of found) out.set(key, { phase, backend });
+    }
+    return out;
   }
 
   /** The rows still on their way (not done, failed or canceled), in the order first written. */
@@ -172,13 +204,11 @@ export class GpkgTableStore {
     return got ? parseRows<Item>([got]).rows[0] : undefined;
   }
 
-  /** Every row's item as the JSON it was stored as, by key. */
-  itemTexts(): Map<string, string> {
-    const out = new Map<string, string>();
-    for (const { key, item } of this.#db.prepare(`SELECT key, item FROM ${LAYER}`).all()) {
-      out.set(key as string, item as string);
+  /** Calls `visit` with every row's key and item as the JSON it was stored as, one at a time. */
+  eachItem(visit: (key: string, item: string) => void): void {
+    for (const { key, item } of this.#db.prepare(`SELECT key, item FROM ${LAYER}`).iterate()) {
+      visit(key as string, item as string);
     }
-    return out;
   }
 
   /** A value of the meta table. */
