@@ -7,6 +7,9 @@
 import { type Sandbox, type SandboxOptions, startSandbox } from "../lib/sandbox/server.ts";
 import { allPlatforms } from "../lib/sandbox/platforms.ts";
 import { connectUp42, Up42, type Up42Job } from "../lib/platforms/up42/mod.ts";
+import { connectApex } from "../lib/platforms/apex/mod.ts";
+import type { UnitJob } from "../lib/platforms/apex/unit_job.ts";
+import { PV_UDP } from "./fixtures.ts";
 import type { ManualClock } from "../lib/time/clock.ts";
 
 /** Starts a sandbox with every platform twin on a free port. */
@@ -103,7 +106,9 @@ export function recordingServer(
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: (a) => ready.resolve(a.port) },
     (request) => {
-      requests.push(request.clone());
+      // What was asked and with which headers; a clone would touch the request's signal, which
+      // Deno.serve then warns about on every answer.
+      requests.push(new Request(request.url, { method: request.method, headers: request.headers }));
       return answer(request);
     },
   );
@@ -186,4 +191,28 @@ export async function decodePng(dataUri: string): Promise<{
       ...raw.subarray(y * (width * 4 + 1) + 1 + x * 4, y * (width * 4 + 1) + 5 + x * 4),
     ],
   };
+}
+
+/**
+ * A finished APEx unit job on the sandbox (the clock moves an hour per try; a job that fails is
+ * passed over): the client, the job and its GeoTIFF asset's URL.
+ */
+export async function finishedApexJob(
+  sb: Sandbox,
+  clock: ManualClock,
+): Promise<{ apex: ReturnType<typeof connectApex>; job: UnitJob; href: string }> {
+  const apex = connectApex({ sandbox: sb.url, clock });
+  for (let i = 0; i < 10; i++) {
+    const job = await apex.submitUnitJob({
+      title: `t${i}`,
+      label: "openeo",
+      service: { endpoint: "https://openeofed.dataspace.copernicus.eu", application: PV_UDP },
+      format: "gtiff",
+      parameters: { spatial_extent: { west: 16, south: 48, east: 16.3, north: 48.2 } },
+    });
+    clock.advance(3_600_000);
+    if ((await job.status()).raw !== "finished") continue;
+    return { apex, job, href: (await job.assets())["openEO.tif"].href };
+  }
+  throw new Error("no finished job");
 }

@@ -66,8 +66,6 @@ Deno.test("task mode survives a crash: --resume follows the same task, nothing i
   await using sb = await sandbox({ timeScale: 0.01 });
   await using dir = await tempDir();
   const args = [
-    "run",
-    "-A",
     "scripts/upscale.ts",
     "--mode",
     "task",
@@ -77,27 +75,11 @@ Deno.test("task mode survives a crash: --resume follows the same task, nothing i
     dir.path,
     "--allow-failures",
   ];
-  const child = new Deno.Command(Deno.execPath(), {
-    args,
-    env: { EOJOBS_TOKEN_CACHE: "0" },
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
   // Killed as soon as it says the task exists: the crash an unattended run must survive.
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let seen = "";
-  while (!/Upscale task \d+ submitted/.test(seen)) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    seen += value;
-  }
-  child.kill("SIGKILL");
-  await child.status;
-  reader.releaseLock();
-  await child.stdout.cancel().catch(() => {});
+  const seen = await killWhen(args, /Upscale task \d+ submitted/);
   assert.match(seen, /Upscale task (\d+) submitted/);
   const id = seen.match(/Upscale task (\d+) submitted/)![1];
-  const again = await script([...args.slice(2), "--resume"]);
+  const again = await script([...args, "--resume"]);
   assert.equal(again.code, 0, again.out);
   assert.match(again.out, new RegExp(`Following upscale task ${id} again`));
   const twin = sb.twin<ApexTwin>("/apex");

@@ -256,51 +256,46 @@ export function pause(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** `response` whose body stops after half its bytes for `ms` (for good when infinite). */
-export async function stalledBody(response: Response, ms: number): Promise<Response> {
+/**
+ * `response`'s bytes sent in pieces: before the piece at byte `at`, `plan(at)` says how long to
+ * wait and how many bytes go. The client going away ends the waits (Deno.serve's request signal
+ * cannot say so: it fires on every answer).
+ */
+async function pacedBody(
+  response: Response,
+  plan: (at: number, length: number) => { waitMs: number; bytes: number },
+): Promise<Response> {
   const bytes = new Uint8Array(await response.arrayBuffer());
-  const half = Math.floor(bytes.length / 2);
-  let sent = false;
-  // The client going away ends the stall (Deno.serve's request signal fires on every answer).
+  let at = 0;
   const gone = new AbortController();
-  const signal = gone.signal;
   const body = new ReadableStream<Uint8Array>({
     cancel() {
       gone.abort();
     },
     async pull(controller) {
-      if (!sent) {
-        sent = true;
-        controller.enqueue(bytes.subarray(0, half));
-        return;
-      }
-      await pause(ms, signal);
-      controller.enqueue(bytes.subarray(half));
-      controller.close();
+      if (at >= bytes.length || gone.signal.aborted) return controller.close();
+      const { waitMs, bytes: n } = plan(at, bytes.length);
+      if (waitMs > 0) await pause(waitMs, gone.signal);
+      if (gone.signal.aborted) return;
+      controller.enqueue(bytes.subarray(at, at + n));
+      at += n;
     },
   });
   return new Response(body, { status: response.status, headers: response.headers });
 }
 
-/** `response` whose body arrives a few bytes at a time, `bytesPerSecond` in all. */
-export async function trickledBody(response: Response, bytesPerSecond: number): Promise<Response> {
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  const step = Math.max(1, Math.round(bytesPerSecond / 10));
-  let at = 0;
-  const gone = new AbortController();
-  const signal = gone.signal;
-  const body = new ReadableStream<Uint8Array>({
-    cancel() {
-      gone.abort();
-    },
-    async pull(controller) {
-      if (at >= bytes.length || signal.aborted) return controller.close();
-      await pause(100, signal);
-      controller.enqueue(bytes.subarray(at, at + step));
-      at += step;
-    },
+/** `response` whose body stops after half its bytes for `ms` (for good when infinite). */
+export function stalledBody(response: Response, ms: number): Promise<Response> {
+  return pacedBody(response, (at, length) => {
+    const half = Math.floor(length / 2);
+    return at === 0 ? { waitMs: 0, bytes: Math.max(1, half) } : { waitMs: ms, bytes: length - at };
   });
-  return new Response(body, { status: response.status, headers: response.headers });
+}
+
+/** `response` whose body arrives a few bytes at a time, `bytesPerSecond` in all. */
+export function trickledBody(response: Response, bytesPerSecond: number): Promise<Response> {
+  const step = Math.max(1, Math.round(bytesPerSecond / 10));
+  return pacedBody(response, () => ({ waitMs: 100, bytes: step }));
 }
 
 /** A 200 with an odd body in place of `response`'s, as gateways and broken servers send. */

@@ -220,6 +220,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let handler: (request: Request) => Promise<Response> = () =>
     Promise.resolve(new Response("starting", { status: 503 }));
   const saved = options.statePath ? await readState(options.statePath) : undefined;
+  const closing = new AbortController();
   const ready = Promise.withResolvers<Deno.NetAddr>();
   let server: Deno.HttpServer;
   try {
@@ -301,7 +302,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     decision: FaultDecision,
   ): Promise<Response> => {
     if (decision.latencyMs > 0) await sleep(decision.latencyMs);
-    if (decision.kind === "stall") await pause(decision.ms, request.signal);
+    // A stall lasts its time or until the sandbox closes: the client gives up on its own
+    // time-out, and Deno.serve's request signal (which would say so) fires on every answer.
+    if (decision.kind === "stall") await pause(decision.ms, closing.signal);
     if (decision.kind === "redirect") {
       return new Response(null, { status: 302, headers: { location: decision.to } });
     }
@@ -353,6 +356,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   options.onListen?.(origin);
   const close = async () => {
+    closing.abort();
     await server.shutdown();
     await save();
   };

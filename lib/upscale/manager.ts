@@ -13,6 +13,7 @@
  * @module
  */
 import { downloadAll } from "../download/download.ts";
+import { UnsafePathError } from "../download/safe_path.ts";
 import { connectFailure, HttpError } from "../http/errors.ts";
 import { isTerminal } from "../jobs/state.ts";
 import { backoffDelay, type BackoffOptions } from "../time/backoff.ts";
@@ -960,6 +961,16 @@ export class JobManager<Item> {
       // A full disk is not the file's fault: the run stops, the row stays to download later.
       if (isDiskFull(error)) {
         this.#localFault ??= error;
+        return;
+      }
+      if (error instanceof UnsafePathError) {
+        // A name no file system here can hold (or one that climbs out of the folder) does not
+        // change when asked again: the row fails now, with the name and the reason.
+        row.phase = "failed";
+        row.failure = "download";
+        row.reason = message(error);
+        row.error = `the platform named a result file that cannot be written: ${message(error)}`;
+        await this.#save(row);
         return;
       }
       const kind = classifyError(error);

@@ -1,29 +1,14 @@
 import assert from "node:assert/strict";
 import { downloadAll, DownloadError, downloadFile } from "../../lib/download/download.ts";
-import { connectApex } from "../../lib/platforms/apex/mod.ts";
 import { ManualClock } from "../../lib/time/clock.ts";
-import { countingFetch, recordingServer, sandbox, tempDir } from "../helpers.ts";
+import { countingFetch, finishedApexJob, recordingServer, sandbox, tempDir } from "../helpers.ts";
 import { HttpError } from "../../lib/http/errors.ts";
 import { HttpClient } from "../../lib/http/client.ts";
-import { PV_UDP } from "../fixtures.ts";
 
 /** A finished APEx job's GeoTIFF asset: its URL and its bytes. */
 async function asset(sb: Awaited<ReturnType<typeof sandbox>>, clock: ManualClock) {
-  const apex = connectApex({ sandbox: sb.url, clock });
-  for (let i = 0; i < 10; i++) {
-    const job = await apex.submitUnitJob({
-      title: `t${i}`,
-      label: "openeo",
-      service: { endpoint: "https://openeofed.dataspace.copernicus.eu", application: PV_UDP },
-      format: "gtiff",
-      parameters: { spatial_extent: { west: 16, south: 48, east: 16.3, north: 48.2 } },
-    });
-    clock.advance(3_600_000);
-    if ((await job.status()).raw !== "finished") continue;
-    const href = (await job.assets())["openEO.tif"].href;
-    return { href, bytes: new Uint8Array(await (await fetch(href)).arrayBuffer()) };
-  }
-  throw new Error("no finished job");
+  const { href } = await finishedApexJob(sb, clock);
+  return { href, bytes: new Uint8Array(await (await fetch(href)).arrayBuffer()) };
 }
 
 function http(fetch?: typeof globalThis.fetch) {

@@ -5,30 +5,13 @@ import { AnswerTooLargeError, NetworkError, UnsafeUrlError } from "../../lib/htt
 import { SocketClosedError, socketMessages } from "../../lib/http/websocket.ts";
 import { connectApex } from "../../lib/platforms/apex/mod.ts";
 import { ManualClock } from "../../lib/time/clock.ts";
-import { PV_UDP } from "../fixtures.ts";
-import { countingFetch, sandbox, tempDir } from "../helpers.ts";
+import { countingFetch, finishedApexJob, sandbox, tempDir } from "../helpers.ts";
 
-async function finishedAsset(sb: Awaited<ReturnType<typeof sandbox>>, clock: ManualClock) {
-  const apex = connectApex({ sandbox: sb.url, clock });
-  for (let i = 0; i < 10; i++) {
-    const job = await apex.submitUnitJob({
-      title: `t${i}`,
-      label: "openeo",
-      service: { endpoint: "https://openeofed.dataspace.copernicus.eu", application: PV_UDP },
-      format: "gtiff",
-      parameters: { spatial_extent: { west: 16, south: 48, east: 16.3, north: 48.2 } },
-    });
-    clock.advance(3_600_000);
-    if ((await job.status()).raw !== "finished") continue;
-    return { apex, job, href: (await job.assets())["openEO.tif"].href };
-  }
-  throw new Error("no finished job");
-}
 
 Deno.test("hostile network: a JSON body that stalls is a transient error naming the URL after the idle time-out, then retried", async () => {
   const clock = new ManualClock();
   await using sb = await sandbox({ clock });
-  const { job, apex } = await finishedAsset(sb, clock);
+  const { job, apex } = await finishedApexJob(sb, clock);
   const auth = apex.http.auth!;
   sb.faults.add({ prefix: `/apex/unit_jobs/${job.id}`, stallBodyRate: 1, times: 1 });
   const http = new HttpClient({ baseUrl: `${sb.url}/apex/`, auth, idleTimeoutMs: 300 });
@@ -56,7 +39,7 @@ Deno.test("hostile network: a download whose body stalls resumes after the idle 
   const clock = new ManualClock();
   await using sb = await sandbox({ clock });
   await using dir = await tempDir();
-  const { href, apex } = await finishedAsset(sb, clock);
+  const { href, apex } = await finishedApexJob(sb, clock);
   const auth = apex.http.auth!;
   const bytes = new Uint8Array(await (await fetch(href)).arrayBuffer());
   const path = new URL(href).pathname;
@@ -79,7 +62,7 @@ Deno.test("hostile network: a download whose body stalls resumes after the idle 
 Deno.test("hostile network: an HTML page, an empty body, JSON cut short or null under a 200 are retried, and named when they persist", async () => {
   const clock = new ManualClock();
   await using sb = await sandbox({ clock });
-  const { job, apex } = await finishedAsset(sb, clock);
+  const { job, apex } = await finishedApexJob(sb, clock);
   const auth = apex.http.auth!;
   for (const odd of ["html", "empty", "truncated", "null"] as const) {
     sb.faults.clear();
@@ -106,7 +89,7 @@ Deno.test("hostile network: redirects to file: are refused before anything is re
   const clock = new ManualClock();
   await using sb = await sandbox({ clock });
   await using dir = await tempDir();
-  const { job, href } = await finishedAsset(sb, clock);
+  const { job, href } = await finishedApexJob(sb, clock);
   sb.faults.add({ prefix: "/apex/unit_jobs", redirectRate: 1, redirectTo: "file:///etc/passwd" });
   const apex = connectApex({ sandbox: sb.url, clock });
   await assert.rejects(apex.unitJob(job.id).status(), UnsafeUrlError);
@@ -153,7 +136,7 @@ Deno.test("hostile network: redirects to file: are refused before anything is re
 Deno.test("hostile network: an answer past the size limit is its own error, never retried", async () => {
   const clock = new ManualClock();
   await using sb = await sandbox({ clock });
-  const { apex } = await finishedAsset(sb, clock);
+  const { apex } = await finishedApexJob(sb, clock);
   const auth = apex.http.auth!;
   const counted = countingFetch();
   const http = new HttpClient({
@@ -200,7 +183,7 @@ Deno.test("hostile network: a websocket that goes silent is closed after its idl
 Deno.test("hostile network: valid JSON of the wrong shape under a 200 is retried like an odd body, then named with what is wrong", async () => {
   const clock = new ManualClock();
   await using sb = await sandbox({ clock });
-  const { job, apex } = await finishedAsset(sb, clock);
+  const { job, apex } = await finishedApexJob(sb, clock);
   sb.faults.add({ prefix: `/apex/unit_jobs/${job.id}`, oddRate: 1, odd: "shape", times: 2 });
   assert.equal((await apex.getUnitJob(job.id)).status, "finished", "retried to the real answer");
   sb.faults.add({ prefix: "/apex/jobs_status", oddRate: 1, odd: "shape", times: 1 });

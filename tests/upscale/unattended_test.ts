@@ -585,3 +585,28 @@ Deno.test("unattended: a refused connection stops a run at once only until the p
     "said to be an outage",
   );
 });
+
+Deno.test("unattended: a result file the platform names too long for the disk (the .part suffix counted) fails its row at once, naming it, with no retries", async () => {
+  await using sb = await twinSandbox({ lifeCycle: { failShare: 0 } });
+  const long = `${"a".repeat(248)}.tif`;
+  await using proxy = await hostileProxy(sb.url, (path, body) => {
+    if (!/\/unit_jobs\/\d+\/results$/.test(path)) return body;
+    const collection = body as { assets?: Record<string, unknown> };
+    if (!collection?.assets) return body;
+    return { ...collection, assets: { [long]: Object.values(collection.assets)[0] } };
+  });
+  await using dir = await tempDir();
+  const apex = connectApex({ sandbox: sb.url, baseUrl: `${proxy.url}/apex` });
+  const manager = await JobManager.open(items(1), {
+    ...options(sb, dir.path),
+    backend: apexBackend(apex, { request, dimension: "spatial_extent" }),
+  });
+  await drain(manager);
+  const [row] = manager.table.rows();
+  assert.equal(row.phase, "failed");
+  assert.equal(row.failure, "download");
+  assert.match(row.reason!, /file name longer than 250 bytes \(255 with the \.part/);
+  const results = proxy.requests.filter((r) => /\/results$/.test(new URL(r.url).pathname));
+  assert.equal(results.length, 1, "asked once, not once per retry");
+  assert.deepEqual([...Deno.readDirSync(dir.path)].filter((e) => e.isDirectory), []);
+});

@@ -10,7 +10,7 @@ import { password, type SignIn } from "../../auth/grants.ts";
 import type { OidcSession } from "../../auth/session.ts";
 import { originOf, platformSession } from "../session.ts";
 import type { Clock } from "../../time/clock.ts";
-import { APEX_BASE_URL, ApexDispatch } from "./client.ts";
+import { APEX_BASE_URL, ApexDispatch, type ApexDispatchOptions } from "./client.ts";
 
 /** The real identity provider. */
 export const APEX_ISSUER = "https://auth.apex.esa.int/realms/apex";
@@ -35,6 +35,8 @@ export interface ApexConnectOptions {
   cache?: TokenCache | false;
   /** Clock (tests). */
   clock?: Clock;
+  /** Retry and time-out settings of the HTTP core (`idleTimeoutMs`, `timeoutMs`, `retry`). */
+  http?: ApexDispatchOptions["http"];
 }
 
 /**
@@ -52,7 +54,7 @@ export function connectApex(
 ): ApexDispatch & { session?: OidcSession } {
   const origin = originOf(options.sandbox);
   const baseUrl = options.baseUrl ?? (origin ? `${origin}/apex` : APEX_BASE_URL);
-  if (options.token) return new ApexDispatch({ baseUrl, auth: options.token });
+  if (options.token) return new ApexDispatch({ baseUrl, auth: options.token, http: options.http });
   const session = platformSession({
     origin: options.issuer ? undefined : origin,
     realm: "apex",
@@ -65,5 +67,7 @@ export function connectApex(
     cache: options.cache ?? (origin ? false : undefined),
     clock: options.clock,
   });
-  return Object.assign(new ApexDispatch({ baseUrl, auth: session }), { session });
+  return Object.assign(new ApexDispatch({ baseUrl, auth: session, http: options.http }), {
+    session,
+  });
 }
