@@ -845,12 +845,14 @@ export class JobManager<Item> {
         row.phase = "pending";
         if (row.attempts.length === 0 && !this.#pinned.has(row.key)) row.backend = undefined;
         row.error = `waiting: ${lane.name}'s concurrent-job limit is reached`;
+        // Saved first: until then the table still counts this row as one of the lane's running
+        // jobs, and a cap one too high makes the next round try again at once, and again.
+        await this.#save(row);
         lane.limitReached(
           this.#o.clock.now(),
           this.#runningOn(lane),
           retryAfter(error, this.#o.maxRetryAfterMs),
         );
-        await this.#save(row);
         return "stop";
       }
       if (kind === "refused") {

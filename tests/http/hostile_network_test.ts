@@ -7,7 +7,6 @@ import { connectApex } from "../../lib/platforms/apex/mod.ts";
 import { ManualClock } from "../../lib/time/clock.ts";
 import { countingFetch, finishedApexJob, sandbox, tempDir } from "../helpers.ts";
 
-
 Deno.test("hostile network: a JSON body that stalls is a transient error naming the URL after the idle time-out, then retried", async () => {
   const clock = new ManualClock();
   await using sb = await sandbox({ clock });
