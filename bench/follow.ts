@@ -6,7 +6,12 @@
  *
  * @module
  */
+import { helpRequested } from "./help.ts";
 import { type ApexTwin, apexTwin, connectApex, startSandbox } from "../mod.ts";
+
+helpRequested(
+  "deno task bench:follow\n\nMessages and bytes per observed job change while following a 1,000-job APEx task: websocket against polling.",
+);
 
 const JOBS = 1_000;
 /** The API's websocket interval is whole seconds; polling runs at the same pace. */

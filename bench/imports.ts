@@ -8,7 +8,12 @@
  *
  * @module
  */
+import { helpRequested } from "./help.ts";
 import { parseArgs } from "node:util";
+
+helpRequested(
+  "deno task bench:imports [--runs N]\n\nCold import time of each entry point (median of N runs, default 7).",
+);
 
 const { values } = parseArgs({
   args: Deno.args,

@@ -8,8 +8,13 @@
  *
  * @module
  */
+import { helpRequested } from "./help.ts";
 import { parseArgs } from "node:util";
 import { sandboxProcess } from "./sandbox_process.ts";
+
+helpRequested(
+  "deno task bench:memory [--sizes 500,5000]\n\nPeak RSS of scripts/upscale.ts at each size in both modes, against a sandbox in another process (Linux).",
+);
 
 const { values } = parseArgs({
   args: Deno.args,

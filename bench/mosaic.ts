@@ -9,7 +9,12 @@
  *
  * @module
  */
+import { helpRequested } from "./help.ts";
 import { CogWriter } from "../lib/raster/cog_writer.ts";
+
+helpRequested(
+  "deno task bench:mosaic [TILES] [SIDE]\n\nTILES tiles of SIDE x SIDE px (default 1000 and 1000) into one COG, against gdalbuildvrt + gdal_translate -of COG.",
+);
 
 const tiles = Number(Deno.args[0] ?? 1000);
 const side = Number(Deno.args[1] ?? 1000);

@@ -11,11 +11,16 @@
  *
  * @module
  */
+import { helpRequested } from "./help.ts";
 import countries from "../lib/deps/world_countries_50m.ts";
 import { merge } from "../lib/deps/topojson.ts";
 import { type AreaGeometry, kmGrid, platformTiles, type Position } from "../core.ts";
 import { utmCrs } from "../lib/geo/projection.ts";
 import { bboxOf } from "../lib/geo/types.ts";
+
+helpRequested(
+  "deno task bench:tiling\n\nTiling Germany, Australia and Africa on both grids against shapely + pyproj, in the same run; peak RSS.",
+);
 
 type Topology = { objects: { countries: { geometries: Array<{ properties: { name: string } }> } } };
 const topology = countries as unknown as Topology;

@@ -18,6 +18,7 @@
  *
  * @module
  */
+import { helpRequested } from "./help.ts";
 import { createHash } from "node:crypto";
 import { parseArgs } from "node:util";
 import { PV_BENCH_REQUEST } from "./request.ts";
@@ -30,6 +31,10 @@ import {
   progressLine,
   summaryText,
 } from "../mod.ts";
+
+helpRequested(
+  "deno task bench:unattended [--tiles N] [--outage S] [--scale X] [--poll-ms MS] [--no-faults] [--no-hostile]\n\n1,000 tiles on two APEx sandboxes under faults: duplicates, lost results, corrupt files, attempts on limits, wall time against the ideal.",
+);
 
 const { values } = parseArgs({
   args: Deno.args,

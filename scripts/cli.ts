@@ -174,3 +174,9 @@ export async function sandboxUrlArgument(script: Script, value: string): Promise
   }
   return url.origin;
 }
+
+if (import.meta.main) {
+  console.log(
+    "scripts/cli.ts is the argument handling the scripts share, not a script. Run\n  npx --yes deno@2.9.6 run -A scripts/upscale.ts --help",
+  );
+}

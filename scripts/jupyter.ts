@@ -34,3 +34,9 @@ export async function pythonWith(
   }
   return undefined;
 }
+
+if (import.meta.main) {
+  console.log(
+    "scripts/jupyter.ts finds the Python with nbclient and names the kernel for the other scripts, not a script. Run\n  npx --yes deno@2.9.6 task notebooks --help\n  npx --yes deno@2.9.6 task kernel --help",
+  );
+}

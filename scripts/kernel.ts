@@ -14,6 +14,16 @@ import { KERNEL_DISPLAY as DISPLAY, KERNEL_NAME, pythonWith } from "./jupyter.ts
 const root = new URL("..", import.meta.url).pathname;
 const prefix = `${root}.deno`;
 const quiet = Deno.args.includes("--quiet");
+if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
+  console.log(`Usage: deno task kernel [--quiet]
+
+Installs Deno into this project's .deno/ (from the npm registry, about 90 MB on the first run)
+and registers the Jupyter kernel the notebooks name: ${KERNEL_NAME} ("${DISPLAY}").
+
+  --quiet      print less
+  -h, --help   this text (installs nothing)`);
+  Deno.exit(0);
+}
 
 async function step(cmd: string, args: string[]): Promise<string> {
   const { code, stdout, stderr } = await new Deno.Command(cmd, {

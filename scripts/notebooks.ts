@@ -25,8 +25,23 @@ const { values, positionals } = parseArgs({
     "stop-at-idle": { type: "boolean", default: false },
     "all-at-once": { type: "boolean", default: false },
     kernel: { type: "string", default: KERNEL_NAME },
+    help: { type: "boolean", short: "h", default: false },
   },
 });
+if (values.help) {
+  console.log(`Usage: deno task notebooks [options] [NOTEBOOK.ipynb ...]
+
+Registers the eojobs Jupyter kernel, then runs every notebook (or those named) top to bottom
+against the embedded sandbox, writing the outputs into the notebooks.
+
+  --output-dir DIR   write the executed copies there instead of in place
+  --repeat N         run each notebook N times and count lost outputs (default 1)
+  --stop-at-idle     read outputs as plain nbclient does (the peer, for comparison)
+  --all-at-once      queue every cell at once, as a browser's Run All does
+  --kernel NAME      another kernel (default ${KERNEL_NAME})
+  -h, --help         this text`);
+  Deno.exit(0);
+}
 
 const interpreter = await notebookPython();
 if (!interpreter) {

@@ -8,6 +8,15 @@
  */
 import { notebookPython } from "./jupyter.ts";
 
+if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
+  console.log(`Usage: deno task test
+
+Every check the project has, in order: deno fmt --check, deno lint, deno check, deno doc --lint,
+the test suite (tests/, in parallel, against sandboxes on free ports), the demo, every notebook
+with Jupyter, and every notebook once more as a browser's Run All sends it. Ends with
+"eojobs: N passed, M failed". With CI=true a missing Jupyter is a failure, not a skip.`);
+  Deno.exit(0);
+}
 const deno = Deno.execPath();
 const ci = Deno.env.get("CI") === "true";
 let passed = 0;
