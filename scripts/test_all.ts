@@ -1,8 +1,8 @@
 /**
  * `deno task test`: every check the project has, in order: format, lint, types, docs, the
- * test suite, the demo, then every notebook executed top to bottom with Jupyter, and once more
- * with every cell queued at once as a browser's Run All does. Ends with one line
- * `eojobs: N passed, M failed`.
+ * docs' examples (`deno test --doc`), the test suite, the demo, then every notebook executed top
+ * to bottom with Jupyter, and once more with every cell queued at once as a browser's Run All
+ * does. Ends with one line `eojobs: N passed, M failed`.
  *
  * @module
  */
@@ -12,7 +12,7 @@ if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
   console.log(`Usage: deno task test
 
 Every check the project has, in order: deno fmt --check, deno lint, deno check, deno doc --lint,
-the test suite (tests/, in parallel, against sandboxes on free ports), the demo, every notebook
+every @example (deno test --doc), the test suite (tests/, in parallel, against sandboxes on free ports), the demo, every notebook
 with Jupyter, and every notebook once more as a browser's Run All sends it. Ends with
 "eojobs: N passed, M failed". With CI=true a missing Jupyter is a failure, not a skip.`);
   Deno.exit(0);
@@ -42,6 +42,18 @@ await check("format", ["fmt", "--check"]);
 await check("lint", ["lint"]);
 await check("types", ["check", "mod.ts", "lib/", "tests/", "scripts/", "bench/"]);
 await check("docs", ["doc", "--lint", "mod.ts"]);
+// Every @example runs, with real assertions: an example that no longer holds fails here.
+await check("examples", [
+  "test",
+  "-A",
+  "--doc",
+  "--parallel",
+  "lib/",
+  "mod.ts",
+  "core.ts",
+  "plot.ts",
+  "sandbox.ts",
+]);
 
 const junit = "out/junit.xml";
 const testsOk = await run("tests", deno, [

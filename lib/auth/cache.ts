@@ -107,10 +107,11 @@ async function keepPrivate(path: string, mode: number, kind: string): Promise<vo
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FileTokenCache } from "./cache.ts";
  * const cache = new FileTokenCache(await Deno.makeTempDir());
  * await cache.save("k", { access_token: "a", expires_at: 0 });
- * console.assert((await cache.load("k"))?.access_token === "a");
+ * assert.ok((await cache.load("k"))?.access_token === "a");
  * ```
  */
 export class FileTokenCache implements TokenCache {

@@ -12,9 +12,10 @@ import { redactError, redactText } from "../http/redact.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AuthError } from "./errors.ts";
  * const e = new AuthError("token refresh failed", { issuer: "https://id.example", code: "invalid_grant" });
- * console.assert(e.code === "invalid_grant");
+ * assert.ok(e.code === "invalid_grant");
  * ```
  */
 export class AuthError extends Error {

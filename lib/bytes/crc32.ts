@@ -19,10 +19,11 @@ const TABLE = (() => {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { crc32 } from "./crc32.ts";
  * const text = new TextEncoder().encode("123456789");
- * console.assert(crc32(text) === 0xcbf43926);
- * console.assert(crc32(text.subarray(4), crc32(text.subarray(0, 4))) === 0xcbf43926);
+ * assert.ok(crc32(text) === 0xcbf43926);
+ * assert.ok(crc32(text.subarray(4), crc32(text.subarray(0, 4))) === 0xcbf43926);
  * ```
  */
 export function crc32(bytes: Uint8Array, previous = 0): number {

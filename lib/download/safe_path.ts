@@ -38,11 +38,12 @@ const RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { safeRelativePath } from "./safe_path.ts";
- * console.assert(safeRelativePath("tile-1/openEO.tif", "asset key") === "tile-1/openEO.tif");
+ * assert.ok(safeRelativePath("tile-1/openEO.tif", "asset key") === "tile-1/openEO.tif");
  * let refused = false;
  * try { safeRelativePath("../../etc/passwd", "asset key"); } catch { refused = true; }
- * console.assert(refused);
+ * assert.ok(refused);
  * ```
  */
 export function safeRelativePath(path: string, field: string): string {
@@ -92,8 +93,9 @@ const PART = ".part";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pathInside } from "./safe_path.ts";
- * console.assert(pathInside("out/up42", "result.tif", "asset key") === "out/up42/result.tif");
+ * assert.ok(pathInside("out/up42", "result.tif", "asset key") === "out/up42/result.tif");
  * ```
  */
 export function pathInside(dir: string, path: string, field: string): string {
@@ -106,8 +108,9 @@ export function pathInside(dir: string, path: string, field: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { dispositionFileName } from "./safe_path.ts";
- * console.assert(dispositionFileName('attachment; filename="result.tif"') === "result.tif");
+ * assert.ok(dispositionFileName('attachment; filename="result.tif"') === "result.tif");
  * ```
  */
 export function dispositionFileName(header: string | null): string | undefined {

@@ -75,9 +75,10 @@ function polygonsFrom(value: unknown, field: string): unknown[][] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseAoi } from "./aoi.ts";
  * const aoi = parseAoi("POLYGON ((16.1 48.0, 16.7 48.0, 16.7 48.3, 16.1 48.3, 16.1 48.0))");
- * console.assert(aoi.type === "Polygon");
+ * assert.ok(aoi.type === "Polygon");
  * ```
  */
 export function parseAoi(input: AoiInput, options: ParseAoiOptions = {}): AreaGeometry {

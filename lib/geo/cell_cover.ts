@@ -54,10 +54,11 @@ export interface CellCover {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Cover, cellCover } from "./cell_cover.ts";
  * const square = [[[0, 0], [30, 0], [30, 30], [0, 30], [0, 0]]] as [number, number][][];
  * const { cover } = cellCover([square], [-5, 5, 15, 25], [-5, 5, 15, 25], 10);
- * console.assert(cover[1][1] === Cover.Inside && cover[0][0] === Cover.Crossed);
+ * assert.ok(cover[1][1] === Cover.Inside && cover[0][0] === Cover.Crossed);
  * ```
  */
 export function cellCover(
@@ -128,11 +129,12 @@ export function cellCover(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cellCover, columnGroups } from "./cell_cover.ts";
  * const square = [[[0, 0], [30, 0], [30, 30], [0, 30], [0, 0]]] as [number, number][][];
  * const { reach } = cellCover([square], [-5, 5, 15, 25], [-5, 5, 15, 25], 10);
  * const groups = columnGroups(reach, [true, true, true, true]);
- * console.assert(groups.flat().length === 4 && groups.every((g) => g.length === 1));
+ * assert.ok(groups.flat().length === 4 && groups.every((g) => g.length === 1));
  * ```
  */
 export function columnGroups(reach: Int32Array, wanted: boolean[]): number[][] {

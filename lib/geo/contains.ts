@@ -11,9 +11,10 @@ import type { Position } from "./types.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { insideRings } from "./contains.ts";
  * const square = [[[0, 0], [4, 0], [4, 4], [0, 4], [0, 0]]] as [number, number][][];
- * console.assert(insideRings(square, 1, 1) && !insideRings(square, 5, 1));
+ * assert.ok(insideRings(square, 1, 1) && !insideRings(square, 5, 1));
  * ```
  */
 export function insideRings(

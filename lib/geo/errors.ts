@@ -9,9 +9,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AoiError } from "./errors.ts";
  * const e = new AoiError("coordinates[0]", "the ring is not closed", "repeat the first position at the end");
- * console.assert(e.message.startsWith("aoi.coordinates[0]:"));
+ * assert.ok(e.message.startsWith("aoi.coordinates[0]:"));
  * ```
  */
 export class AoiError extends Error {

@@ -35,10 +35,11 @@ function mapCoords(coords: unknown, f: (p: Position) => Position): unknown {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readFeatures } from "./features.ts";
  * const fc = { type: "FeatureCollection", crs: { type: "name", properties: { name: "urn:ogc:def:crs:EPSG::3857" } },
  *   features: [{ type: "Feature", properties: {}, geometry: { type: "Point", coordinates: [0, 0] } }] };
- * console.assert(readFeatures(fc)[0].geometry.coordinates.join() === "0,0");
+ * assert.ok(readFeatures(fc)[0].geometry.coordinates.join() === "0,0");
  * ```
  */
 export function readFeatures(input: string | Record<string, unknown>): Feature[] {

@@ -10,9 +10,10 @@ import type { AreaFeatureCollection, AreaGeometry } from "./types.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { toFeatureCollection } from "./geojson.ts";
  * const fc = toFeatureCollection([{ type: "Polygon", coordinates: [[[0, 0], [1, 0], [1, 1], [0, 0]]] }]);
- * console.assert(fc.features[0].properties.i === 0);
+ * assert.ok(fc.features[0].properties.i === 0);
  * ```
  */
 export function toFeatureCollection<P extends Record<string, unknown>>(

@@ -65,9 +65,10 @@ function densify(ring: Ring, steps: number): Ring {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { kmGrid } from "./km_grid.ts";
  * const tiles = kmGrid("POLYGON ((16.2 48.1, 16.5 48.1, 16.5 48.3, 16.2 48.3, 16.2 48.1))", { sizeKm: 10 });
- * console.assert(tiles[0].id.startsWith("32633-10kmE"));
+ * assert.ok(tiles[0].id.startsWith("32633-10kmE"));
  * ```
  */
 export function kmGrid(aoi: AoiInput, options: KmGridOptions = {}): GridTile[] {

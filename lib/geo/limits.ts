@@ -71,10 +71,11 @@ export function checkHasArea(outer: Ring, field: string): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkCellCount } from "./limits.ts";
  * let refused = false;
  * try { checkCellCount(2_000, 2_000, "20x20km"); } catch { refused = true; }
- * console.assert(refused);
+ * assert.ok(refused);
  * ```
  */
 export function checkCellCount(

@@ -39,10 +39,11 @@ const MERCATOR_LIMIT = 85.0511287798066;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { platformTiles } from "./platform_grid.ts";
  * const vienna = "POLYGON ((16.14820803974601 48.3081456959695, 16.14820803974601 48.0326396134746, " +
  *   "16.70922281740272 48.0326396134746, 16.70922281740272 48.3081456959695, 16.14820803974601 48.3081456959695))";
- * console.assert(platformTiles(vienna, { grid: "20x20km" }).length === 12);
+ * assert.ok(platformTiles(vienna, { grid: "20x20km" }).length === 12);
  * ```
  */
 export function platformTiles(aoi: AoiInput, options: PlatformTilesOptions = {}): AreaGeometry[] {

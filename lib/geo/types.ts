@@ -56,9 +56,10 @@ export type BBox = [number, number, number, number];
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { polygonsOf } from "./types.ts";
  * const square = { type: "Polygon" as const, coordinates: [[[0, 0], [1, 0], [1, 1], [0, 0]]] as [number, number][][] };
- * console.assert(polygonsOf(square).length === 1);
+ * assert.ok(polygonsOf(square).length === 1);
  * ```
  */
 export function polygonsOf(geometry: AreaGeometry): Ring[][] {
@@ -70,8 +71,9 @@ export function polygonsOf(geometry: AreaGeometry): Ring[][] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fromPolygons } from "./types.ts";
- * console.assert(fromPolygons([[[[0, 0], [1, 0], [1, 1], [0, 0]]]]).type === "Polygon");
+ * assert.ok(fromPolygons([[[[0, 0], [1, 0], [1, 1], [0, 0]]]]).type === "Polygon");
  * ```
  */
 export function fromPolygons(polygons: Ring[][]): AreaGeometry {
@@ -85,9 +87,10 @@ export function fromPolygons(polygons: Ring[][]): AreaGeometry {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bboxOf } from "./types.ts";
  * const b = bboxOf({ type: "Polygon", coordinates: [[[0, 0], [2, 0], [2, 1], [0, 0]]] });
- * console.assert(b.join() === "0,0,2,1");
+ * assert.ok(b.join() === "0,0,2,1");
  * ```
  */
 export function bboxOf(geometry: AreaGeometry): BBox {

@@ -39,9 +39,10 @@ function densifyMeridians(ring: Ring, west: number, east: number): Ring {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { utmParts } from "./utm_zones.ts";
  * const parts = utmParts({ type: "Polygon", coordinates: [[[11, 47], [13, 47], [13, 48], [11, 48], [11, 47]]] });
- * console.assert(parts.map((p) => p.crs).join() === "EPSG:32632,EPSG:32633");
+ * assert.ok(parts.map((p) => p.crs).join() === "EPSG:32632,EPSG:32633");
  * ```
  */
 export function utmParts(area: AreaGeometry): UtmPart[] {

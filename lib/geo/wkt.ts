@@ -12,9 +12,10 @@ import { type AreaGeometry, polygonsOf, type Position, type Ring } from "./types
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseWkt } from "./wkt.ts";
  * const g = parseWkt("POLYGON ((0 0, 1 0, 1 1, 0 0))");
- * console.assert(g.type === "Polygon");
+ * assert.ok(g.type === "Polygon");
  * ```
  */
 export function parseWkt(text: string): AreaGeometry {
@@ -132,8 +133,9 @@ function fmt(n: number): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { toWkt } from "./wkt.ts";
- * console.assert(toWkt({ type: "Polygon", coordinates: [[[0, 0], [1, 0], [1, 1], [0, 0]]] }) ===
+ * assert.ok(toWkt({ type: "Polygon", coordinates: [[[0, 0], [1, 0], [1, 1], [0, 0]]] }) ===
  *   "POLYGON ((0 0, 1 0, 1 1, 0 0))");
  * ```
  */

@@ -37,10 +37,11 @@ export interface HttpErrorInit {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { HttpError } from "./errors.ts";
  * const e = new HttpError({ status: 404, method: "GET", url: "http://x/unit_jobs/9",
  *   body: { error_code: "JOB_NOT_FOUND", message: "The requested job was not found." } });
- * console.assert(e.code === "JOB_NOT_FOUND");
+ * assert.ok(e.code === "JOB_NOT_FOUND");
  * ```
  */
 export class HttpError extends Error {
@@ -234,9 +235,10 @@ function str(v: unknown): string | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseErrorBody } from "./errors.ts";
  * const f = parseErrorBody({ error: "invalid_grant", error_description: "Token is not active" });
- * console.assert(f.code === "invalid_grant");
+ * assert.ok(f.code === "invalid_grant");
  * ```
  */
 export function parseErrorBody(body: unknown): ErrorBodyFacts {

@@ -10,8 +10,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isLoopback } from "./loopback.ts";
- * console.assert(isLoopback("http://127.0.0.1:8123/apex/") && !isLoopback("https://api.up42.com/"));
+ * assert.ok(isLoopback("http://127.0.0.1:8123/apex/") && !isLoopback("https://api.up42.com/"));
  * ```
  */
 export function isLoopback(url: string | URL): boolean {

@@ -25,9 +25,10 @@ function secretSegment(segment: string): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { redactUrl } from "./redact.ts";
- * console.assert(redactUrl("http://x/ws?token=abc&interval=5") === "http://x/ws?token=***&interval=5");
- * console.assert(!redactUrl("https://s3/b/k.tif?X-Amz-Signature=f00&X-Amz-Credential=AK").includes("f00"));
+ * assert.ok(redactUrl("http://x/ws?token=abc&interval=5") === "http://x/ws?token=***&interval=5");
+ * assert.ok(!redactUrl("https://s3/b/k.tif?X-Amz-Signature=f00&X-Amz-Credential=AK").includes("f00"));
  * ```
  */
 export function redactUrl(url: string | URL): string {
@@ -54,9 +55,10 @@ export function redactUrl(url: string | URL): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { redactText } from "./redact.ts";
  * const t = redactText("error sending request for url (https://h/x?token=s3cret)");
- * console.assert(!t.includes("s3cret"));
+ * assert.ok(!t.includes("s3cret"));
  * ```
  */
 export function redactText(text: string): string {
@@ -73,9 +75,10 @@ export function redactText(text: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { redactError } from "./redact.ts";
  * const e = redactError(new TypeError("fetch https://h/f?X-Amz-Signature=abc failed"));
- * console.assert(e instanceof TypeError && !String(e.message).includes("abc"));
+ * assert.ok(e instanceof TypeError && !String(e.message).includes("abc"));
  * ```
  */
 export function redactError(error: unknown, depth = 0): unknown {

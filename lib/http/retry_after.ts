@@ -9,9 +9,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseRetryAfter } from "./retry_after.ts";
- * console.assert(parseRetryAfter("3") === 3_000);
- * console.assert(parseRetryAfter("Thu, 01 Jan 1970 00:00:10 GMT", 4_000) === 6_000);
+ * assert.ok(parseRetryAfter("3") === 3_000);
+ * assert.ok(parseRetryAfter("Thu, 01 Jan 1970 00:00:10 GMT", 4_000) === 6_000);
  * ```
  */
 export function parseRetryAfter(

@@ -23,9 +23,10 @@ export type TokenSource = TokenProvider | string;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { toTokenProvider } from "./token.ts";
  * const p = toTokenProvider("abc");
- * console.assert((await p.getToken()) === "abc");
+ * assert.ok((await p.getToken()) === "abc");
  * ```
  */
 export function toTokenProvider(source: TokenSource): TokenProvider {

@@ -20,9 +20,10 @@ export const SANDBOX_POLL_FLOOR_MS = 50;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pollFloorMs } from "./poll_floor.ts";
- * console.assert(pollFloorMs("http://127.0.0.1:8123/apex/") === 50);
- * console.assert(pollFloorMs("https://dispatch-api.apex.esa.int/") === 5_000);
+ * assert.ok(pollFloorMs("http://127.0.0.1:8123/apex/") === 50);
+ * assert.ok(pollFloorMs("https://dispatch-api.apex.esa.int/") === 5_000);
  * ```
  */
 export function pollFloorMs(
@@ -38,9 +39,10 @@ export function pollFloorMs(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { withPollFloor } from "./poll_floor.ts";
- * const o = withPollFloor({ intervalMs: 0 }, "https://api.up42.com/");
- * console.assert(o.minIntervalMs === 5_000);
+ * const o = withPollFloor({ minIntervalMs: 0 }, "https://api.up42.com/");
+ * assert.ok(o.minIntervalMs === 5_000);
  * ```
  */
 export function withPollFloor<O extends { minIntervalMs?: number }>(

@@ -22,8 +22,9 @@ export const JOB_STATES: readonly JobState[] = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isTerminal } from "./state.ts";
- * console.assert(isTerminal("failed") && !isTerminal("unknown"));
+ * assert.ok(isTerminal("failed") && !isTerminal("unknown"));
  * ```
  */
 export function isTerminal(state: JobState): boolean {
@@ -50,9 +51,10 @@ export interface StatusSnapshot<T = unknown> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { stateMapper } from "./state.ts";
  * const apex = stateMapper({ created: "queued", finished: "succeeded" });
- * console.assert(apex("FINISHED") === "succeeded" && apex("weird") === "unknown");
+ * assert.ok(apex("FINISHED") === "succeeded" && apex("weird") === "unknown");
  * ```
  */
 export function stateMapper(table: Record<string, JobState>): (raw: string) => JobState {

@@ -19,11 +19,12 @@ export interface Keyed<K, T> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { watchAll } from "./watch_all.ts";
  * async function* one(state: "succeeded" | "failed") { yield { state, raw: state, data: null }; }
  * const seen = [];
  * for await (const { key } of watchAll(new Map([["a", one("succeeded")], ["b", one("failed")]]))) seen.push(key);
- * console.assert(seen.length === 2);
+ * assert.ok(seen.length === 2);
  * ```
  */
 export async function* watchAll<K, T>(

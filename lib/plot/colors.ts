@@ -39,8 +39,9 @@ function hex(c: string): [number, number, number] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { viridis } from "./colors.ts";
- * console.assert(viridis(0).join() === "68,1,84");
+ * assert.ok(viridis(0).join() === "68,1,84");
  * ```
  */
 export function viridis(t: number): [number, number, number] {

@@ -28,8 +28,9 @@ let all: Country[] | undefined;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { countryOutlines } from "./countries.ts";
- * console.assert(countryOutlines().some((c) => c.properties.name === "Austria"));
+ * assert.ok(countryOutlines().some((c) => c.properties.name === "Austria"));
  * ```
  */
 export function countryOutlines(): Country[] {

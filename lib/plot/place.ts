@@ -15,8 +15,9 @@ import { bboxOf, type Position } from "../geo/types.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { countryAt } from "./place.ts";
- * console.assert(countryAt([16.37, 48.21]) === "Austria");
+ * assert.ok(countryAt([16.37, 48.21]) === "Austria");
  * ```
  */
 export function countryAt(p: Position): string | undefined {
@@ -52,12 +53,13 @@ const degrees = (v: number, pos: string, neg: string) =>
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { describePlace } from "./place.ts";
  * const vienna = "POLYGON ((16.3 48.1, 16.5 48.1, 16.5 48.3, 16.3 48.3, 16.3 48.1))";
- * console.assert(describePlace(vienna).text.endsWith("(Austria)"));
+ * assert.ok(describePlace(vienna).text.endsWith("(Austria)"));
  * const swapped = "POLYGON ((-3.1 55.8, -3.1 56.0, -3.3 56.0, -3.3 55.8, -3.1 55.8))".replace(
  *   /(-?[\d.]+) (-?[\d.]+)/g, "$2 $1");
- * console.assert(describePlace(swapped).warning !== undefined);
+ * assert.ok(describePlace(swapped).warning !== undefined);
  * ```
  */
 export function describePlace(aoi: AoiInput): Place {

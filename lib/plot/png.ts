@@ -21,9 +21,10 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodePng } from "./png.ts";
  * const png = await encodePng(1, 1, new Uint8Array([255, 0, 0, 255]));
- * console.assert(png[1] === 0x50);
+ * assert.ok(png[1] === 0x50);
  * ```
  */
 export async function encodePng(

@@ -17,9 +17,10 @@ export type CsvRow = Record<string, string | number>;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseCsv } from "./timeseries.ts";
  * const rows = parseCsv("time,v\n2021-03-01,4.5\n");
- * console.assert(rows[0].v === 4.5);
+ * assert.ok(rows[0].v === 4.5);
  * ```
  */
 export function parseCsv(text: string): CsvRow[] {

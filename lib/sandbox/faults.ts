@@ -104,11 +104,12 @@ const SHARES = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Faults } from "./faults.ts";
  * const faults = new Faults(1);
  * faults.add({ prefix: "/apex", rate503: 1, times: 1 });
- * console.assert(faults.decide("/apex/tiles").kind === "status");
- * console.assert(faults.decide("/apex/tiles").kind === "pass");
+ * assert.ok(faults.decide("/apex/tiles").kind === "status");
+ * assert.ok(faults.decide("/apex/tiles").kind === "pass");
  * ```
  */
 export class Faults {

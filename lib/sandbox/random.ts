@@ -10,9 +10,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { seededRandom } from "./random.ts";
  * const a = seededRandom(7), b = seededRandom(7);
- * console.assert(a() === b());
+ * assert.ok(a() === b());
  * ```
  */
 export function seededRandom(seed: number): () => number {

@@ -204,10 +204,11 @@ async function control(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { startSandbox } from "./server.ts";
  * await using sandbox = await startSandbox({ port: 0 });
  * const health = await fetch(`${sandbox.url}/health`);
- * console.assert(health.status === 200);
+ * assert.ok(health.status === 200);
  * await health.body?.cancel();
  * ```
  */

@@ -23,9 +23,10 @@ export interface BackoffOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { backoffDelay } from "./backoff.ts";
  * const ms = backoffDelay(3, { baseMs: 100, capMs: 1_000, random: () => 0.5 });
- * console.assert(ms === 400);
+ * assert.ok(ms === 400);
  * ```
  */
 export function backoffDelay(attempt: number, options: BackoffOptions = {}): number {

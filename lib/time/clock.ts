@@ -27,10 +27,11 @@ export const systemClock: Clock = { now: () => Date.now() };
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ManualClock } from "./clock.ts";
  * const clock = new ManualClock(0);
  * clock.advance(1_000);
- * console.assert(clock.now() === 1_000);
+ * assert.ok(clock.now() === 1_000);
  * ```
  */
 export class ManualClock implements Clock {

@@ -11,13 +11,14 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Channel } from "./channel.ts";
  * const c = new Channel<number>();
  * c.push(1);
  * c.close();
  * const seen = [];
  * for await (const n of c) seen.push(n);
- * console.assert(seen.length === 1);
+ * assert.ok(seen.length === 1);
  * ```
  */
 export class Channel<T> implements AsyncIterable<T> {

@@ -11,10 +11,42 @@ import { HttpError, NetworkError } from "../http/errors.ts";
 /** See the module text. */
 export type ErrorClass = "transient" | "limit" | "auth" | "refused";
 
-// openEO's `ConcurrentJobLimit` (400), as the APEx Dispatch API passes it on inside a 500, and the
-// wordings other platforms use for the same refusal.
-const LIMIT_TEXT =
-  /ConcurrentJobLimit|concurrent[ -]job[s]? limit|too many (concurrent|running|active|parallel) jobs|maximum number of (concurrent|running|parallel) jobs/i;
+// A limit answer is recognised by what it says, not by one spelling. Codes are compared without
+// case or separators (`ConcurrentJobLimit`, `CONCURRENT_JOB_LIMIT`, `concurrent-job-limit`);
+// messages must speak of a limit, quota or maximum of concurrent, running, active, parallel or
+// simultaneous jobs (or processes, tasks, orders, inferences), in either order. A limit on
+// something else ("memory limit exceeded", "limit of running time exceeded") is not one.
+const LIMIT_CODE =
+  /(concurrent|parallel|running|active|simultaneous)(jobs?|processes|tasks?|orders?)?(limit|quota|max)|(jobs?|process|task|order)(limit|quota)(exceeded|reached)?|toomany(concurrent|parallel|running|active)?(jobs|processes|tasks|orders|requests)/;
+const KIND = "(concurrent|running|active|parallel|simultaneous)";
+const NOUN = "(jobs?|processes|process|tasks?|orders?|inferences?|activit(y|ies))";
+const CAP = "(limit|quota|maximum|max\\.?|cap)";
+const LIMIT_TEXT = new RegExp(
+  [
+    // "concurrent job limit (2) is reached", "running jobs quota exceeded"
+    `\\b${KIND}[\\s-]+(\\w+[\\s-]+)?${NOUN}[\\s-]+${CAP}`,
+    // "maximum number of running jobs", "limit of 2 concurrent jobs", "quota: 3 active tasks"
+    `\\b${CAP}\\b[^.;]{0,40}?\\b${KIND}[\\s-]+(\\w+[\\s-]+)?${NOUN}\\b`,
+    // "too many parallel jobs", "too many requests"
+    `\\btoo many (${KIND} )?(${NOUN}|requests)\\b`,
+    // "3 concurrent jobs allowed at most", "only 2 active jobs are allowed"
+    `\\b${KIND}[\\s-]+${NOUN}\\b[^.;]{0,30}\\b(allowed|permitted|at most)\\b`,
+  ].join("|"),
+  "i",
+);
+
+/** Every `code`-like field of an error body, for {@linkcode LIMIT_CODE}. */
+function codesOf(error: HttpError): string[] {
+  const body = error.body as Record<string, unknown> | undefined;
+  const fields = typeof body === "object" && body !== null
+    ? ["code", "error_code", "errorCode", "error", "type", "title"].map((k) => body[k])
+    : [];
+  const nested = typeof body === "object" && body !== null && Array.isArray(body.errors)
+    ? (body.errors as Array<Record<string, unknown>>).flatMap((e) => [e?.code, e?.title])
+    : [];
+  return [error.code, ...fields, ...nested].filter((c): c is string => typeof c === "string")
+    .map((c) => c.toLowerCase().replace(/[\s_.\-:]/g, ""));
+}
 
 function bodyText(error: HttpError): string {
   const body = error.body;
@@ -23,20 +55,25 @@ function bodyText(error: HttpError): string {
 
 /**
  * True for a platform's answer that the user's concurrent-job limit is reached: HTTP 429, or a
- * known limit error (openEO `ConcurrentJobLimit`, also when wrapped in another status).
+ * limit error in any of its spellings (openEO's `ConcurrentJobLimit`, also wrapped in another
+ * status; codes without case or separators; messages of a limit of concurrent or running jobs).
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { HttpError } from "../http/errors.ts";
  * import { isLimitAnswer } from "./failures.ts";
- * const e = new HttpError({ status: 400, method: "POST", url: "http://x/jobs",
- *   body: { code: "ConcurrentJobLimit", message: "Job was not started because concurrent job limit (2) is reached." } });
- * console.assert(isLimitAnswer(e));
+ * const answer = (body: unknown) => new HttpError({ status: 400, method: "POST", url: "http://x/jobs", body });
+ * assert.ok(isLimitAnswer(answer({ code: "ConcurrentJobLimit", message: "Job was not started because concurrent job limit (2) is reached." })));
+ * assert.ok(isLimitAnswer(answer({ error_code: "CONCURRENT_JOB_LIMIT" })));
+ * assert.ok(!isLimitAnswer(answer({ message: "memory limit exceeded" })));
  * ```
  */
 export function isLimitAnswer(error: unknown): boolean {
   if (!(error instanceof HttpError)) return false;
-  return error.status === 429 || LIMIT_TEXT.test(`${error.code ?? ""} ${bodyText(error)}`);
+  if (error.status === 429) return true;
+  if (codesOf(error).some((c) => LIMIT_CODE.test(c))) return true;
+  return LIMIT_TEXT.test(bodyText(error));
 }
 
 /**
@@ -44,9 +81,10 @@ export function isLimitAnswer(error: unknown): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { NetworkError } from "../http/errors.ts";
  * import { classifyError } from "./failures.ts";
- * console.assert(classifyError(new NetworkError("GET", "http://x", new TypeError("reset"))) === "transient");
+ * assert.ok(classifyError(new NetworkError("GET", "http://x", new TypeError("reset"))) === "transient");
  * ```
  */
 export function classifyError(error: unknown): ErrorClass {

@@ -30,11 +30,14 @@ export interface LaneOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Lane } from "./lane.ts";
  * const lane = new Lane("a", { name: "a" } as never, { slots: 4, pollIntervalMs: 1000, limitProbeMs: 60_000, outage: {} });
  * lane.limitReached(0, 2);
- * console.assert(lane.cap === 2 && lane.capacity(2, 1) === 0);
- * console.assert(lane.capacity(2, 60_001) === 1 && lane.cap === 3);
+ * assert.equal(lane.cap, 2);
+ * assert.equal(lane.capacity(2, 1), 0);
+ * assert.equal(lane.capacity(2, 60_001), 1, "one more slot is tried after the quiet spell");
+ * assert.equal(lane.cap, 3);
  * ```
  */
 export class Lane<Item = unknown> {

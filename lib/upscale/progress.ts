@@ -28,9 +28,10 @@ export interface ProgressExtras {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { progressLine } from "./progress.ts";
  * const line = progressLine({ pending: 1, submitting: 0, active: 4, downloading: 0, done: 7, failed: 0, canceled: 0 }, 12, 12_000);
- * console.assert(line.includes("7/12 done") && line.endsWith("ETA 12s"));
+ * assert.ok(line.includes("7/12 done") && line.endsWith("ETA 12s"));
  * ```
  */
 export function progressLine(
@@ -59,11 +60,12 @@ export function progressLine(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { summaryText } from "./progress.ts";
  * const text = summaryText({ counts: { pending: 0, submitting: 0, active: 0, downloading: 0, done: 1, failed: 1, canceled: 0 },
  *   total: 2, jobs: 3, jobMs: 60_000, limitAnswers: 0,
  *   failed: [{ key: "tile-2", reason: "out of memory", failure: "job", attempts: 2 }] });
- * console.assert(text.includes("tile-2") && text.includes("out of memory"));
+ * assert.ok(text.includes("tile-2") && text.includes("out of memory"));
  * ```
  */
 export function summaryText(summary: RunSummary, maxFailed = 20): string {

@@ -10,9 +10,10 @@ import type { BaseJobRequest, UpscalingTaskRequest } from "./types.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ApexRequestError } from "./errors.ts";
  * const e = new ApexRequestError("format", "\"tif\" is not a format", "use geojson, gtiff, netcdf or json");
- * console.assert(e.field === "format");
+ * assert.ok(e.field === "format");
  * ```
  */
 export class ApexRequestError extends Error {

@@ -11,8 +11,9 @@ import type { JobState } from "../../jobs/state.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { apexState } from "./state.ts";
- * console.assert(apexState("finished") === "succeeded");
+ * assert.ok(apexState("finished") === "succeeded");
  * ```
  */
 export const apexState: (raw: string) => JobState = stateMapper({

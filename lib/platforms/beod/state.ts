@@ -10,8 +10,9 @@ import { type JobState, stateMapper } from "../../jobs/state.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { beodState } from "./state.ts";
- * console.assert(beodState("SUCCESSFUL") === "succeeded");
+ * assert.ok(beodState("SUCCESSFUL") === "succeeded");
  * ```
  */
 export const beodState: (raw: string) => JobState = stateMapper({

@@ -10,8 +10,9 @@ import { type JobState, stateMapper } from "../../jobs/state.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sen2cubeState } from "./state.ts";
- * console.assert(sen2cubeState("ABORTED") === "canceled");
+ * assert.ok(sen2cubeState("ABORTED") === "canceled");
  * ```
  */
 export const sen2cubeState: (raw: string) => JobState = stateMapper({

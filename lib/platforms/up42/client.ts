@@ -283,7 +283,7 @@ export class Up42 {
    * its end (or to now while it runs); a job that has not started matches no duration bound.
    *
    * @example
-   * ```ts
+   * ```ts ignore
    * for await (const job of up42.jobs({ status: ["running"], minDuration: 600 })) {
    *   console.log(job.jobID, "has been running for ten minutes or more");
    * }

@@ -12,8 +12,9 @@ import { type JobState, stateMapper } from "../../jobs/state.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { up42State } from "./state.ts";
- * console.assert(up42State("captured") === "succeeded" && up42State("successful") === "running");
+ * assert.ok(up42State("captured") === "succeeded" && up42State("successful") === "running");
  * ```
  */
 export const up42State: (raw: string) => JobState = stateMapper({

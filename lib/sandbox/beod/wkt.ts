@@ -13,8 +13,9 @@ export type WktResult = { rings: [number, number][][] } | { error: string };
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readPolygonWkt } from "./wkt.ts";
- * console.assert("rings" in readPolygonWkt("POLYGON ((0 0, 1 0, 1 1, 0 0))"));
+ * assert.ok("rings" in readPolygonWkt("POLYGON ((0 0, 1 0, 1 1, 0 0))"));
  * ```
  */
 export function readPolygonWkt(text: unknown): WktResult {

@@ -48,8 +48,9 @@ const known = new Map<string, boolean>();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { onLand } from "./land.ts";
- * console.assert(onLand(16.37, 48.21) && !onLand(-30, 40));
+ * assert.ok(onLand(16.37, 48.21) && !onLand(-30, 40));
  * ```
  */
 export function onLand(lon: number, lat: number): boolean {

@@ -37,8 +37,9 @@ export function farmOf(i: number, j: number): [number, number, number, number] |
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pvAt } from "./pv_farms.ts";
- * console.assert(pvAt(16.4, 48.2) === 0 || pvAt(16.4, 48.2) === 1);
+ * assert.ok(pvAt(16.4, 48.2) === 0 || pvAt(16.4, 48.2) === 1);
  * ```
  */
 export function pvAt(lon: number, lat: number): 0 | 1 {

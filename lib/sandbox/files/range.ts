@@ -10,9 +10,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { serveBytes } from "./range.ts";
  * const r = serveBytes(new Request("http://x/f", { headers: { range: "bytes=1-2" } }), new Uint8Array([1, 2, 3]), "application/octet-stream");
- * console.assert(r.status === 206);
+ * assert.ok(r.status === 206);
  * ```
  */
 export function serveBytes(

@@ -110,9 +110,10 @@ function dbf(features: SimpleFeature[]): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { writeShapefile } from "./shapefile.ts";
  * const files = writeShapefile([{ geometry: { type: "Point", coordinates: [1, 2] }, properties: { id: 1 } }], 4326);
- * console.assert(files.shp.length === 100 + 8 + 20);
+ * assert.ok(files.shp.length === 100 + 8 + 20);
  * ```
  */
 export function writeShapefile(

@@ -45,9 +45,10 @@ function fractal(lon: number, lat: number, scale: number, seed: number): number 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { terrainAt } from "./world.ts";
  * const t = terrainAt(16.37, 48.21);
- * console.assert(t >= 0 && t <= 1 && t === terrainAt(16.37, 48.21));
+ * assert.ok(t >= 0 && t <= 1 && t === terrainAt(16.37, 48.21));
  * ```
  */
 export function terrainAt(lon: number, lat: number): number {
@@ -59,8 +60,9 @@ export function terrainAt(lon: number, lat: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { coverAt } from "./world.ts";
- * console.assert(["water", "forest", "town", "field"].includes(coverAt(16.37, 48.21)));
+ * assert.ok(["water", "forest", "town", "field"].includes(coverAt(16.37, 48.21)));
  * ```
  */
 export function coverAt(lon: number, lat: number): Cover {
