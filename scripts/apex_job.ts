@@ -4,6 +4,7 @@
  *
  * @module
  */
+import "./permissions.ts";
 import { apexFromCli } from "./apex_cli.ts";
 import {
   apiUrlArgument,

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import "./permissions.ts";
 import {
   type BrightEarth,
   connectBeod,

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import "./permissions.ts";
 import { apexFromCli } from "./apex_cli.ts";
 import {
   aoiArgument,

@@ -222,3 +222,15 @@ for (const mode of ["manager", "task"] as const) {
     }
   });
 }
+
+Deno.test("a script run without -A says in one line which access it needs, and how to run it", async () => {
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", "scripts/upscale.ts"],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(stderr).trim();
+  assert.equal(code, 2);
+  assert.equal(text.split("\n").length, 1, text);
+  assert.match(text, /^scripts\/upscale\.ts: needs write, net, env, sys access; run it with -A: /);
+});
