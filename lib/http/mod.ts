@@ -8,6 +8,5 @@ export * from "./errors.ts";
 export { MAX_PAGES, pageGuard, PaginationError } from "./pages.ts";
 export * from "./retry_after.ts";
 export { arrayOf, type FieldType, objectWith, type ShapeCheck } from "./shape.ts";
-export * from "./redact.ts";
 export * from "./token.ts";
 export * from "./websocket.ts";

@@ -23,8 +23,6 @@ import {
 import { type AreaGeometry, type BBox, bboxOf, type Position } from "../geo/types.ts";
 import { STATUS_COLORS, viridis } from "./colors.ts";
 import { forD3, tileFeatures } from "./_tile_features.ts";
-
-export { forD3 };
 import { plotDocument } from "./dom.ts";
 import { Figure } from "./figure.ts";
 import { base64, encodePng } from "./png.ts";

@@ -5,7 +5,8 @@
  * @module
  */
 export * from "./server.ts";
-export * from "./faults.ts";
+// The fault helpers that shape answers are the server's own; users add rules.
+export { type FaultDecision, type FaultRule, Faults, type OddBody } from "./faults.ts";
 export * from "./oidc.ts";
 export { allPlatforms } from "./platforms.ts";
 export { embeddedSandbox } from "./embedded.ts";

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
 import { downloadFile } from "../../lib/download/mod.ts";
-import { HttpClient, NetworkError, redactUrl } from "../../lib/http/mod.ts";
+import { HttpClient, NetworkError } from "../../lib/http/mod.ts";
+import { redactUrl } from "../../lib/http/redact.ts";
 import { recordingServer, tempDir } from "../helpers.ts";
 
 const SECRETS = ["AKIDEXAMPLE1234", "f00dfacecafe", "s3cr3t-token", "p0licyB64", "sig-xyz"];

@@ -4,7 +4,7 @@
  * @module
  */
 export * from "./client.ts";
-export * from "./errors.ts";
+export { ApexRequestError } from "./errors.ts";
 export * from "./state.ts";
 export * from "./types.ts";
 export * from "./unit_job.ts";
