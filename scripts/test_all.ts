@@ -38,13 +38,16 @@ async function check(label: string, args: string[]) {
 }
 
 await Deno.mkdir("out/notebooks", { recursive: true });
-await check("format", ["fmt", "--check"]);
-await check("lint", ["lint"]);
-await check("types", ["check", "mod.ts", "lib/", "tests/", "scripts/", "bench/"]);
-await check("docs", ["doc", "--lint", "mod.ts"]);
+// --quiet: a first run downloads every npm package, and each download is a line; errors still
+// print.
+await check("format", ["fmt", "--check", "--quiet"]);
+await check("lint", ["lint", "--quiet"]);
+await check("types", ["check", "--quiet", "mod.ts", "lib/", "tests/", "scripts/", "bench/"]);
+await check("docs", ["doc", "--quiet", "--lint", "mod.ts"]);
 // Every @example runs, with real assertions: an example that no longer holds fails here.
 await check("examples", [
   "test",
+  "--quiet",
   "-A",
   "--doc",
   "--parallel",
@@ -58,6 +61,7 @@ await check("examples", [
 const junit = "out/junit.xml";
 const testsOk = await run("tests", deno, [
   "test",
+  "--quiet",
   "-A",
   "--parallel",
   `--junit-path=${junit}`,
@@ -79,6 +83,7 @@ try {
 
 const demo = await run("demo", deno, [
   "run",
+  "--quiet",
   "-A",
   "scripts/upscale.ts",
   "--mode",
@@ -132,6 +137,7 @@ if (notebooks.length > 0) {
     for (const name of notebooks) {
       const ok = await run(`notebook ${name}`, deno, [
         "run",
+        "--quiet",
         "-A",
         "scripts/notebooks.ts",
         "--output-dir",
@@ -147,6 +153,7 @@ if (notebooks.length > 0) {
     // As a browser's Run All sends them: every cell queued at once, each output under its cell.
     const runAll = await run("notebooks, Run All", deno, [
       "run",
+      "--quiet",
       "-A",
       "scripts/notebooks.ts",
       "--all-at-once",
