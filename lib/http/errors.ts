@@ -100,8 +100,12 @@ function innermost(error: unknown): string {
   return text;
 }
 
-/** Reads a connect failure off the runtime's wording (Deno's, Node's and curl-like ones). */
-function connectFailureOf(text: string): ConnectFailure | undefined {
+/**
+ * Reads a connect failure off the runtime's wording (Deno's, Node's and curl-like ones). The URL
+ * the runtime quotes is left out first: a host named `ssl.example.org` is no TLS failure.
+ */
+function connectFailureOf(message: string): ConnectFailure | undefined {
+  const text = message.replace(/https?:\/\/[^\s)]*/g, "");
   if (
     /dns error|failed to lookup address|name or service not known|nodename nor servname|getaddrinfo|ENOTFOUND|EAI_AGAIN|temporary failure in name resolution/i
       .test(text)
@@ -136,6 +140,8 @@ function describe(kind: ConnectFailure | undefined, url: URL | undefined, text: 
  * const e = new NetworkError("GET", "http://127.0.0.1:9/x", new TypeError("fetch failed", { cause: new Error("tcp connect error: Connection refused (os error 111)") }));
  * assert.equal(e.connect, "refused");
  * assert.match(e.message, /127.0.0.1:9 refused the connection/);
+ * const reset = new Error("error sending request for url (https://ssl.example.org/): connection reset");
+ * assert.equal(new NetworkError("GET", "https://ssl.example.org/", reset).connect, undefined);
  * ```
  */
 export class NetworkError extends Error {

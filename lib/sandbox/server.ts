@@ -279,7 +279,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
   // Requests are answered one after another as far as the state goes: writes never interleave.
   let saving = Promise.resolve();
-  const save = () => (saving = saving.then(saveState));
+  // A failed write is the request's error, not every later one's: the next save tries again.
+  const save = () => (saving = saving.catch(() => {}).then(saveState));
   await save();
 
   handler = async (request) => {

@@ -804,6 +804,14 @@ export class JobManager<Item> {
     }
   }
 
+  /** Takes back a submission that made no job: the row waits again, on any backend unless pinned. */
+  #withdraw(row: JobRow<Item>, error: string | undefined): void {
+    row.attempts.pop();
+    row.phase = "pending";
+    if (row.attempts.length === 0 && !this.#pinned.has(row.key)) row.backend = undefined;
+    row.error = error;
+  }
+
   async #submit(lane: Lane<Item>, row: JobRow<Item>, signal: AbortSignal): Promise<"ok" | "stop"> {
     const n = row.attempts.length + 1;
     const tag = `${this.#o.tagPrefix}:${row.key}#${n}`;
@@ -831,20 +839,14 @@ export class JobManager<Item> {
       if (signal.aborted) throw signal.reason;
       if (!lane.answered && connectFailure(error)) {
         // Nothing reached the platform, so no job was made: the attempt never happened.
-        row.attempts.pop();
-        row.phase = "pending";
-        if (row.attempts.length === 0 && !this.#pinned.has(row.key)) row.backend = undefined;
-        row.error = undefined;
+        this.#withdraw(row, undefined);
         await this.#save(row);
         throw error;
       }
       const kind = classifyError(error);
       if (kind === "limit") {
         // Backpressure, not failure: nothing was created and no attempt is spent.
-        row.attempts.pop();
-        row.phase = "pending";
-        if (row.attempts.length === 0 && !this.#pinned.has(row.key)) row.backend = undefined;
-        row.error = `waiting: ${lane.name}'s concurrent-job limit is reached`;
+        this.#withdraw(row, `waiting: ${lane.name}'s concurrent-job limit is reached`);
         // Saved first: until then the table still counts this row as one of the lane's running
         // jobs, and a cap one too high makes the next round try again at once, and again.
         await this.#save(row);

@@ -351,9 +351,8 @@ export class JobTable<Item = unknown> {
   *inPhase(phase: Phase): IterableIterator<JobRow<Item>> {
     const keys = this.#byPhase.get(phase);
     if (!keys) {
-      for (const row of this.#read().rowsIn<Item>(phase)) {
-        if (isRow(row) && this.#live.get(row.key) === undefined) yield row;
-      }
+      // Done and canceled rows are never held in memory: the file has them as they are.
+      for (const row of this.#read().rowsIn<Item>(phase)) if (isRow(row)) yield row;
       return;
     }
     for (const key of keys) {
@@ -439,23 +438,22 @@ export class JobTable<Item = unknown> {
       });
       const geometries = rows.map((row) => this.#geometry(row));
       // Where each row is counted now: live rows say; others are in the file, or new.
-      const was = new Map<string, Written | undefined>();
       const notLive = rows.filter((r) => !this.#live.has(r.key)).map((r) => r.key);
       const stored = notLive.length > 0 && this.#size > this.#live.size
         ? this.#writer().lastWritten(notLive)
         : new Map();
-      for (const key of notLive) {
+      const was = new Map<string, Written | undefined>();
+      for (const { key } of rows) {
         const found = stored.get(key);
-        was.set(
-          key,
-          found && KNOWN.has(found.phase)
-            ? { phase: found.phase as Phase, backend: found.backend ?? undefined }
-            : undefined,
-        );
-      }
-      for (const row of rows) {
-        const live = this.#live.get(row.key);
-        if (live && !was.has(row.key)) was.set(row.key, live.written);
+        if (!was.has(key)) {
+          was.set(
+            key,
+            this.#live.get(key)?.written ??
+              (found && KNOWN.has(found.phase)
+                ? { phase: found.phase as Phase, backend: found.backend ?? undefined }
+                : undefined),
+          );
+        }
       }
       this.#writer().write(rows, geometries, texts);
       for (const row of rows) {

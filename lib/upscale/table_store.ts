@@ -148,7 +148,6 @@ export class GpkgTableStore {
     }
   }
 
-  /** Key, phase and backend of every row, in the order first written. */
   /** Rows per phase and backend among finished rows (done, failed, canceled) and unknown ones. */
   finishedCounts(): Array<{ phase: string; backend: string | null; n: number }> {
     return this.#db.prepare(
