@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 
 /** The most public symbols `mod.ts` may have; lower it as internals leave. */
-const LIMIT = 373;
+const LIMIT = 369;
 const INTERNALS = [
   "checkRequest",
   "forD3",
@@ -19,6 +19,28 @@ const INTERNALS = [
   "stalledBody",
   "trickledBody",
   "pause",
+  "jobSnapshot",
+  "parseErrorBody",
+  "ErrorBodyFacts",
+  "MAX_PAGES",
+  "encodePng",
+  "base64",
+  "rasterPixels",
+  "svgToPng",
+  "epsgCode",
+  "LEGACY_TABLE_FILE",
+  "fileFacts",
+  "STAC_EXTENSIONS",
+  "markSyntheticData",
+  "socketMessages",
+  "SocketOptions",
+  "ResultFile",
+  "ResultEntry",
+  "pollFloorMs",
+  "withPollFloor",
+  "PLATFORM_POLL_FLOOR_MS",
+  "SANDBOX_POLL_FLOOR_MS",
+  "dispositionFileName",
 ];
 
 Deno.test("public face: deno doc mod.ts lists at most the limit, and no internal", async () => {

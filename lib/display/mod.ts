@@ -4,4 +4,4 @@
  * @module
  */
 export * from "./live.ts";
-export * from "./synthetic.ts";
+export { SYNTHETIC, syntheticData } from "./synthetic.ts";

@@ -4,5 +4,5 @@
  * @module
  */
 export * from "./download.ts";
-export * from "./safe_path.ts";
+export { pathInside, safeRelativePath, UnsafePathError } from "./safe_path.ts";
 export * from "./unzip.ts";

@@ -9,7 +9,7 @@ export * from "./errors.ts";
 export * from "./geojson.ts";
 export * from "./km_grid.ts";
 export * from "./platform_grid.ts";
-export { defineCrs, epsgCode, type Projection, projection, utmCrs } from "./projection.ts";
+export { defineCrs, type Projection, projection, utmCrs } from "./projection.ts";
 export * from "./types.ts";
 export * from "./wkt.ts";
 export * from "./features.ts";

@@ -4,9 +4,18 @@
  * @module
  */
 export * from "./client.ts";
-export * from "./errors.ts";
-export { MAX_PAGES, pageGuard, PaginationError } from "./pages.ts";
+export {
+  AnswerTooLargeError,
+  type ConnectFailure,
+  connectFailure,
+  type ConnectProblem,
+  HttpError,
+  type HttpErrorInit,
+  NetworkError,
+  UnsafeUrlError,
+} from "./errors.ts";
+export { pageGuard, PaginationError } from "./pages.ts";
 export * from "./retry_after.ts";
 export { arrayOf, type FieldType, objectWith, type ShapeCheck } from "./shape.ts";
 export * from "./token.ts";
-export * from "./websocket.ts";
+export { SocketClosedError } from "./websocket.ts";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-export * from "./poll_floor.ts";
 export * from "./state.ts";
 export * from "./watch.ts";
 export * from "./watch_all.ts";
+export * from "./contract.ts";

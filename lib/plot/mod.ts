@@ -6,12 +6,16 @@
  */
 export * from "./colors.ts";
 export * from "./figure.ts";
-export * from "./map.ts";
-export * from "./png.ts";
+export {
+  mapFigure,
+  type MapLayer,
+  type MapOptions,
+  type MapTile,
+  type RasterStyle,
+} from "./map.ts";
 export * from "./raster.ts";
 export { lonLatBBox, reproject, toLonLat } from "../raster/warp.ts";
 export * from "./timeseries.ts";
 export * from "./place.ts";
 export * from "./mosaic.ts";
-export { svgToPng } from "./png_render.ts";
 export * from "./interactive_map.ts";

@@ -18,7 +18,11 @@ Serves every platform twin and the OIDC provider on 127.0.0.1.
   --time-scale X      multiply simulated job durations by X: below 1 is faster
                       (0.01: a 10-minute job takes 6 s); default 1
   --seed N            seed for durations, failures and faults (default 42)
-  --apex-job-limit N  jobs a user may run at once on the APEx twin (default: no limit)
+  --job-limit N       jobs a user may run at once on every twin, each refusing one
+                      more in its platform's words (default: no limit)
+  --apex-job-limit N  the same on the APEx twin only (wins over --job-limit there)
+  --credits N         credits each account starts with on BEOD and UP42
+                      (default 100 and 1000)
   --fault SPEC        inject faults, repeatable. SPEC is PREFIX:key=value,...
                       keys: latency (ms), 429, 503, drop, lost cut (shares 0..1; lost:
                       carried out, answer lost; cut: body breaks off halfway),
@@ -115,6 +119,8 @@ function options() {
         seed: { type: "string" },
         fault: { type: "string", multiple: true },
         "apex-job-limit": { type: "string" },
+        "job-limit": { type: "string" },
+        credits: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -153,9 +159,16 @@ if (import.meta.main) {
       timeScale: num("time-scale", values["time-scale"]),
       seed: num("seed", values.seed),
       faults: (values.fault ?? []).map(parseFault),
-      mounts: values["apex-job-limit"] === undefined
+      mounts: values["apex-job-limit"] === undefined && values["job-limit"] === undefined &&
+          values.credits === undefined
         ? allPlatforms
-        : platformsWith({ concurrentJobLimit: num("apex-job-limit", values["apex-job-limit"]) }),
+        : platformsWith({
+          jobLimit: num("job-limit", values["job-limit"]),
+          credits: num("credits", values.credits),
+          apex: values["apex-job-limit"] === undefined
+            ? undefined
+            : { concurrentJobLimit: num("apex-job-limit", values["apex-job-limit"]) },
+        }),
     });
     console.log(`sandbox listening on ${sandbox.url}`);
     Deno.addSignalListener("SIGINT", () => sandbox.close().then(() => Deno.exit(0)));

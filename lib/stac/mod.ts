@@ -6,11 +6,9 @@
  */
 export {
   buildRunStac,
-  fileFacts,
   type Json,
   type RunStac,
   type RunStacInput,
-  STAC_EXTENSIONS,
   type StacProvider,
   type StacTile,
   writeStac,

@@ -5,32 +5,15 @@
  *
  * @module
  */
+import type { HttpClient } from "../http/client.ts";
+import type { CancelOutcome, JobFile } from "../jobs/contract.ts";
 import type { StatusSnapshot } from "../jobs/state.ts";
-
-/** A file of a finished job. */
-export interface ResultFile {
-  /** Where to get it. */
-  url: string;
-  /** Name below the work item's folder (checked before anything is written). */
-  path: string;
-  /** Size, when the platform says. */
-  size?: number;
-  /** STAC `file:checksum`: a multihash in hex (`1220` + SHA-256), checked after the download. */
-  checksum?: string;
-}
 
 /** A job's status as the manager reads it: the snapshot, and its cost where the platform says. */
 export interface BackendStatus extends StatusSnapshot {
   /** Credits (or the platform's unit) the job cost. */
   cost?: number;
 }
-
-/** What {@linkcode JobBackend.cancel} achieved. */
-export type CancelOutcome =
-  /** The platform stopped the job. */
-  | "stopped"
-  /** The platform forgot the job's record; the job itself may run on (APEx Dispatch). */
-  | "forgotten";
 
 /** A platform, as the manager sees it. */
 export interface JobBackend<Item> {
@@ -42,6 +25,12 @@ export interface JobBackend<Item> {
    */
   readonly minPollIntervalMs?: number;
   /**
+   * The platform client's HTTP core: result files are downloaded through it, with its time-outs,
+   * retries and `fetch` (its credentials are not sent to the files' URLs). Default: a core with
+   * the default settings.
+   */
+  readonly http?: HttpClient;
+  /**
    * Submits one job for `item`, tagged with `tag` (put it where {@linkcode JobBackend.findByTag}
    * can see it, such as the title). Must not retry by itself.
    */
@@ -51,7 +40,7 @@ export interface JobBackend<Item> {
   /** Job ids by tag, among the user's jobs: how a crash between submit and record is healed. */
   findByTag(tags: string[], signal?: AbortSignal): Promise<Map<string, string>>;
   /** Files of a finished job. */
-  results(id: string, signal?: AbortSignal): Promise<ResultFile[]>;
+  results(id: string, signal?: AbortSignal): Promise<JobFile[]>;
   /** The platform's explanation of a failed job, where it gives one. */
   failureReason?(id: string, signal?: AbortSignal): Promise<string | undefined>;
   /** Stops a job where the platform can; see {@linkcode CancelOutcome}. */

@@ -17,9 +17,10 @@ export type ErrorClass = "transient" | "limit" | "auth" | "refused";
 // simultaneous jobs (or processes, tasks, orders, inferences), in either order. A limit on
 // something else ("memory limit exceeded", "limit of running time exceeded") is not one.
 const LIMIT_CODE =
-  /(concurrent|parallel|running|active|simultaneous)(jobs?|processes|tasks?|orders?)?(limit|quota|max)|(jobs?|process|task|order)(limit|quota)(exceeded|reached)?|toomany(concurrent|parallel|running|active)?(jobs|processes|tasks|orders|requests)/;
+  /(concurrent|parallel|running|active|simultaneous)(jobs?|processes|tasks?|orders?|inferences?|scenarios?|executions?)?(limit|quota|max)|(jobs?|process|task|order|inferences?|scenarios?|executions?)(limit|quota)(exceeded|reached)?|toomany(concurrent|parallel|running|active)?(jobs|processes|tasks|orders|inferences|scenarios|executions|requests)/;
 const KIND = "(concurrent|running|active|parallel|simultaneous)";
-const NOUN = "(jobs?|processes|process|tasks?|orders?|inferences?|activit(y|ies))";
+const NOUN =
+  "(jobs?|processes|process|tasks?|orders?|inferences?|scenarios?|executions?|activit(y|ies))";
 const CAP = "(limit|quota|maximum|max\\.?|cap)";
 const LIMIT_TEXT = new RegExp(
   [
@@ -31,6 +32,8 @@ const LIMIT_TEXT = new RegExp(
     `\\btoo many (${KIND} )?(${NOUN}|requests)\\b`,
     // "3 concurrent jobs allowed at most", "only 2 active jobs are allowed"
     `\\b${KIND}[\\s-]+${NOUN}\\b[^.;]{0,30}\\b(allowed|permitted|at most)\\b`,
+    // "at most 2 per user are allowed at a time", "up to 3 in parallel"
+    `\\b(at most|only|up to)\\s+\\d+\\b[^.;]{0,40}\\b(at a time|at once|at the same time|simultaneously|in parallel)\\b`,
   ].join("|"),
   "i",
 );

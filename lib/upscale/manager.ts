@@ -65,7 +65,7 @@ export interface JobManagerOptions<Item> {
   dir: string;
   /** Jobs running at once per backend. Default 4. */
   concurrency?: number;
-  /** Downloads at once, all backends together; they never hold a job slot. Default 4. */
+  /** Downloads at once, all backends together; they never hold a job slot. Default 4 per backend. */
   downloadConcurrency?: number;
   /** Jobs per item, the first included, when the platform says a job failed. Default 3. */
   maxAttempts?: number;
@@ -297,7 +297,8 @@ export class JobManager<Item> {
     this.changedKeys = extra.changedKeys;
     this.#o = {
       concurrency: 4,
-      downloadConcurrency: 4,
+      // Four per platform: one platform's slow storage does not starve another's downloads.
+      downloadConcurrency: 4 * lanes.size,
       maxAttempts: 3,
       maxDownloadTries: 5,
       retryDelayMs: 5_000,
@@ -952,7 +953,7 @@ export class JobManager<Item> {
           size: f.size,
           checksum: f.checksum,
         })),
-        { dir: this.#o.dir, signal },
+        { dir: this.#o.dir, signal, http: lane.backend.http },
       );
       if (row.phase !== "downloading") return;
       row.files = files.map((f) => `${row.key}/${f.path}`);

@@ -39,7 +39,7 @@ export interface JobTableOptions<Item = unknown> {
 /** The table file's name in a run folder. */
 export const TABLE_FILE = "jobs.gpkg";
 /** The JSON Lines table of earlier versions, migrated on open. */
-export const LEGACY_TABLE_FILE = "jobs.jsonl";
+const LEGACY_TABLE_FILE = "jobs.jsonl";
 const LOCK_FILE = "jobs.lock";
 
 const FINISHED: ReadonlySet<Phase> = new Set(["done", "failed", "canceled"]);

@@ -1,10 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  dispositionFileName,
-  downloadAll,
-  safeRelativePath,
-  UnsafePathError,
-} from "../../lib/download/mod.ts";
+import { downloadAll, safeRelativePath, UnsafePathError } from "../../lib/download/mod.ts";
+import { dispositionFileName } from "../../lib/download/safe_path.ts";
 import { ManualClock } from "../../lib/time/clock.ts";
 import { hostileProxy, recordingServer, sandbox, tempDir, up42JobThrough } from "../helpers.ts";
 

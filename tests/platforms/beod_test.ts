@@ -269,3 +269,12 @@ Deno.test("beod: expired tokens, other users, bad WKT, bad fields and short cred
     "and again after the sandbox expired every token",
   );
 });
+
+Deno.test("beod: an AOI sent again (its answer lost) is the same AOI; another one is refused", async () => {
+  await using sb = await sandbox();
+  const beod = connectBeod({ sandbox: sb.url });
+  const project = await beod.createProject("twice");
+  const first = await beod.createAoi(project, LARGE);
+  assert.equal(await beod.createAoi(project, LARGE), first);
+  await assert.rejects(() => beod.createAoi(project, SOPHIA), (e: HttpError) => e.status === 409);
+});

@@ -257,7 +257,10 @@ Deno.test("sen2cube: an inference has no outputs ([]) until it succeeds; abort, 
   const fresh = await inference.status();
   assert.deepEqual(fresh.data.attributes.output, []);
   assert.equal(fresh.message, "Inference sucessfully created", "the service's words and spelling");
-  await assert.rejects(inference.outputs(), /outputs exist once it has SUCCEEDED/);
+  await assert.rejects(
+    inference.outputs(),
+    /inference \d+ is CREATED; its results exist once it is SUCCEEDED/,
+  );
   await inference.abort();
   const aborted = await inference.status();
   assert.equal(aborted.raw, "ABORTED");

@@ -32,6 +32,25 @@ const LIMITS: Array<[string, number, unknown]> = [
   ["only so many active jobs allowed", 400, "Only 2 active jobs are allowed per user"],
   ["plain text", 503, "concurrent jobs quota exceeded"],
   ["429 whatever it says", 429, { message: "slow down" }],
+  ["the BEOD twin's FastAPI detail", 403, {
+    detail:
+      "Maximum number of concurrent scenario executions reached (2 per user): wait for one to finish",
+  }],
+  ["the Sen2Cube twin's JSON:API title", 403, {
+    errors: [{ status: "403", title: "Inference limit reached", detail: "Wait for one." }],
+  }],
+  ["the Sen2Cube twin's detail alone", 403, {
+    errors: [{
+      status: "403",
+      detail: "You have 2 inferences waiting; at most 2 per user are allowed at a time.",
+    }],
+  }],
+  ["the UP42 twin's problem", 409, {
+    status: 409,
+    title: "Conflict",
+    detail: "Maximum number of concurrent processing jobs (2) reached for workspace w.",
+  }],
+  ["a cap on scenarios in parallel", 400, { message: "Only 3 scenarios may run in parallel" }],
 ];
 
 const NOT_LIMITS: Array<[string, number, unknown]> = [
@@ -40,6 +59,8 @@ const NOT_LIMITS: Array<[string, number, unknown]> = [
   ["a bad bounding box", 422, { code: "InvalidBBox", message: "west must be less than east" }],
   ["a job not found", 404, { error_code: "JOB_NOT_FOUND", message: "job 12 not found" }],
   ["an upload size limit", 413, { message: "request body over the size limit" }],
+  ["a page size", 400, { detail: "limit: at most 100 items per page" }],
+  ["an execution time limit", 400, { detail: "execution time limit exceeded" }],
 ];
 
 Deno.test("limit answers: every spelling of a concurrent-job limit is backpressure", () => {

@@ -6,10 +6,11 @@
  *
  * @module
  */
-import { HttpError } from "../../http/errors.ts";
 import { pollFloorMs } from "../../jobs/poll_floor.ts";
 import type { StatusSnapshot } from "../../jobs/state.ts";
-import type { BackendStatus, JobBackend, ResultFile } from "../../upscale/backend.ts";
+import type { BackendStatus, JobBackend } from "../../upscale/backend.ts";
+import type { JobFile } from "../../jobs/contract.ts";
+import { readEach } from "../../upscale/read_each.ts";
 import type { ApexDispatch } from "./client.ts";
 import type { BaseJobRequest } from "./types.ts";
 import { jobSnapshot } from "./unit_job.ts";
@@ -21,8 +22,6 @@ import { jobSnapshot } from "./unit_job.ts";
  */
 const LONG_LIST = 2_000;
 const SINGLE_READS_BELOW = 20;
-/** Single reads in flight at once. */
-const PARALLEL_READS = 8;
 
 /** How each work item becomes a job: the request, and the parameter the item fills in. */
 export interface ApexBackendOptions {
@@ -68,6 +67,7 @@ export function apexBackend(apex: ApexDispatch, options: ApexBackendOptions): Jo
   return {
     name: options.name ?? "APEx Dispatch API",
     minPollIntervalMs: pollFloorMs(apex.http.baseUrl),
+    http: apex.http,
     async submit(item, tag, signal) {
       const job = await apex.submitUnitJob({
         ...options.request,
@@ -79,19 +79,12 @@ export function apexBackend(apex: ApexDispatch, options: ApexBackendOptions): Jo
     async statuses(ids, signal) {
       const out = new Map<string, BackendStatus>();
       if (listed > LONG_LIST && ids.length * SINGLE_READS_BELOW < listed) {
-        for (let i = 0; i < ids.length; i += PARALLEL_READS) {
-          const batch = ids.slice(i, i + PARALLEL_READS);
-          const read = await Promise.all(
-            batch.map((id) =>
-              apex.getUnitJob(Number(id), signal).catch((error) => {
-                // A job the list would not hold any more is absent, as it would be from the list.
-                if (error instanceof HttpError && error.status === 404) return undefined;
-                throw error;
-              })
-            ),
-          );
-          read.forEach((job, k) => job && out.set(batch[k], jobSnapshot(job) as StatusSnapshot));
-        }
+        const read = await readEach(
+          ids,
+          (id, signal) => apex.getUnitJob(Number(id), signal),
+          signal,
+        );
+        for (const [id, job] of read) out.set(id, jobSnapshot(job) as StatusSnapshot);
         return out;
       }
       const wanted = new Set(ids);
@@ -109,21 +102,14 @@ export function apexBackend(apex: ApexDispatch, options: ApexBackendOptions): Jo
       }
       return out;
     },
-    async results(id, signal): Promise<ResultFile[]> {
-      const assets = await apex.unitJob(Number(id)).assets(signal);
-      return Object.entries(assets).map(([name, asset]) => ({
-        url: asset.href,
-        path: name,
-        size: typeof asset["file:size"] === "number" ? asset["file:size"] : undefined,
-        checksum: typeof asset["file:checksum"] === "string" ? asset["file:checksum"] : undefined,
-      }));
+    results(id, signal): Promise<JobFile[]> {
+      return apex.unitJob(Number(id)).files(signal);
     },
     failureReason(id, signal) {
       return apex.unitJob(Number(id)).failureReason(signal).catch(() => undefined);
     },
-    async cancel(id, signal) {
-      await apex.deleteUnitJob(Number(id), signal);
-      return "forgotten";
+    cancel(id, signal) {
+      return apex.unitJob(Number(id)).cancel(signal);
     },
     async identity(signal) {
       const token = await apex.http.auth?.getToken(signal);

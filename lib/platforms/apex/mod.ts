@@ -7,7 +7,7 @@ export * from "./client.ts";
 export { ApexRequestError } from "./errors.ts";
 export * from "./state.ts";
 export * from "./types.ts";
-export * from "./unit_job.ts";
+export { UnitJob } from "./unit_job.ts";
 export * from "./upscale_task.ts";
 export * from "./connect.ts";
 export * from "./backend.ts";

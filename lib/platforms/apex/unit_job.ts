@@ -3,6 +3,15 @@
  *
  * @module
  */
+import type { DownloadResult } from "../../download/download.ts";
+import { downloadJobFiles } from "../../download/job_files.ts";
+import {
+  type CancelOutcome,
+  type Job,
+  type JobDownloadOptions,
+  type JobFile,
+  JobNotFinishedError,
+} from "../../jobs/contract.ts";
 import type { StatusSnapshot } from "../../jobs/state.ts";
 import { watch, type WatchOptions } from "../../jobs/watch.ts";
 import { withPollFloor } from "../../jobs/poll_floor.ts";
@@ -26,7 +35,7 @@ export function jobSnapshot<T extends ProcessingJobSummary>(job: T): StatusSnaps
  * const collection = await job.results();
  * ```
  */
-export class UnitJob {
+export class UnitJob implements Job<ProcessingJob> {
   /** Job id. */
   readonly id: number;
   /** What the API answered at submission, when this handle came from it. */
@@ -56,9 +65,7 @@ export class UnitJob {
   async results(signal?: AbortSignal): Promise<StacCollection> {
     const { raw } = await this.status(signal);
     if (raw !== "finished") {
-      throw new Error(
-        `unit job ${this.id} is "${raw}"; results exist once it is "finished" (watch it first)`,
-      );
+      throw new JobNotFinishedError("unit job", this.id, raw, "finished");
     }
     const collection = await this.#apex.unitJobResults(this.id, signal);
     if (!collection) throw new Error(`unit job ${this.id} finished but has no result collection`);
@@ -68,6 +75,38 @@ export class UnitJob {
   /** The data assets of the result collection, by name. */
   async assets(signal?: AbortSignal): Promise<Record<string, StacAsset>> {
     return (await this.results(signal)).assets ?? {};
+  }
+
+  /**
+   * The result collection's assets as files, with their sizes and checksums where given.
+   *
+   * @throws {JobNotFinishedError} before the job is finished.
+   */
+  async files(signal?: AbortSignal): Promise<JobFile[]> {
+    return Object.entries(await this.assets(signal)).map(([name, asset]) => ({
+      url: asset.href,
+      path: name,
+      size: typeof asset["file:size"] === "number" ? asset["file:size"] : undefined,
+      checksum: typeof asset["file:checksum"] === "string" ? asset["file:checksum"] : undefined,
+    }));
+  }
+
+  /** Downloads every asset into `dir` through the shared downloader; sizes and checksums checked. */
+  download(dir: string, options: JobDownloadOptions = {}): Promise<DownloadResult[]> {
+    return downloadJobFiles((signal) => this.files(signal), dir, {
+      ...options,
+      http: this.#apex.http,
+      what: "STAC asset key",
+    });
+  }
+
+  /**
+   * `DELETE /unit_jobs/{id}`: the Dispatch API has no cancel; it forgets the job's record, and
+   * the platform's job may run on.
+   */
+  async cancel(signal?: AbortSignal): Promise<CancelOutcome> {
+    await this.delete(signal);
+    return "forgotten";
   }
 
   /**

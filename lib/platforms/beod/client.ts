@@ -8,8 +8,16 @@
 import { type AoiInput, parseAoi } from "../../geo/aoi.ts";
 import { AoiError } from "../../geo/errors.ts";
 import { toWkt } from "../../geo/wkt.ts";
-import { downloadFile, type DownloadResult } from "../../download/download.ts";
-import { pathInside } from "../../download/safe_path.ts";
+import type { DownloadResult } from "../../download/download.ts";
+import { downloadJobFiles } from "../../download/job_files.ts";
+import {
+  type CancelOutcome,
+  CancelUnavailableError,
+  type Job,
+  type JobDownloadOptions,
+  type JobFile,
+  JobNotFinishedError,
+} from "../../jobs/contract.ts";
 import { HttpClient, type HttpClientOptions } from "../../http/client.ts";
 import { pageGuard } from "../../http/pages.ts";
 import { HttpError } from "../../http/errors.ts";
@@ -22,8 +30,10 @@ import { BeodSession } from "./session.ts";
 import { beodState } from "./state.ts";
 import type {
   Activity,
+  Asset,
   DownloadTree,
   Project,
+  Scenario,
   ScenarioCreated,
   ScenarioRequest,
   User,
@@ -54,14 +64,8 @@ export interface BeodConnectOptions {
   baseUrl?: string;
   /** Clock (tests). */
   clock?: Clock;
-}
-
-/** A file of a scenario's results. */
-export interface ResultEntry {
-  /** Path in the storage tree (and below the download folder). */
-  path: string;
-  /** Presigned URL (expires). */
-  url: string;
+  /** Settings of the HTTP core (time-outs, retries, `fetch`). */
+  http?: Omit<HttpClientOptions, "baseUrl" | "auth">;
 }
 
 /**
@@ -86,6 +90,7 @@ export function connectBeod(options: BeodConnectOptions): BrightEarth {
   return new BrightEarth({
     baseUrl,
     auth: new BeodSession({ baseUrl, email, password, clock: options.clock }),
+    http: options.http,
   });
 }
 
@@ -129,18 +134,23 @@ export class BrightEarth {
     return this.http.json(`users/me/projects/${id}`, { signal });
   }
 
-  /** `POST /users/me/projects`: returns the new project's id. Not retried. */
+  /**
+   * `POST /users/me/projects`: returns the new project's id. Retried like a read: an answer lost
+   * on the way can leave an empty project behind, which costs nothing.
+   */
   async createProject(name: string, signal?: AbortSignal): Promise<number> {
     if (!name.trim()) throw new TypeError("name: empty; give the project a name");
     return (await this.http.json<{ project_id: number }>("users/me/projects", {
       json: { name },
       signal,
+      retrySafe: true,
     })).project_id;
   }
 
   /**
    * `POST .../assets/aoi`: the project's AOI, from GeoJSON or WKT (checked here and sent as a
-   * WKT POLYGON in lon/lat). Returns the asset id.
+   * WKT POLYGON in lon/lat). Returns the asset id. Retried; a project that already holds this
+   * very AOI (an earlier try whose answer was lost) answers its id.
    */
   async createAoi(projectId: number, aoi: AoiInput, signal?: AbortSignal): Promise<number> {
     const area = parseAoi(aoi);
@@ -152,10 +162,22 @@ export class BrightEarth {
       );
     }
     const body = { geometry: toWkt(area) };
-    return (await this.http.json<{ asset_id: number }>(
-      `users/me/projects/${projectId}/assets/aoi`,
-      { json: body, signal },
-    )).asset_id;
+    try {
+      return (await this.http.json<{ asset_id: number }>(
+        `users/me/projects/${projectId}/assets/aoi`,
+        { json: body, signal, retrySafe: true },
+      )).asset_id;
+    } catch (error) {
+      // Sent again after an answer was lost, the AOI is already there: the same one is success.
+      if (!(error instanceof HttpError) || error.status !== 409) throw error;
+      const assets = await this.http.json<Asset[]>(
+        `users/me/projects/${projectId}/assets`,
+        { signal },
+      );
+      const same = assets.find((a) => a.type === "aoi" && a.geometry === body.geometry);
+      if (!same) throw error;
+      return same.asset_id;
+    }
   }
 
   /** `POST .../scenarios/{type}`: starts a scenario (charged in credits). Not retried. */
@@ -173,6 +195,16 @@ export class BrightEarth {
       },
     );
     return new BeodScenario(this, projectId, created.scenario_id, created.activity_id);
+  }
+
+  /** `GET .../scenarios`: the project's scenarios. */
+  scenarios(projectId: number, signal?: AbortSignal): Promise<Scenario[]> {
+    return this.http.json(`users/me/projects/${projectId}/scenarios`, { signal });
+  }
+
+  /** A handle on a scenario already made (its ids from {@linkcode BrightEarth.scenarios}). */
+  scenario(projectId: number, scenarioId: number, activityId: number): BeodScenario {
+    return new BeodScenario(this, projectId, scenarioId, activityId);
   }
 
   /** `GET .../activities/{id}`. */
@@ -210,8 +242,8 @@ export class BrightEarth {
     projectId: number,
     scenarioId: number,
     signal?: AbortSignal,
-  ): Promise<ResultEntry[]> {
-    const files: ResultEntry[] = [];
+  ): Promise<JobFile[]> {
+    const files: JobFile[] = [];
     const walk = (node: DownloadTree, prefix: string) => {
       for (const [name, value] of Object.entries(node)) {
         if (name === "NextContinuationToken" || value === undefined) continue;
@@ -227,22 +259,9 @@ export class BrightEarth {
   }
 }
 
-function expired(error: unknown): boolean {
-  return error instanceof HttpError && error.status === 403 && /expired/i.test(String(error.body));
-}
-
-/** Options of {@linkcode BeodScenario.download}. */
-export interface ScenarioDownloadOptions {
-  /** Files at once. Default 4. */
-  concurrency?: number;
-  /** Called after each file. */
-  onFile?: (result: DownloadResult, done: number, total: number) => void;
-  /** Aborts. */
-  signal?: AbortSignal;
-}
-
 /**
- * A running or finished scenario.
+ * A running or finished scenario: a {@linkcode Job} whose files are the scenario's download
+ * tree (every page). BEOD cannot stop a scenario: `cancel` throws.
  *
  * @example
  * ```ts ignore
@@ -250,7 +269,7 @@ export interface ScenarioDownloadOptions {
  * const files = await scenario.download("out/beod");
  * ```
  */
-export class BeodScenario {
+export class BeodScenario implements Job<Activity> {
   /** Project id. */
   readonly projectId: number;
   /** Scenario id. */
@@ -287,43 +306,39 @@ export class BeodScenario {
   }
 
   /**
+   * The result files, from every page of the download tree (presigned URLs that expire).
+   *
+   * @throws {JobNotFinishedError} before the scenario is SUCCESSFUL.
+   */
+  async files(signal?: AbortSignal): Promise<JobFile[]> {
+    try {
+      return await this.#beod.resultFiles(this.projectId, this.id, signal);
+    } catch (error) {
+      if (!(error instanceof HttpError) || error.status !== 409) throw error;
+      const { raw } = await this.status(signal);
+      throw new JobNotFinishedError("scenario", this.id, raw, "SUCCESSFUL");
+    }
+  }
+
+  /**
    * Downloads every result file into `dir` with the storage's folder layout, through the shared
    * downloader (streamed, resumable, never a half file). Presigned URLs that expire on the way
    * are asked for again.
    */
-  async download(dir: string, options: ScenarioDownloadOptions = {}): Promise<DownloadResult[]> {
-    let files = await this.#beod.resultFiles(this.projectId, this.id, options.signal);
-    const total = files.length;
-    const results: DownloadResult[] = [];
-    for (let round = 0; files.length > 0; round++) {
-      const stale: ResultEntry[] = [];
-      let next = 0;
-      const worker = async () => {
-        while (next < files.length) {
-          const file = files[next++];
-          try {
-            const r = await downloadFile(file.url, pathInside(dir, file.path, "BEOD result path"), {
-              signal: options.signal,
-            });
-            results.push(r);
-            options.onFile?.(r, results.length, total);
-          } catch (error) {
-            if (!expired(error) || round >= 2) throw error;
-            stale.push(file);
-          }
-        }
-      };
-      await Promise.all(
-        Array.from({ length: Math.min(options.concurrency ?? 4, files.length) }, worker),
-      );
-      if (stale.length === 0) break;
-      const fresh = new Map(
-        (await this.#beod.resultFiles(this.projectId, this.id, options.signal)).map((
-          f,
-        ) => [f.path, f]),
-      );
-      files = stale.map((f) => fresh.get(f.path) ?? f);
-    }
-    return results;
+  download(dir: string, options: JobDownloadOptions = {}): Promise<DownloadResult[]> {
+    return downloadJobFiles((signal) => this.files(signal), dir, {
+      ...options,
+      http: this.#beod.http,
+      what: "BEOD result path",
+    });
+  }
+
+  /**
+   * Refuses: BEOD has no request that stops a scenario.
+   *
+   * @throws {CancelUnavailableError} always.
+   */
+  cancel(): Promise<CancelOutcome> {
+    return Promise.reject(new CancelUnavailableError("BEOD", `scenario ${this.id}`));
   }
 }

@@ -8,3 +8,4 @@ export * from "./client.ts";
 export * from "./session.ts";
 export * from "./state.ts";
 export * from "./types.ts";
+export * from "./backend.ts";

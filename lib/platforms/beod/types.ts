@@ -40,6 +40,16 @@ export interface Project {
   [key: string]: unknown;
 }
 
+/** `GET .../assets`: an asset of a project. */
+export interface Asset {
+  /** Asset id. */
+  asset_id: number;
+  /** `aoi`. */
+  type: string;
+  /** The AOI as WKT. */
+  geometry: string;
+}
+
 /** Body of `POST .../scenarios/{scenario_type}`. */
 export interface ScenarioRequest {
   /** The client's name for it. */
@@ -68,6 +78,26 @@ export interface ScenarioCreated {
   scenario_id: number;
   /** The activity that follows its execution. */
   activity_id: number;
+}
+
+/** `GET .../scenarios`: a scenario of a project, with the body it was created from. */
+export interface Scenario {
+  /** Scenario id. */
+  id: number;
+  /** Same as `id`. */
+  scenario_id: number;
+  /** The client's name for it. */
+  name: string;
+  /** Scenario type, such as `extraction-mono`. */
+  type: string;
+  /** Its project. */
+  project_id: number;
+  /** The activity that follows its execution. */
+  activity_id: number;
+  /** Credits it was charged, where the API says. */
+  cost?: number;
+  /** The request's other fields. */
+  [key: string]: unknown;
 }
 
 /** States of an activity. */

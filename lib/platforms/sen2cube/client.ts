@@ -7,7 +7,15 @@
  */
 import type { OidcSession } from "../../auth/session.ts";
 import { accountSignIn, originOf, platformSession } from "../session.ts";
-import { downloadFile, type DownloadResult } from "../../download/download.ts";
+import type { DownloadResult } from "../../download/download.ts";
+import { downloadJobFiles } from "../../download/job_files.ts";
+import {
+  type CancelOutcome,
+  type Job,
+  type JobDownloadOptions,
+  type JobFile,
+  JobNotFinishedError,
+} from "../../jobs/contract.ts";
 import { pathInside } from "../../download/safe_path.ts";
 import { type AoiInput, parseAoi } from "../../geo/aoi.ts";
 import { HttpClient, type HttpClientOptions } from "../../http/client.ts";
@@ -16,7 +24,7 @@ import { watch, type WatchOptions } from "../../jobs/watch.ts";
 import { withPollFloor } from "../../jobs/poll_floor.ts";
 import type { Clock } from "../../time/clock.ts";
 import { JsonApi, type JsonApiResource, type ListOptions } from "./jsonapi.ts";
-import { sen2cubeState } from "./state.ts";
+import { inferenceSnapshot } from "./_snapshot.ts";
 import type {
   FactbaseAttributes,
   InferenceAttributes,
@@ -37,6 +45,8 @@ export interface Sen2CubeConnectOptions {
   password?: string;
   /** A sandbox origin: API, realm and demo user (`demo` / `demo`). */
   sandbox?: string | URL;
+  /** API root. Default {@linkcode SEN2CUBE_API}, or the sandbox's. */
+  baseUrl?: string;
   /** Clock (tests). */
   clock?: Clock;
   /** HTTP settings. */
@@ -64,7 +74,7 @@ export function connectSen2Cube(options: Sen2CubeConnectOptions): Sen2Cube {
     clock: options.clock,
   });
   return new Sen2Cube({
-    baseUrl: origin ? `${origin}/sen2cube/v1` : SEN2CUBE_API,
+    baseUrl: options.baseUrl ?? (origin ? `${origin}/sen2cube/v1` : SEN2CUBE_API),
     session,
     http: options.http,
   });
@@ -194,8 +204,8 @@ export class Sen2Cube {
   }
 }
 
-/** A Sen2Cube inference. */
-export class Sen2CubeInference {
+/** A Sen2Cube inference: a {@linkcode Job} whose files are its outputs; `cancel` aborts it. */
+export class Sen2CubeInference implements Job<JsonApiResource<InferenceAttributes>> {
   /** Inference id. */
   readonly id: number;
   readonly #s2c: Sen2Cube;
@@ -210,14 +220,9 @@ export class Sen2CubeInference {
   async status(
     signal?: AbortSignal,
   ): Promise<StatusSnapshot<JsonApiResource<InferenceAttributes>>> {
-    const r = await this.#s2c.api.get<InferenceAttributes>("inference", this.id, signal);
-    return {
-      state: sen2cubeState(r.attributes.status),
-      raw: r.attributes.status,
-      message: r.attributes.status_message ?? undefined,
-      progress: r.attributes.status_progress ?? undefined,
-      data: r,
-    };
+    return inferenceSnapshot(
+      await this.#s2c.api.get<InferenceAttributes>("inference", this.id, signal),
+    );
   }
 
   /**
@@ -271,25 +276,49 @@ export class Sen2CubeInference {
     const { data, raw } = await this.status(signal);
     const output = data.attributes.output;
     if (raw !== "SUCCEEDED" || !output || output.length === 0) {
-      throw new Error(`inference ${this.id} is ${raw}; outputs exist once it has SUCCEEDED`);
+      throw new JobNotFinishedError("inference", this.id, raw, "SUCCEEDED");
     }
     const factbase = await this.#s2c.factbase(data.attributes.factbase_id, signal);
     const outputs = typeof output === "string" ? JSON.parse(output) as InferenceOutput[] : output;
     return outputs.map((o) => ({ ...o, url: factbase.attributes.uri.replace(/\/$/, "") + o.data }));
   }
 
-  /** Downloads every output into `dir` (by file name); returns them with the outputs' names. */
+  /**
+   * The outputs as files (named by their file names, with their sizes).
+   *
+   * @throws {JobNotFinishedError} before the inference has SUCCEEDED.
+   */
+  async files(signal?: AbortSignal): Promise<JobFile[]> {
+    return (await this.outputs(signal)).map((o) => ({
+      url: o.url,
+      path: o.data.split("/").pop()!,
+      size: o.bytes,
+    }));
+  }
+
+  /**
+   * Downloads every output into `dir` (by file name) through the shared downloader; returns them
+   * with the outputs they are.
+   */
   async download(
     dir: string,
-    signal?: AbortSignal,
+    options: JobDownloadOptions = {},
   ): Promise<Array<DownloadResult & { output: InferenceOutput }>> {
-    const results = [];
-    for (const output of await this.outputs(signal)) {
-      const file = output.data.split("/").pop()!;
-      const path = pathInside(dir, file, "inference output name");
-      const r = await downloadFile(output.url, path, { size: output.bytes, signal });
-      results.push({ ...r, output });
-    }
-    return results;
+    const outputs = await this.outputs(options.signal);
+    const byPath = new Map(
+      outputs.map((o) => [pathInside(dir, o.data.split("/").pop()!, "inference output name"), o]),
+    );
+    const results = await downloadJobFiles((signal) => this.files(signal), dir, {
+      ...options,
+      http: this.#s2c.api.http,
+      what: "inference output name",
+    });
+    return results.map((r) => ({ ...r, output: byPath.get(r.path)! }));
+  }
+
+  /** Aborts the inference (`status: ABORTED`). */
+  async cancel(signal?: AbortSignal): Promise<CancelOutcome> {
+    await this.abort(signal);
+    return "stopped";
   }
 }

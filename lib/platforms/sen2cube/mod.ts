@@ -7,3 +7,4 @@ export * from "./client.ts";
 export * from "./jsonapi.ts";
 export * from "./state.ts";
 export * from "./types.ts";
+export * from "./backend.ts";

@@ -8,8 +8,16 @@
 import { clientCredentials } from "../../auth/grants.ts";
 import type { OidcSession } from "../../auth/session.ts";
 import { accountSignIn, originOf, platformSession } from "../session.ts";
-import { downloadFile, type DownloadResult } from "../../download/download.ts";
-import { pathInside } from "../../download/safe_path.ts";
+import type { DownloadResult } from "../../download/download.ts";
+import { downloadJobFiles } from "../../download/job_files.ts";
+import {
+  type CancelOutcome,
+  CancelUnavailableError,
+  type Job,
+  type JobDownloadOptions,
+  type JobFile,
+  JobNotFinishedError,
+} from "../../jobs/contract.ts";
 import { HttpClient, type HttpClientOptions } from "../../http/client.ts";
 import { pageGuard } from "../../http/pages.ts";
 import { HttpError } from "../../http/errors.ts";
@@ -17,7 +25,7 @@ import type { StatusSnapshot } from "../../jobs/state.ts";
 import { watch, type WatchOptions } from "../../jobs/watch.ts";
 import { withPollFloor } from "../../jobs/poll_floor.ts";
 import type { Clock } from "../../time/clock.ts";
-import { up42State } from "./state.ts";
+import { jobSnapshot } from "./_snapshot.ts";
 import type {
   Cost,
   Eula,
@@ -82,6 +90,8 @@ export interface Up42ConnectOptions {
   clientSecret?: string;
   /** A sandbox origin: API, realm `public` and demo user (`demo` / `demo`). */
   sandbox?: string | URL;
+  /** API root, such as `https://api.sa.up42.com`. Default {@linkcode UP42_API}, or the sandbox's. */
+  baseUrl?: string;
   /** Clock (tests). */
   clock?: Clock;
   /** HTTP settings. */
@@ -109,7 +119,11 @@ export function connectUp42(options: Up42ConnectOptions): Up42 {
     signIn: project ? clientCredentials() : accountSignIn(options, origin, "UP42"),
     clock: options.clock,
   });
-  return new Up42({ baseUrl: origin ? `${origin}/up42` : UP42_API, session, http: options.http });
+  return new Up42({
+    baseUrl: options.baseUrl ?? (origin ? `${origin}/up42` : UP42_API),
+    session,
+    http: options.http,
+  });
 }
 
 /** Options of {@linkcode Up42.run}. */
@@ -353,8 +367,11 @@ export class Up42 {
   }
 }
 
-/** A processing job. */
-export class Up42Job {
+/**
+ * A processing job: a {@linkcode Job} whose files are its result items' assets. UP42 cannot
+ * stop a processing job: `cancel` throws.
+ */
+export class Up42Job implements Job<JobMetadata> {
   /** Job id. */
   readonly id: string;
   /** What the execution request answered. */
@@ -370,15 +387,9 @@ export class Up42Job {
 
   /** The job now. */
   async status(signal?: AbortSignal): Promise<StatusSnapshot<JobMetadata>> {
-    const job = await this.#up42.http.json<JobMetadata>(`v2/processing/jobs/${this.id}`, {
-      signal,
-    });
-    return {
-      state: up42State(job.status),
-      raw: job.status,
-      message: job.results?.errors?.map((e) => `${e.name}: ${e.message}`).join("; "),
-      data: job,
-    };
+    return jobSnapshot(
+      await this.#up42.http.json<JobMetadata>(`v2/processing/jobs/${this.id}`, { signal }),
+    );
   }
 
   /** Every status the job passes through, until `captured`, `released`, `invalid`, `rejected` or `unlicensed`. */
@@ -392,27 +403,41 @@ export class Up42Job {
   async results(signal?: AbortSignal): Promise<StacItem[]> {
     const { raw } = await this.status(signal);
     if (raw !== "successful" && raw !== "captured") {
-      throw new Error(
-        `job ${this.id} is "${raw}"; results can be downloaded once it is successful or captured`,
-      );
+      throw new JobNotFinishedError("job", this.id, raw, "successful or captured");
     }
     return await this.#up42.search({ op: "=", args: [{ property: "job_id" }, this.id] }, signal);
   }
 
-  /** Downloads every asset of the results into `dir`, with the token. */
-  async download(dir: string, signal?: AbortSignal): Promise<DownloadResult[]> {
-    const out: DownloadResult[] = [];
-    for (const item of await this.results(signal)) {
-      for (const [name, asset] of Object.entries(item.assets)) {
-        out.push(
-          await downloadFile(asset.href, pathInside(dir, name, "STAC asset key"), {
-            http: this.#up42.http,
-            auth: true,
-            signal,
-          }),
-        );
-      }
-    }
-    return out;
+  /**
+   * The result items' assets as files, fetched with the token from the platform itself.
+   *
+   * @throws {JobNotFinishedError} before the job is successful or captured.
+   */
+  async files(signal?: AbortSignal): Promise<JobFile[]> {
+    return (await this.results(signal)).flatMap((item) =>
+      Object.entries(item.assets).map(([name, asset]) => ({
+        url: asset.href,
+        path: name,
+        auth: true,
+      }))
+    );
+  }
+
+  /** Downloads every asset of the results into `dir` through the shared downloader, with the token. */
+  download(dir: string, options: JobDownloadOptions = {}): Promise<DownloadResult[]> {
+    return downloadJobFiles((signal) => this.files(signal), dir, {
+      ...options,
+      http: this.#up42.http,
+      what: "STAC asset key",
+    });
+  }
+
+  /**
+   * Refuses: UP42 has no request that stops a processing job.
+   *
+   * @throws {CancelUnavailableError} always.
+   */
+  cancel(): Promise<CancelOutcome> {
+    return Promise.reject(new CancelUnavailableError("UP42", `job ${this.id}`));
   }
 }

@@ -6,3 +6,4 @@
 export * from "./client.ts";
 export * from "./state.ts";
 export * from "./types.ts";
+export * from "./backend.ts";

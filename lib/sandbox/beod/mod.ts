@@ -3,4 +3,4 @@
  *
  * @module
  */
-export { type BeodTwin, beodTwin, type BeodUser } from "./twin.ts";
+export { type BeodTwin, beodTwin, type BeodTwinOptions, type BeodUser } from "./twin.ts";

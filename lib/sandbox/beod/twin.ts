@@ -56,8 +56,23 @@ interface Scenario {
   fails: boolean;
 }
 
+/** Options of {@linkcode beodTwin}. */
+export interface BeodTwinOptions {
+  /**
+   * Scenarios a user may have executing at once (CREATED, PENDING or RUNNING). Over it a new
+   * scenario is refused before any credit is charged, with a 403 whose FastAPI `detail` says
+   * so. BEOD documents no such limit: the answer is inferred from how the API words its other
+   * refusals. Default: no limit.
+   */
+  concurrentJobLimit?: number;
+  /** Credits each demo account starts with. @default {100} */
+  credits?: number;
+}
+
 /** Test controls of the BEOD twin. */
 export interface BeodTwin extends SandboxMount {
+  /** See {@linkcode BeodTwinOptions.concurrentJobLimit}; may be changed while it runs. */
+  concurrentJobLimit?: number;
   /** Users by e-mail. */
   users: Map<string, BeodUser>;
   /** How long presigned URLs live, in seconds. Default 300. */
@@ -103,13 +118,20 @@ async function uuidOf(email: string): Promise<string> {
  * await using sandbox = await startSandbox({ mounts: [beodTwin()] });
  * ```
  */
-export function beodTwin(): (ctx: SandboxContext) => Promise<BeodTwin> {
+export function beodTwin(
+  options: BeodTwinOptions = {},
+): (ctx: SandboxContext) => Promise<BeodTwin> {
   return async (ctx) => {
     const users = new Map<string, BeodUser>();
     for (
       const [email, password] of [["demo@example.com", "demo"], ["alice@example.com", "alice"]]
     ) {
-      users.set(email, { id: await uuidOf(email), email, password, credits: 100 });
+      users.set(email, {
+        id: await uuidOf(email),
+        email,
+        password,
+        credits: options.credits ?? 100,
+      });
     }
     const signer = await crypto.subtle.generateKey({ name: "HMAC", hash: "SHA-256" }, false, [
       "sign",
@@ -149,6 +171,7 @@ export function beodTwin(): (ctx: SandboxContext) => Promise<BeodTwin> {
     const twin: BeodTwin = {
       prefix: PREFIX,
       users,
+      concurrentJobLimit: options.concurrentJobLimit,
       urlLifetimeSeconds: 300,
       pageSize: 25,
       handle: async (request, url) => {
@@ -435,6 +458,19 @@ export function beodTwin(): (ctx: SandboxContext) => Promise<BeodTwin> {
           detail:
             `Project ${project.id} has no AOI; create one with POST .../projects/${project.id}/assets/aoi`,
         }, { status: 400 });
+      }
+      const limit = twin.concurrentJobLimit;
+      if (limit !== undefined) {
+        let executing = 0;
+        for (const other of scenarios.values()) {
+          if (other.user === user.id && now() < other.endAt) executing++;
+        }
+        if (executing >= limit) {
+          return Response.json({
+            detail:
+              `Maximum number of concurrent scenario executions reached (${limit} per user): wait for one to finish`,
+          }, { status: 403 });
+        }
       }
       const area = areaKm2(project.aoi.rings);
       const cost = Math.max(1, Math.ceil(area * 5));

@@ -3,4 +3,9 @@
  *
  * @module
  */
-export { type Sen2CubeTwin, sen2cubeTwin, type TwinInference } from "./twin.ts";
+export {
+  type Sen2CubeTwin,
+  sen2cubeTwin,
+  type Sen2CubeTwinOptions,
+  type TwinInference,
+} from "./twin.ts";

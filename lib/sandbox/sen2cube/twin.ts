@@ -45,10 +45,23 @@ export interface TwinInference {
   bbox: [number, number, number, number];
 }
 
+/** Options of {@linkcode sen2cubeTwin}. */
+export interface Sen2CubeTwinOptions {
+  /**
+   * Inferences a user may have waiting or running at once (CREATED, SCHEDULED or STARTED). Over
+   * it a new inference is refused with a JSON:API error object, status 403, title "Inference
+   * limit reached". Sen2Cube.AT shares its workers among its users; the limit and its words are
+   * inferred (flask-rest-jsonapi's error shape, the service's own voice). Default: no limit.
+   */
+  concurrentJobLimit?: number;
+}
+
 /** Test controls of the Sen2Cube twin. */
 export interface Sen2CubeTwin extends SandboxMount {
   /** Inferences by id. */
   readonly inferences: Map<number, TwinInference>;
+  /** See {@linkcode Sen2CubeTwinOptions.concurrentJobLimit}; may be changed while it runs. */
+  concurrentJobLimit?: number;
 }
 
 const KNOWLEDGEBASES = [
@@ -107,7 +120,9 @@ function polygonsOf(aoi: Json): Array<{ name: string; rings: number[][][] }> {
  * await using sandbox = await startSandbox({ mounts: [sen2cubeTwin()] });
  * ```
  */
-export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
+export function sen2cubeTwin(
+  options: Sen2CubeTwinOptions = {},
+): (ctx: SandboxContext) => Sen2CubeTwin {
   return (ctx) => {
     const inferences = new Map<number, TwinInference>();
     const files = new Map<string, Promise<Uint8Array>>();
@@ -658,6 +673,22 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
           pointer: "/data/relationships/factbase",
         });
       }
+      const limit = twin.concurrentJobLimit;
+      if (limit !== undefined) {
+        let waiting = 0;
+        for (const other of inferences.values()) {
+          if (other.creator === user && other.abortedAt === undefined && now() < other.endAt) {
+            waiting++;
+          }
+        }
+        if (waiting >= limit) {
+          return errorResponse(
+            403,
+            "Inference limit reached",
+            `You have ${waiting} inferences waiting or running; at most ${limit} per user are allowed at a time. Wait for one to finish or abort one.`,
+          );
+        }
+      }
       const coords = polygons.flatMap((p) => p.rings[0]);
       const bbox: [number, number, number, number] = [
         Math.min(...coords.map((c) => c[0])),
@@ -706,6 +737,12 @@ export function sen2cubeTwin(): (ctx: SandboxContext) => Sen2CubeTwin {
       );
     };
 
-    return { prefix: PREFIX, handle, inferences };
+    const twin: Sen2CubeTwin = {
+      prefix: PREFIX,
+      handle,
+      inferences,
+      concurrentJobLimit: options.concurrentJobLimit,
+    };
+    return twin;
   };
 }

@@ -3,4 +3,4 @@
  *
  * @module
  */
-export { type Up42Twin, up42Twin, type Up42TwinJob } from "./twin.ts";
+export { type Up42Twin, up42Twin, type Up42TwinJob, type Up42TwinOptions } from "./twin.ts";

@@ -60,9 +60,24 @@ export interface Up42TwinJob {
   collection: string;
 }
 
+/** Options of {@linkcode up42Twin}. */
+export interface Up42TwinOptions {
+  /**
+   * Processing jobs a workspace may have under way at once (every status before `captured`,
+   * `released`, `invalid`, `rejected` or `unlicensed`). Over it an execution is refused with a
+   * 409 problem (`status`, `title`, `detail`) that names the limit; nothing is charged. UP42
+   * documents no number: the limit and its words are inferred. Default: no limit.
+   */
+  concurrentJobLimit?: number;
+  /** Credits each account starts with. @default {1000} */
+  credits?: number;
+}
+
 /** Test controls of the UP42 twin. */
 export interface Up42Twin extends SandboxMount {
-  /** Credit balance by user id (`sub`); missing means the default of 1,000. */
+  /** See {@linkcode Up42TwinOptions.concurrentJobLimit}; may be changed while it runs. */
+  concurrentJobLimit?: number;
+  /** Credit balance by user id (`sub`); missing means the starting credits (1,000 by default). */
   balances: Map<string, number>;
   /** Jobs by id. */
   jobs: Map<string, Up42TwinJob>;
@@ -119,7 +134,7 @@ function km2([w, s, e, n]: [number, number, number, number]): number {
  * await using sandbox = await startSandbox({ mounts: [up42Twin()] });
  * ```
  */
-export function up42Twin(): (ctx: SandboxContext) => Up42Twin {
+export function up42Twin(options: Up42TwinOptions = {}): (ctx: SandboxContext) => Up42Twin {
   return (ctx) => {
     ctx.oidc.addRealm({
       name: "public",
@@ -150,7 +165,7 @@ export function up42Twin(): (ctx: SandboxContext) => Up42Twin {
       }
     >();
     const signingKey = crypto.getRandomValues(new Uint8Array(16)).join("");
-    const balance = (user: string) => balances.get(user) ?? 1000;
+    const balance = (user: string) => balances.get(user) ?? options.credits ?? 1000;
     const json = (body: unknown, status = 200) => Response.json(body, { status });
     const problem = (status: number, title: string, detail: string) =>
       json({ status, title, detail }, status);
@@ -536,6 +551,20 @@ export function up42Twin(): (ctx: SandboxContext) => Up42Twin {
               `workspaceId ${workspace} is not your workspace (${user}).`,
             );
           }
+          const limit = twin.concurrentJobLimit;
+          if (limit !== undefined) {
+            let underWay = 0;
+            for (const other of jobs.values()) {
+              if (other.owner === user && !TERMINAL.includes(statusOf(other))) underWay++;
+            }
+            if (underWay >= limit) {
+              return problem(
+                409,
+                "Conflict",
+                `Maximum number of concurrent processing jobs (${limit}) reached for workspace ${user}. Wait until a job finishes.`,
+              );
+            }
+          }
           const t0 = now();
           const step = (seconds: number) => seconds * 1000 * ctx.timeScale;
           const licensed =
@@ -821,6 +850,7 @@ export function up42Twin(): (ctx: SandboxContext) => Up42Twin {
       balances,
       jobs,
       failNextJob: false,
+      concurrentJobLimit: options.concurrentJobLimit,
       updateEula(processId: string) {
         const process = PROCESSES.find((p) => p.id === processId);
         if (!process) throw new RangeError(`no process ${processId}`);
