@@ -223,3 +223,28 @@ export async function finishedApexJob(
   }
   throw new Error("no finished job");
 }
+
+/**
+ * Runs a script (`deno run -A ...args`) until its output matches `until`, then kills it with
+ * SIGKILL; returns what it printed.
+ */
+export async function killWhen(args: string[], until: RegExp): Promise<string> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", ...args],
+    env: { EOJOBS_SANDBOX_TIME_SCALE: "0.002", EOJOBS_TOKEN_CACHE: "0" },
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let seen = "";
+  while (!until.test(seen)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    seen += value;
+  }
+  child.kill("SIGKILL");
+  await child.status;
+  reader.releaseLock();
+  await child.stdout.cancel().catch(() => {});
+  return seen;
+}

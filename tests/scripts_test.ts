@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { ApexTwin } from "../lib/sandbox/apex/twin.ts";
-import { sandbox, tempDir } from "./helpers.ts";
+import { killWhen, sandbox, tempDir } from "./helpers.ts";
 
 async function script(args: string[]) {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
@@ -172,28 +172,6 @@ Deno.test("offline with credentials: a platform never reached (no such host, or 
     assert.deepEqual([...Deno.readDirSync(dir.path)].map((e) => e.name), [], "no run folder left");
   }
 });
-
-/** Runs a script until its output matches `until`, then kills it with SIGKILL. */
-async function killWhen(args: string[], until: RegExp): Promise<string> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", ...args],
-    env: { EOJOBS_SANDBOX_TIME_SCALE: "0.002", EOJOBS_TOKEN_CACHE: "0" },
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let seen = "";
-  while (!until.test(seen)) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    seen += value;
-  }
-  child.kill("SIGKILL");
-  await child.status;
-  reader.releaseLock();
-  await child.stdout.cancel().catch(() => {});
-  return seen;
-}
 
 for (const mode of ["manager", "task"] as const) {
   Deno.test(`embedded sandbox: --resume in ${mode} mode after SIGKILL finds the run's jobs again, nothing submitted twice`, async () => {

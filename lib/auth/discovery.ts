@@ -7,6 +7,7 @@ import * as oauth from "../deps/oauth4webapi.ts";
 import type { Clock } from "../time/clock.ts";
 import { systemClock } from "../time/clock.ts";
 import { AuthError, toAuthError } from "./errors.ts";
+import { isLoopback } from "../http/loopback.ts";
 
 /** Everything a grant needs to talk to one client of one issuer. */
 export interface OidcContext {
@@ -42,11 +43,6 @@ export interface DiscoverOptions {
   signal?: AbortSignal;
 }
 
-/** True for http URLs on this machine, which may skip TLS (the sandbox). */
-export function isLoopbackUrl(url: URL): boolean {
-  return ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
-}
-
 /**
  * Reads `{issuer}/.well-known/openid-configuration`. Plain http is allowed only for loopback
  * addresses (the sandbox); anywhere else it must be https.
@@ -69,7 +65,7 @@ export async function discover(options: DiscoverOptions): Promise<OidcContext> {
   if (!options.clientId) {
     throw new AuthError("clientId: empty; pass the OIDC client id of the platform");
   }
-  const insecure = issuer.protocol === "http:" && isLoopbackUrl(issuer);
+  const insecure = issuer.protocol === "http:" && isLoopback(issuer);
   if (issuer.protocol !== "https:" && !insecure) {
     throw new AuthError(
       `issuer: ${issuer} must use https (plain http is only allowed on 127.0.0.1)`,

@@ -7,3 +7,4 @@ export * from "./state.ts";
 export * from "./watch.ts";
 export * from "./watch_all.ts";
 export * from "./contract.ts";
+export * from "./failures.ts";

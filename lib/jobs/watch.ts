@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { HttpError, NetworkError } from "../http/errors.ts";
+import { HttpError } from "../http/errors.ts";
+import { classifyError } from "./failures.ts";
 import { type Clock, systemClock } from "../time/clock.ts";
 import { type Sleep, sleep as realSleep } from "../time/sleep.ts";
 import { isTerminal, type StatusSnapshot } from "./state.ts";
@@ -158,12 +159,13 @@ function withJitter(ms: number, jitter: number, random: () => number): number {
   return Math.max(0, ms * (1 + jitter * (2 * random() - 1)));
 }
 
-/** Errors worth polling again for: network trouble, rate limits, server errors, 401 (token renewal). */
+/**
+ * Errors worth polling again for, by the one classification the job manager and the scripts
+ * use too: network trouble, time-outs, server errors, rate and limit answers. A 401 that
+ * survived the HTTP core's renewal of the token, or a request the platform refuses, ends the
+ * watch at once.
+ */
 function isTransient(error: unknown): boolean {
-  if (error instanceof HttpError) {
-    return error.status === 401 || error.status === 408 || error.status === 429 ||
-      error.status >= 500;
-  }
-  return error instanceof NetworkError ||
-    (error instanceof DOMException && error.name === "TimeoutError");
+  const kind = classifyError(error);
+  return kind === "transient" || kind === "limit";
 }

@@ -16,13 +16,14 @@ import { downloadAll } from "../download/download.ts";
 import { UnsafePathError } from "../download/safe_path.ts";
 import { connectFailure, HttpError } from "../http/errors.ts";
 import { isTerminal } from "../jobs/state.ts";
-import { backoffDelay, type BackoffOptions } from "../time/backoff.ts";
+import type { BackoffOptions } from "../time/backoff.ts";
 import { type Clock, systemClock } from "../time/clock.ts";
 import { type Sleep, sleep as realSleep } from "../time/sleep.ts";
 import type { JobBackend } from "./backend.ts";
 import { Channel } from "./channel.ts";
-import { classifyError } from "./failures.ts";
+import { classifyError } from "../jobs/failures.ts";
 import { Lane } from "./lane.ts";
+import { downloadFailed, jobEnded, type RuleContext, withdrawn } from "./row_rules.ts";
 import type { JobRow, Phase, TableMeta } from "./row.ts";
 import { JobTable } from "./table.ts";
 import { isDiskFull } from "../fs/disk_full.ts";
@@ -774,19 +775,13 @@ export class JobManager<Item> {
 
   /** A job ended without results: a new job while attempts are left, else the row fails. */
   #jobFailed(row: JobRow<Item>, what: string, reason?: string): void {
-    const used = row.attempts.length - (row.requeuedAt ?? 0);
-    row.reason = reason;
-    if (used < this.#o.maxAttempts) {
-      row.phase = "pending";
-      row.notBefore = this.#o.clock.now() + this.#o.retryDelayMs * 2 ** (used - 1);
-      row.error = `${what}${reason ? `: ${reason}` : ""}; retrying (attempt ${
-        used + 1
-      } of ${this.#o.maxAttempts})`;
-    } else {
-      row.phase = "failed";
-      row.failure = "job";
-      row.error = `${what}${reason ? `: ${reason}` : ""}; gave up after ${used} attempts`;
-    }
+    jobEnded(row, what, reason, this.#rules());
+  }
+
+  /** What the row rules need: the options and the time. */
+  #rules(): RuleContext {
+    const { maxAttempts, retryDelayMs, maxDownloadTries } = this.#o;
+    return { maxAttempts, retryDelayMs, maxDownloadTries, now: this.#o.clock.now() };
   }
 
   async #submitSome(lane: Lane<Item>, signal: AbortSignal): Promise<void> {
@@ -807,10 +802,7 @@ export class JobManager<Item> {
 
   /** Takes back a submission that made no job: the row waits again, on any backend unless pinned. */
   #withdraw(row: JobRow<Item>, error: string | undefined): void {
-    row.attempts.pop();
-    row.phase = "pending";
-    if (row.attempts.length === 0 && !this.#pinned.has(row.key)) row.backend = undefined;
-    row.error = error;
+    withdrawn(row, error, this.#pinned.has(row.key));
   }
 
   async #submit(lane: Lane<Item>, row: JobRow<Item>, signal: AbortSignal): Promise<"ok" | "stop"> {
@@ -978,28 +970,13 @@ export class JobManager<Item> {
         await this.#save(row);
         return;
       }
-      const kind = classifyError(error);
-      if (kind === "transient" || kind === "limit") {
-        // The transfer broke or the storage is down: try again later, no try spent.
-        row.notBefore = this.#o.clock.now() +
-          Math.max(retryAfter(error, this.#o.maxRetryAfterMs), backoffDelay(2, { baseMs: 1_000 }));
-        row.error = `download interrupted (${message(error)}); retrying`;
-      } else {
-        row.downloadTries = (row.downloadTries ?? 0) + 1;
-        if (row.downloadTries < this.#o.maxDownloadTries) {
-          row.notBefore = this.#o.clock.now() + backoffDelay(row.downloadTries, { baseMs: 1_000 });
-          row.error = `download failed (${
-            message(error)
-          }); trying again (${row.downloadTries} of ${this.#o.maxDownloadTries})`;
-        } else {
-          row.phase = "failed";
-          row.failure = "download";
-          row.reason = message(error);
-          row.error = `download failed ${row.downloadTries} times: ${
-            message(error)
-          }; requeue it to download again`;
-        }
-      }
+      downloadFailed(
+        row,
+        message(error),
+        classifyError(error),
+        retryAfter(error, this.#o.maxRetryAfterMs),
+        this.#rules(),
+      );
     }
     await this.#save(row);
   }

@@ -5,7 +5,6 @@
  * @module
  */
 export * from "./backend.ts";
-export * from "./failures.ts";
 export * from "./manager.ts";
 export * from "./progress.ts";
 export * from "./row.ts";

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { JobManager } from "../../core.ts";
 import { platformsWith } from "../../lib/sandbox/platforms.ts";
-import { sandbox, tempDir } from "../helpers.ts";
+import { killWhen, sandbox, tempDir } from "../helpers.ts";
 import { CancelUnavailableError, JobNotFinishedError } from "../../lib/jobs/contract.ts";
 import { duplicates, PLATFORM_NAMES, PLATFORMS, watchEnd } from "./platforms.ts";
 
@@ -30,7 +30,9 @@ for (const name of PLATFORM_NAMES) {
   const platform = PLATFORMS[name];
 
   Deno.test(`contract ${name}: many jobs under the platform's limit, each watched, its results downloaded as the platform has them`, async () => {
-    await using sb = await limited(0.002);
+    // Jobs of a second or more: longer than a submission takes even on a loaded machine, so the
+    // third one always meets the limit (UP42's takes four requests before the execution).
+    await using sb = await limited(0.01);
     await using dir = await tempDir();
     const backend = await platform.backend(sb.url);
     const manager = await JobManager.open(await platform.items(6, sb.url), {
@@ -125,25 +127,13 @@ for (const name of PLATFORM_NAMES) {
   Deno.test(`contract ${name}: SIGKILL midway, then the same run again: every item done, no job twice`, async () => {
     await using sb = await limited(0.01);
     await using dir = await tempDir();
-    const args = ["run", "-A", "tests/contract/manager_child.ts", name, sb.url, dir.path, "5"];
-    const child = new Deno.Command(Deno.execPath(), { args, stdout: "piped", stderr: "piped" })
-      .spawn();
-    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    let seen = "";
-    while (!/active tile-\d+\n/.test(seen)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      seen += value;
-    }
-    child.kill("SIGKILL");
-    await child.status;
-    reader.releaseLock();
-    await child.stdout.cancel().catch(() => {});
-    await child.stderr.cancel().catch(() => {});
+    const args = ["tests/contract/manager_child.ts", name, sb.url, dir.path, "5"];
+    const seen = await killWhen(args, /active tile-\d+\n/);
     assert.doesNotMatch(seen, /^end$/m, "killed before the run ended");
     const before = (await platform.jobs(sb.url)).length;
     assert.ok(before > 0, "jobs were submitted before the kill");
-    const again = await new Deno.Command(Deno.execPath(), { args }).output();
+    const again = await new Deno.Command(Deno.execPath(), { args: ["run", "-A", ...args] })
+      .output();
     const out = new TextDecoder().decode(again.stdout) + new TextDecoder().decode(again.stderr);
     assert.equal(again.code, 0, out);
     assert.match(out, /^end$/m);

@@ -140,6 +140,25 @@ Deno.test("watch over HTTP: a flaky status endpoint still yields the changes", a
   assert.deepEqual(seen, ["queued", "running", "succeeded"]);
 });
 
+Deno.test("watch over HTTP: credentials the platform refuses end the watch at once, as they stop the job manager", async () => {
+  await using sb = await sandbox();
+  // A token the APEx twin does not know: the core renews it once (the same), then gives up.
+  const http = new HttpClient({ baseUrl: `${sb.url}/apex/`, auth: "not-a-token" });
+  let polls = 0;
+  const poll = async (signal: AbortSignal) => {
+    polls++;
+    await http.json("unit_jobs/1", { signal });
+    return snap("running");
+  };
+  await assert.rejects(
+    async () => {
+      for await (const _ of watch(poll, { sleep: sleepRecorder() }));
+    },
+    (e: HttpError) => e.status === 401,
+  );
+  assert.equal(polls, 1, "a refused token is not polled again");
+});
+
 Deno.test("watchAll merges streams and ends when all have ended", async () => {
   const make = (...s: JobState[]) =>
     watch(script(...s.map((x) => snap(x))), { sleep: sleepRecorder() });

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { HttpError } from "../../lib/http/errors.ts";
-import { classifyError, isLimitAnswer } from "../../lib/upscale/failures.ts";
+import { classifyError, isLimitAnswer } from "../../lib/jobs/failures.ts";
 
 const answer = (status: number, body: unknown) =>
   new HttpError({ status, method: "POST", url: "http://127.0.0.1:1/jobs", body });
