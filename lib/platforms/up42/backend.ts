@@ -1,8 +1,9 @@
 /**
  * UP42 processing jobs as a backend of the job manager: one job of one process per work item
  * (its inputs, such as `{ item: sceneUrl }`), the tag in the inputs' `title`. Each submission
- * goes the SDK's way (EULA, validation, cost, then the execution, which alone is not retried),
- * and the cost is confirmed by `confirm` before anything is charged. Statuses of all followed
+ * goes the SDK's way (validation and cost, then the execution, which alone is not retried; the
+ * EULA checked once a minute), and the cost is confirmed by `confirm` before anything is
+ * charged. Statuses of all followed
  * jobs are one `ids` list; files are the result items' assets through signed URLs, asked for
  * afresh for each try. UP42 has no way to stop a processing job, so the backend has no `cancel`.
  *
@@ -26,6 +27,9 @@ export interface Up42BackendOptions {
   /** Name in messages and the job table. @default {"UP42"} */
   name?: string;
 }
+
+/** How long an accepted EULA is taken as still accepted, ms. */
+const EULA_RECHECK_MS = 60_000;
 
 /** Ids per job list: keeps the query string short. */
 const PER_LIST = 100;
@@ -51,15 +55,21 @@ export function up42Backend(
   options: Up42BackendOptions,
 ): JobBackend<Record<string, unknown>> {
   const titled = (tag: string) => `${options.title ?? "eojobs"} [${tag}]`;
+  // The EULA is asked for once a minute, not before every job: a new version is still refused
+  // by the execution itself (the job ends unlicensed and costs nothing).
+  let eulaSeenAt = -Infinity;
   return {
     name: options.name ?? "UP42",
     minPollIntervalMs: pollFloorMs(up42.http.baseUrl),
     http: up42.http,
     async submit(item, tag, signal) {
+      const fresh = Date.now() - eulaSeenAt < EULA_RECHECK_MS;
       const job = await up42.run(options.processId, { ...item, title: titled(tag) }, {
         confirm: options.confirm,
+        eulaChecked: fresh,
         signal,
       });
+      if (!fresh) eulaSeenAt = Date.now();
       return job.id;
     },
     async statuses(ids, signal) {

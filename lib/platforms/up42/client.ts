@@ -130,6 +130,12 @@ export function connectUp42(options: Up42ConnectOptions): Up42 {
 export interface RunOptions {
   /** `true`, or a function shown the cost that says whether to spend it. Required: nothing is spent without it. */
   confirm?: boolean | ((cost: Cost) => boolean | Promise<boolean>);
+  /**
+   * Leave out the EULA check: the caller checked it moments ago (the job manager's backend does
+   * once a minute). The execution itself still refuses a job whose EULA is not accepted: it
+   * ends `unlicensed`, charging nothing. Default false.
+   */
+  eulaChecked?: boolean;
   /** Aborts. */
   signal?: AbortSignal;
 }
@@ -260,16 +266,21 @@ export class Up42 {
     options: RunOptions = {},
   ): Promise<Up42Job> {
     const { signal } = options;
-    const eula = await this.eula(processId, signal);
-    if (!eula.isAccepted) {
+    if (!options.eulaChecked && !(await this.eula(processId, signal)).isAccepted) {
       throw new Up42ValidationError(processId, [{
         name: "EulaNotAccepted",
         message: `accept it first: acceptEula("${processId}")`,
       }]);
     }
-    const errors = await this.validate(processId, inputs, signal);
-    if (errors.length) throw new Up42ValidationError(processId, errors);
-    const cost = await this.cost(processId, inputs, signal);
+    // Validation and cost are asked at once; the validation's errors say more than the cost's.
+    const [validated, priced] = await Promise.allSettled([
+      this.validate(processId, inputs, signal),
+      this.cost(processId, inputs, signal),
+    ]);
+    if (validated.status === "rejected") throw validated.reason;
+    if (validated.value.length) throw new Up42ValidationError(processId, validated.value);
+    if (priced.status === "rejected") throw priced.reason;
+    const cost = priced.value;
     if (options.confirm === undefined || options.confirm === false) {
       throw new CostNotConfirmedError(processId, cost, options.confirm === false);
     }
