@@ -30,7 +30,8 @@ export interface RuleContext {
  * ```ts
  * import assert from "node:assert/strict";
  * import { jobEnded } from "./row_rules.ts";
- * const row = { key: "t", item: 0, phase: "active" as const, attempts: [{ n: 1, tag: "a" }], updated: 0 };
+ * import type { JobRow } from "./row.ts";
+ * const row: JobRow<number> = { key: "t", item: 0, phase: "active", attempts: [{ n: 1, tag: "a" }], updated: 0 };
  * jobEnded(row, "job 7 ended failed", "no data", { maxAttempts: 3, retryDelayMs: 100, maxDownloadTries: 5, now: 1_000 });
  * assert.equal(row.phase, "pending");
  * assert.equal(row.notBefore, 1_100);
@@ -82,7 +83,8 @@ export function withdrawn<Item>(
  * ```ts
  * import assert from "node:assert/strict";
  * import { downloadFailed } from "./row_rules.ts";
- * const row = { key: "t", item: 0, phase: "downloading" as const, attempts: [], updated: 0 };
+ * import type { JobRow } from "./row.ts";
+ * const row: JobRow<number> = { key: "t", item: 0, phase: "downloading", attempts: [], updated: 0 };
  * const ctx = { maxAttempts: 3, retryDelayMs: 100, maxDownloadTries: 1, now: 0 };
  * downloadFailed(row, "HTTP 404", "refused", 0, ctx);
  * assert.equal(row.phase, "failed");
