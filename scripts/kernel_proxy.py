@@ -68,8 +68,11 @@ def start_kernel(deno, outer, ip, attempts=5):
         fd, inner_file = tempfile.mkstemp(prefix="eojobs-kernel-", suffix=".json")
         with os.fdopen(fd, "w") as f:
             json.dump(inner, f)
+        # --quiet: without it every start prints that "deno jupyter" is unstable, and a cell's
+        # first npm import prints a line per package; errors still print.
         child = subprocess.Popen(
-            [deno, "jupyter", "--kernel", "--conn", inner_file], preexec_fn=die_with_parent
+            [deno, "jupyter", "--kernel", "--quiet", "--conn", inner_file],
+            preexec_fn=die_with_parent,
         )
         deadline = time.monotonic() + 60
         while child.poll() is None and time.monotonic() < deadline:

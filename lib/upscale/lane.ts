@@ -162,6 +162,7 @@ function answering<Item>(backend: JobBackend<Item>, heard: () => void): JobBacke
   return {
     name: backend.name,
     minPollIntervalMs: backend.minPollIntervalMs,
+    http: backend.http,
     submit: wrap(backend.submit)!,
     statuses: wrap(backend.statuses)!,
     findByTag: wrap(backend.findByTag)!,

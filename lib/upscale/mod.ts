@@ -5,7 +5,19 @@
  * @module
  */
 export * from "./backend.ts";
-export * from "./manager.ts";
+export { JobManager } from "./manager.ts";
+export type { BackendConfig, JobManagerOptions, OpenMode, WorkItem } from "./options.ts";
+export type {
+  EndEvent,
+  FailedRow,
+  ManagerEvent,
+  ManagerTotals,
+  PhaseCounts,
+  PlatformEvent,
+  RowEvent,
+  RunSummary,
+} from "./events.ts";
+export { RunStoppedError, type StopReason, TableMismatchError } from "./errors.ts";
 export * from "./progress.ts";
 export * from "./row.ts";
 export { type LockHolder, RunFolderLockedError } from "./run_lock.ts";

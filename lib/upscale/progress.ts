@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { PhaseCounts, RunSummary } from "./manager.ts";
+import type { PhaseCounts, RunSummary } from "./events.ts";
 
 function duration(ms: number): string {
   const s = Math.round(ms / 1000);

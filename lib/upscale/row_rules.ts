@@ -7,7 +7,12 @@
  */
 import type { ErrorClass } from "../jobs/failures.ts";
 import { backoffDelay } from "../time/backoff.ts";
-import type { JobRow } from "./row.ts";
+import type { JobRow, Phase } from "./row.ts";
+
+/** Phases a row ends in until it is requeued. */
+export const FINISHED: ReadonlySet<Phase> = new Set(["done", "failed", "canceled"]);
+/** Phases that hold one of the backend's slots. */
+export const RUNNING: ReadonlySet<Phase> = new Set(["active", "submitting"]);
 
 /** What the rules need of the run's options, and the time. */
 export interface RuleContext {

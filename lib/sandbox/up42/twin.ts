@@ -677,34 +677,53 @@ export function up42Twin(options: Up42TwinOptions = {}): (ctx: SandboxContext) =
             }
             bounds[name] = Number(value);
           }
-          // Ids and owner are read off the stored job first: only the jobs asked for are dressed
-          // as JSON, so a status read of two jobs does not cost a thousand.
+          // Filters and the usual sort read the stored jobs: only the page asked for is dressed
+          // as JSON, so neither a status read of two jobs nor a page of a long list costs a
+          // thousand answers.
           const wanted = ids && new Set(ids);
-          let list = [...jobs.values()]
-            .filter((j) => j.owner === user && (!wanted || wanted.has(j.id)))
-            .map((j) => ({ json: jobJson(j), seconds: durationOf(j) }));
-          if (workspace) list = list.filter((j) => j.json.workspaceID === workspace);
-          if (statuses) list = list.filter((j) => statuses.includes(j.json.status));
-          if (processIds) list = list.filter((j) => processIds.includes(j.json.processID));
-          // A job that has not started has no duration, so no duration bound admits it.
-          if (bounds.minDuration !== undefined) {
-            list = list.filter((j) => j.seconds !== undefined && j.seconds >= bounds.minDuration);
+          let list = [...jobs.values()].filter((j) =>
+            j.owner === user && (!wanted || wanted.has(j.id)) &&
+            (!workspace || j.owner === workspace) &&
+            (!processIds || processIds.includes(j.processId))
+          );
+          if (statuses) {
+            list = list.filter((j) => {
+              settle(j);
+              return statuses.includes(statusOf(j));
+            });
           }
-          if (bounds.maxDuration !== undefined) {
-            list = list.filter((j) => j.seconds !== undefined && j.seconds <= bounds.maxDuration);
+          // A job that has not started has no duration, so no duration bound admits it.
+          for (
+            const [name, admits] of [
+              ["minDuration", (s: number, b: number) => s >= b],
+              ["maxDuration", (s: number, b: number) => s <= b],
+            ] as const
+          ) {
+            const bound = bounds[name];
+            if (bound === undefined) continue;
+            list = list.filter((j) => {
+              const seconds = durationOf(j);
+              return seconds !== undefined && admits(seconds, bound);
+            });
           }
           const sort = url.searchParams.get("sort") ?? "created,desc";
           const [field, direction] = sort.split(",");
-          // up42-py sorts by nested fields too, such as `creditConsumption.credits`.
-          const key = (j: Json) =>
-            field.split(".").reduce<unknown>((v, k) => (v as Json | undefined)?.[k], j);
-          list.sort((a, b) => {
-            const x = key(a.json), y = key(b.json);
-            const order = typeof x === "number" && typeof y === "number"
-              ? x - y
-              : String(x).localeCompare(String(y));
-            return order * (direction === "asc" ? 1 : -1);
-          });
+          const sign = direction === "asc" ? 1 : -1;
+          if (field === "created") {
+            list.sort((a, b) => (a.timeline[0][1] - b.timeline[0][1]) * sign);
+          } else {
+            // up42-py sorts by nested fields too, such as `creditConsumption.credits`.
+            const key = (j: Up42TwinJob) =>
+              field.split(".").reduce<unknown>((v, k) => (v as Json | undefined)?.[k], jobJson(j));
+            const keys = new Map(list.map((j) => [j, key(j)]));
+            list.sort((a, b) => {
+              const x = keys.get(a), y = keys.get(b);
+              const order = typeof x === "number" && typeof y === "number"
+                ? x - y
+                : String(x).localeCompare(String(y));
+              return order * sign;
+            });
+          }
           const limit = Math.max(1, Number(url.searchParams.get("limit") ?? "50"));
           const page = Math.max(0, Number(url.searchParams.get("page") ?? "0"));
           const links: Json[] = [];
@@ -715,7 +734,7 @@ export function up42Twin(options: Up42TwinOptions = {}): (ctx: SandboxContext) =
             links.push({ rel: "next", href: next.pathname.slice(PREFIX.length) + next.search });
           }
           return json({
-            jobs: list.slice(page * limit, (page + 1) * limit).map((j) => j.json),
+            jobs: list.slice(page * limit, (page + 1) * limit).map(jobJson),
             links,
           });
         }
