@@ -12,6 +12,7 @@
  *
  * @module
  */
+export { InputError } from "./lib/input_error.ts";
 export * from "./lib/time/mod.ts";
 export * from "./lib/http/mod.ts";
 export * from "./lib/auth/mod.ts";

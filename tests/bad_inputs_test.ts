@@ -5,6 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { kmGrid, parseAoi, platformTiles } from "../lib/geo/mod.ts";
+import { projection } from "../lib/geo/projection.ts";
+import { InputError } from "../lib/input_error.ts";
+import { CogWriter } from "../lib/raster/cog_writer.ts";
+import { runFolder } from "../lib/stac/run_folder.ts";
+import { JobManager } from "../lib/upscale/manager.ts";
+import { exportTable } from "../lib/upscale/table_export.ts";
 import { describePlace } from "../lib/plot/place.ts";
 import type { ApexTwin } from "../lib/sandbox/apex/twin.ts";
 import { JobTable } from "../lib/upscale/table.ts";
@@ -188,6 +194,7 @@ Deno.test("bad areas: each is refused with one line naming the field and the fix
     assert.ok(error, `${name}: accepted`);
     assert.match(error.message, expected, name);
     assert.match(error.message, /^aoi/, `${name}: names the field`);
+    assert.ok(error instanceof InputError && error.fix.length > 0, `${name}: an InputError`);
     assertOneLine(error.message, name);
     assert.ok(ms < 1_000, `${name}: took ${ms.toFixed(0)} ms`);
   }
@@ -198,12 +205,90 @@ Deno.test("bad grids: each is refused before any cell is cut, within a second", 
     const started = performance.now();
     assert.throws(call, (e: Error) => {
       assert.match(e.message, expected, name);
+      assert.ok(e instanceof InputError, `${name}: an InputError, not a ${e.name}`);
       assertOneLine(e.message, name);
       return true;
     }, name);
     const ms = performance.now() - started;
     assert.ok(ms < 1_000, `${name}: took ${ms.toFixed(0)} ms`);
   }
+});
+
+Deno.test("bad options of the library: each is an InputError carrying the field and the fix, and nothing is written", async () => {
+  await using dir = await tempDir();
+  const backend = { name: "b" } as never;
+  const cases: Array<[string, () => unknown, string]> = [
+    ["an unknown CRS", () => projection("EPSG:1"), "crs"],
+    ["a CRS that is no code", () => projection("WGS84"), "crs"],
+    [
+      "a key that climbs",
+      () => JobManager.open([{ key: "..", item: 1 }], { backend, dir: dir.path }),
+      'work item key ".."',
+    ],
+    [
+      "a key twice",
+      () =>
+        JobManager.open([{ key: "a", item: 1 }, { key: "a", item: 2 }], { backend, dir: dir.path }),
+      'work item key "a"',
+    ],
+    ["no backend", () => JobManager.open([], { dir: dir.path }), "JobManager.open"],
+    [
+      "no slots",
+      () => JobManager.open([], { backend, concurrency: 0, dir: dir.path }),
+      'backend "b": concurrency',
+    ],
+    [
+      "a BigInt item",
+      () => JobManager.open([{ key: "a", item: 1n }], { backend, dir: dir.path }),
+      'work item "a"',
+    ],
+    [
+      "a table export to .xls",
+      () => exportTable({} as never, `${dir.path}/t.xls`),
+      "exportTable: path",
+    ],
+    ["a run name with a slash", () => runFolder(dir.path, { name: "a/b" }), "name"],
+    [
+      "a COG of no pixels",
+      () =>
+        CogWriter.create(`${dir.path}/x.tif`, {
+          width: 0,
+          height: 1,
+          dataType: "uint8",
+          crs: "EPSG:4326",
+          origin: [0, 0],
+          pixelSize: [1, 1],
+        }),
+      "width, height",
+    ],
+    [
+      "a COG of an unknown type",
+      () =>
+        CogWriter.create(`${dir.path}/x.tif`, {
+          width: 1,
+          height: 1,
+          dataType: "int128" as never,
+          crs: "EPSG:4326",
+          origin: [0, 0],
+          pixelSize: [1, 1],
+        }),
+      "dataType",
+    ],
+  ];
+  for (const [name, call, field] of cases) {
+    let error: unknown;
+    try {
+      await call();
+    } catch (e) {
+      error = e;
+    }
+    assert.ok(error instanceof InputError, `${name}: ${error}`);
+    assert.equal(error.field, field, name);
+    assert.ok(error.fix.length > 0 && error.message.endsWith(error.fix), name);
+    assert.ok(error instanceof RangeError, `${name}: still a RangeError`);
+    assertOneLine(error.message, name);
+  }
+  assert.deepEqual([...Deno.readDirSync(dir.path)].map((e) => e.name), [], "nothing written");
 });
 
 Deno.test("a comb of 20,000 vertices tiles or is refused in time, never crashes", () => {

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 
 /** The most public symbols `mod.ts` may have; lower it as internals leave. */
-const LIMIT = 369;
+const LIMIT = 368;
 const INTERNALS = [
   "checkRequest",
   "forD3",
@@ -41,6 +41,11 @@ const INTERNALS = [
   "PLATFORM_POLL_FLOOR_MS",
   "SANDBOX_POLL_FLOOR_MS",
   "dispositionFileName",
+  "pageGuard",
+  "stateMapper",
+  "RunLoop",
+  "DownloadPool",
+  "resolveOptions",
 ];
 
 Deno.test("public face: deno doc mod.ts lists at most the limit, and no internal", async () => {

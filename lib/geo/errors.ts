@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { InputError } from "../input_error.ts";
 
 /**
  * An AOI that cannot be used.
@@ -15,18 +16,16 @@
  * assert.ok(e.message.startsWith("aoi.coordinates[0]:"));
  * ```
  */
-export class AoiError extends Error {
+export class AoiError extends InputError {
   /** Always `"AoiError"`. */
   override name = "AoiError";
-  /** Where in the input: `coordinates[0][3]`, `features[2].geometry`, `wkt@17`. */
-  readonly field: string;
-  /** What to do about it. */
-  readonly fix: string;
 
-  /** `field` is a path into the input; `problem` what is wrong; `fix` how to mend it. */
+  /**
+   * `field` is a path into the input (`coordinates[0][3]`, `features[2].geometry`, `wkt@17`);
+   * `problem` what is wrong; `fix` how to mend it.
+   */
   constructor(field: string, problem: string, fix: string) {
-    super(`aoi${field ? "." + field : ""}: ${problem}; ${fix}`);
-    this.field = field;
-    this.fix = fix;
+    super(field, problem, fix);
+    this.message = `aoi${field ? "." + field : ""}: ${problem}; ${fix}`;
   }
 }

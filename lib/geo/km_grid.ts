@@ -15,6 +15,7 @@ import { AoiError } from "./errors.ts";
 import { projectArea, projection } from "./projection.ts";
 import { utmParts } from "./utm_zones.ts";
 import { type AreaGeometry, bboxOf, fromPolygons, type Position, type Ring } from "./types.ts";
+import { InputError } from "../input_error.ts";
 
 /** Options of {@linkcode kmGrid}. */
 export interface KmGridOptions {
@@ -74,8 +75,10 @@ function densify(ring: Ring, steps: number): Ring {
 export function kmGrid(aoi: AoiInput, options: KmGridOptions = {}): GridTile[] {
   const sizeKm = options.sizeKm ?? 20;
   if (!(sizeKm > 0 && Number.isFinite(sizeKm))) {
-    throw new RangeError(
-      `sizeKm: ${sizeKm} is not a positive number of kilometres; give a cell size such as 20`,
+    throw new InputError(
+      "sizeKm",
+      `${sizeKm} is not a positive number of kilometres`,
+      "give a cell size such as 20",
     );
   }
   const area = parseAoi(aoi);

@@ -13,6 +13,7 @@ import { AoiError } from "./errors.ts";
 import { checkCellCount, MAX_GRID_CELLS } from "./limits.ts";
 import { projectArea, projection } from "./projection.ts";
 import { type AreaGeometry, bboxOf, fromPolygons } from "./types.ts";
+import { InputError } from "../input_error.ts";
 
 /** Grid names the platform knows. */
 export type PlatformGrid = "20x20km" | "250x250km";
@@ -50,10 +51,10 @@ export function platformTiles(aoi: AoiInput, options: PlatformTilesOptions = {})
   const grid = options.grid ?? "20x20km";
   const size = PLATFORM_GRID_METRES[grid];
   if (!size) {
-    throw new RangeError(
-      `grid: "${grid}" is not a platform grid; use ${
-        Object.keys(PLATFORM_GRID_METRES).join(" or ")
-      }`,
+    throw new InputError(
+      "grid",
+      `"${grid}" is not a platform grid`,
+      `use ${Object.keys(PLATFORM_GRID_METRES).join(" or ")}`,
     );
   }
   const merc = projection("EPSG:3857");

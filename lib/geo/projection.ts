@@ -7,6 +7,7 @@
  */
 import proj4 from "../deps/proj4.ts";
 import { type AreaGeometry, polygonsOf, type Position, type Ring } from "./types.ts";
+import { InputError } from "../input_error.ts";
 
 const DEFS: Record<number, string> = {
   3035:
@@ -69,7 +70,11 @@ export function epsgCode(crs: string | number): number {
 export function defineCrs(crs: string, proj4Definition: string): void {
   const code = epsgCode(crs);
   if (Number.isNaN(code)) {
-    throw new RangeError(`crs: ${JSON.stringify(crs)} is not an EPSG code; write it as EPSG:NNNN`);
+    throw new InputError(
+      "crs",
+      `${JSON.stringify(crs)} is not an EPSG code`,
+      "write it as EPSG:NNNN",
+    );
   }
   proj4(proj4Definition); // throws on a definition proj4 cannot read
   DEFS[code] = proj4Definition;
@@ -93,8 +98,10 @@ export function projection(crs: string | number): Projection {
   const code = epsgCode(crs);
   const def = Number.isNaN(code) ? undefined : definition(code);
   if (!def) {
-    throw new RangeError(
-      `crs: ${crs} is not known; use EPSG:4326, EPSG:3857, EPSG:3035, a UTM zone (EPSG:326xx, 327xx, 258xx), or give its proj4 definition to defineCrs("EPSG:${
+    throw new InputError(
+      "crs",
+      `${crs} is not known`,
+      `use EPSG:4326, EPSG:3857, EPSG:3035, a UTM zone (EPSG:326xx, 327xx, 258xx), or give its proj4 definition to defineCrs("EPSG:${
         Number.isNaN(code) ? "NNNN" : code
       }", "+proj=…")`,
     );

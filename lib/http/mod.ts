@@ -14,7 +14,7 @@ export {
   NetworkError,
   UnsafeUrlError,
 } from "./errors.ts";
-export { pageGuard, PaginationError } from "./pages.ts";
+export { PaginationError } from "./pages.ts";
 export * from "./retry_after.ts";
 export { arrayOf, type FieldType, objectWith, type ShapeCheck } from "./shape.ts";
 export * from "./token.ts";

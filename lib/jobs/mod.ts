@@ -3,7 +3,7 @@
  *
  * @module
  */
-export * from "./state.ts";
+export { isTerminal, JOB_STATES, type JobState, type StatusSnapshot } from "./state.ts";
 export * from "./watch.ts";
 export * from "./watch_all.ts";
 export * from "./contract.ts";

@@ -12,6 +12,7 @@
 import { inJupyter } from "../auth/show_link.ts";
 import { base64 } from "./png.ts";
 import { svgToPng } from "./png_render.ts";
+import { InputError } from "../input_error.ts";
 
 /**
  * An SVG figure.
@@ -84,7 +85,11 @@ export class Figure {
     if (path.endsWith(".svg")) text = this.svg;
     else if (path.endsWith(".html")) text = this.toHtml();
     else if (path.endsWith(".png")) text = this.png;
-    else throw new RangeError(`save: "${path}" must end in .svg, .png or .html`);
+    else {throw new InputError(
+        "save: path",
+        `"${path}" names no figure format`,
+        "end it in .svg, .png or .html",
+      );}
     const dir = path.replace(/[\\/][^\\/]*$/, "");
     if (dir !== path) await Deno.mkdir(dir, { recursive: true });
     const temp = `${path}.${crypto.randomUUID()}.tmp`;

@@ -25,6 +25,7 @@ import { forD3, tileFeatures } from "./_tile_features.ts";
 import type { MapTile, RasterStyle } from "./map.ts";
 import { rasterPixels } from "./map.ts";
 import { base64, encodePng } from "./png.ts";
+import { InputError } from "../input_error.ts";
 
 /** Options of {@linkcode interactiveMap}. */
 export interface InteractiveMapOptions {
@@ -236,7 +237,9 @@ export class InteractiveMap {
 
   /** Writes the page (`.html`); returns the path. */
   async save(path: string): Promise<string> {
-    if (!path.endsWith(".html")) throw new RangeError(`save: "${path}" must end in .html`);
+    if (!path.endsWith(".html")) {
+      throw new InputError("save: path", `"${path}" is no HTML file`, "end it in .html");
+    }
     const dir = path.replace(/[\\/][^\\/]*$/, "");
     if (dir !== path) await Deno.mkdir(dir, { recursive: true });
     const temp = `${path}.${crypto.randomUUID()}.tmp`;

@@ -31,6 +31,7 @@ import { toLonLat } from "../raster/warp.ts";
 import { SYNTHETIC, syntheticData } from "../display/synthetic.ts";
 import type { Feature } from "../geo/features.ts";
 import { type AoiInput, parseAoi } from "../geo/aoi.ts";
+import { InputError } from "../input_error.ts";
 
 /** A tile on the map. */
 export interface MapTile {
@@ -177,8 +178,10 @@ export function rasterPixels(
 ): Uint8Array {
   if (style === "rgb" || (style === undefined && (raster.bands?.length ?? 0) >= 3)) {
     if ((raster.bands?.length ?? 0) < 3) {
-      throw new RangeError(
-        "rasterStyle rgb: read three bands, readRaster(src, { bands: [r, g, b] })",
+      throw new InputError(
+        "rasterStyle",
+        "rgb needs three bands",
+        "read three bands, readRaster(src, { bands: [r, g, b] })",
       );
     }
     return rgbPixels(raster);
@@ -230,7 +233,9 @@ export async function mapFigure(options: MapOptions): Promise<Figure> {
     ...rasters.map((r) => r.bbox),
     ...(options.layers ?? []).filter((l) => l.features.length).map((l) => featuresBBox(l.features)),
   ];
-  if (boxes.length === 0) throw new RangeError("mapFigure: give an aoi, tiles or rasters to draw");
+  if (boxes.length === 0) {
+    throw new InputError("mapFigure", "nothing to draw", "give an aoi, tiles or rasters");
+  }
   const [w0, s0, e0, n0] = unionBBox(boxes);
   const padX = (e0 - w0) * 0.04, padY = (n0 - s0) * 0.04;
   // Mercator has no finite y at the poles: a map of the whole world stops at ±85°.

@@ -6,6 +6,7 @@
  */
 import type { RasterData } from "./raster.ts";
 import { toLonLat } from "../raster/warp.ts";
+import { InputError } from "../input_error.ts";
 
 /** Options of {@linkcode RasterMosaic}. */
 export interface RasterMosaicOptions {
@@ -39,7 +40,7 @@ export class RasterMosaic {
   constructor(bbox: [number, number, number, number], options: RasterMosaicOptions = {}) {
     const [w, s, e, n] = bbox;
     if (!(e > w && n > s)) {
-      throw new RangeError(`bbox: [${bbox}] has no area; give west < east, south < north`);
+      throw new InputError("bbox", `[${bbox}] has no area`, "give west < east, south < north");
     }
     const maxSide = options.maxSide ?? 1600;
     // Keep ground pixels square at the mosaic's middle latitude.
@@ -62,8 +63,10 @@ export class RasterMosaic {
       this.#bands = sources.map(() => new Float32Array(this.#width * this.#height).fill(NaN));
     }
     if (sources.length !== this.#bands.length) {
-      throw new RangeError(
-        `raster: ${sources.length} band(s) where the mosaic has ${this.#bands.length}; read the same bands for every tile`,
+      throw new InputError(
+        "raster",
+        `${sources.length} band(s) where the mosaic has ${this.#bands.length}`,
+        "read the same bands for every tile",
       );
     }
     const [W, S, E, N] = this.#bbox;

@@ -8,6 +8,7 @@
 import * as Plot from "../deps/plot.ts";
 import { plotDocument } from "./dom.ts";
 import { Figure } from "./figure.ts";
+import { InputError } from "../input_error.ts";
 
 /** A CSV row: numbers where the text is a number. */
 export type CsvRow = Record<string, string | number>;
@@ -74,10 +75,10 @@ export function timeSeriesFigure(rows: CsvRow[], options: TimeSeriesOptions): Fi
     !!c && rows.length > 0 && !(c in rows[0])
   );
   if (missing.length) {
-    throw new RangeError(
-      `timeSeriesFigure: no column ${missing.join(", ")}; the rows have ${
-        Object.keys(rows[0]).join(", ")
-      }`,
+    throw new InputError(
+      "timeSeriesFigure",
+      `no column ${missing.join(", ")}`,
+      `name columns the rows have: ${Object.keys(rows[0]).join(", ")}`,
     );
   }
   const data = rows.map((r) => ({ ...r, [x]: new Date(String(r[x])) }));

@@ -15,6 +15,7 @@ import { ASCII, DOUBLE, type Entry, geoKeys, ifdSize, LONG, LONG8, SHORT } from 
 
 export { type DataType, dataTypeOf, type Pixels, pixelsOf };
 import { writeHeader, writeIfd } from "./_tiff.ts";
+import { InputError } from "../input_error.ts";
 
 /** How overviews are made from the level above. */
 export type OverviewResampling = "nearest" | "average" | "max";
@@ -229,22 +230,24 @@ export class CogWriter {
   private constructor(options: CogOptions, path?: string) {
     const { width, height } = options;
     if (!(Number.isInteger(width) && width > 0 && Number.isInteger(height) && height > 0)) {
-      throw new RangeError(`width, height: ${width} x ${height}; give whole numbers above 0`);
+      throw new InputError("width, height", `${width} x ${height}`, "give whole numbers above 0");
     }
     if (!ARRAYS[options.dataType]) {
-      throw new RangeError(
-        `dataType: ${options.dataType} is not one of ${Object.keys(ARRAYS).join(", ")}`,
+      throw new InputError(
+        "dataType",
+        `${options.dataType} is not a data type`,
+        `use one of ${Object.keys(ARRAYS).join(", ")}`,
       );
     }
     if (!(options.pixelSize[0] > 0 && options.pixelSize[1] > 0)) {
-      throw new RangeError(`pixelSize: [${options.pixelSize}]; give two sizes above 0`);
+      throw new InputError("pixelSize", `[${options.pixelSize}]`, "give two sizes above 0");
     }
     projection(options.crs);
     this.options = options;
     this.#path = path;
     this.#tile = options.tileSize ?? 256;
     if (this.#tile % 16 !== 0) {
-      throw new RangeError(`tileSize: ${this.#tile} is not a multiple of 16`);
+      throw new InputError("tileSize", `${this.#tile} is not a multiple of 16`, "use 256 or 512");
     }
     this.#bands = options.bands ?? 1;
   }
@@ -317,14 +320,26 @@ export class CogWriter {
   async writeRows(bands: Pixels[]): Promise<void> {
     const { width, height } = this.options;
     if (bands.length !== this.#bands) {
-      throw new RangeError(`bands: ${bands.length} array(s) where the COG has ${this.#bands}`);
+      throw new InputError(
+        "bands",
+        `${bands.length} array(s) where the COG has ${this.#bands}`,
+        "give one array per band",
+      );
     }
     const rows = bands[0].length / width;
     if (!Number.isInteger(rows) || bands.some((b) => b.length !== bands[0].length)) {
-      throw new RangeError(`bands: each array must hold whole rows of ${width} pixels`);
+      throw new InputError(
+        "bands",
+        "the arrays hold no whole number of rows, or differ in length",
+        `give every band the same whole rows of ${width} pixels`,
+      );
     }
     if (this.#row + rows > height) {
-      throw new RangeError(`rows: ${this.#row + rows} rows written where the COG has ${height}`);
+      throw new InputError(
+        "rows",
+        `${this.#row + rows} rows written where the COG has ${height}`,
+        "write no more rows than the height",
+      );
     }
     this.#row += rows;
     await this.#push(0, bands, rows);
@@ -504,7 +519,11 @@ export class CogWriter {
       at += this.#levels[i].sink.size;
     }
     if (!big && at > 2 ** 32 - 1) {
-      throw new RangeError("bigTiff: the COG is over 4 GiB; set bigTiff: true or leave it unset");
+      throw new InputError(
+        "bigTiff",
+        "the COG is over 4 GiB",
+        "set bigTiff: true or leave it unset",
+      );
     }
     const header = new Uint8Array(dataStart[this.#levels.length - 1]);
     const view = new DataView(header.buffer);

@@ -10,6 +10,7 @@ import { projection } from "../geo/projection.ts";
 import type { RasterData } from "./read.ts";
 
 import type { BBox } from "../geo/types.ts";
+import { InputError } from "../input_error.ts";
 
 /** Output pixels between exactly projected lattice nodes. */
 const NODE = 16;
@@ -46,7 +47,11 @@ export function transformBBox(bbox: BBox, from: string, to: string): BBox {
     }
   }
   if (xs.length === 0) {
-    throw new RangeError(`bbox: [${bbox}] in ${from} has no place in ${to}`);
+    throw new InputError(
+      "bbox",
+      `[${bbox}] in ${from} has no place in ${to}`,
+      "choose a CRS whose area of use covers it",
+    );
   }
   return [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
 }

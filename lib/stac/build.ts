@@ -16,6 +16,7 @@ import { transformBBox } from "../raster/warp.ts";
 import { projection } from "../geo/projection.ts";
 
 import type { BBox } from "../geo/types.ts";
+import { InputError } from "../input_error.ts";
 /** A JSON object. */
 export type Json = Record<string, unknown>;
 
@@ -122,7 +123,7 @@ function isoTime(value: string, end: boolean): string {
   if (/^\d{4}-\d\d-\d\d$/.test(value)) return `${value}T${end ? "23:59:59" : "00:00:00"}Z`;
   const d = new Date(value);
   if (Number.isNaN(d.getTime())) {
-    throw new RangeError(`interval: "${value}" is not a date; give YYYY-MM-DD or an ISO time`);
+    throw new InputError("interval", `"${value}" is not a date`, "give YYYY-MM-DD or an ISO time");
   }
   return d.toISOString();
 }
@@ -196,8 +197,10 @@ const ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
  */
 export async function buildRunStac(input: RunStacInput): Promise<RunStac> {
   if (!ID.test(input.id)) {
-    throw new RangeError(
-      `id: "${input.id}" has characters a catalogue refuses; use letters, digits, "-", "_" and "."`,
+    throw new InputError(
+      "id",
+      `"${input.id}" has characters a catalogue refuses`,
+      'use letters, digits, "-", "_" and "."',
     );
   }
   const folder = resolve(input.folder);

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { InputError } from "../input_error.ts";
 
 /** A run's folder. */
 export interface RunFolder {
@@ -55,8 +56,10 @@ export async function runFolder(
   options: RunFolderOptions = {},
 ): Promise<RunFolder> {
   if (options.name !== undefined && !NAME.test(options.name)) {
-    throw new RangeError(
-      `name: "${options.name}" is not a folder name; use letters, digits, "-", "_" and "."`,
+    throw new InputError(
+      "name",
+      `"${options.name}" is not a folder name`,
+      'use letters, digits, "-", "_" and "."',
     );
   }
   const latestFile = `${parent}/latest-run.txt`;
@@ -67,8 +70,10 @@ export async function runFolder(
   const existed = name !== undefined && await holds(name);
   if (existed) {
     if (!options.resume) {
-      throw new RangeError(
-        `${parent}/${name} already holds a run; resume it, or choose another name`,
+      throw new InputError(
+        "name",
+        `${parent}/${name} already holds a run`,
+        "resume it, or choose another name",
       );
     }
   } else {

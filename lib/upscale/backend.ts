@@ -37,8 +37,17 @@ export interface JobBackend<Item> {
   submit(item: Item, tag: string, signal?: AbortSignal): Promise<string>;
   /** Statuses of jobs by id (one request for all where the platform allows). */
   statuses(ids: string[], signal?: AbortSignal): Promise<Map<string, BackendStatus>>;
-  /** Job ids by tag, among the user's jobs: how a crash between submit and record is healed. */
-  findByTag(tags: string[], signal?: AbortSignal): Promise<Map<string, string>>;
+  /**
+   * Job ids by tag, among the user's jobs: how a crash between submit and record is healed.
+   * `older` names jobs that existed before any of `tags` was submitted (they had ended by then):
+   * a search of the newest jobs first may stop once it is past them, instead of reading every
+   * page for a tag that never became a job.
+   */
+  findByTag(
+    tags: string[],
+    signal?: AbortSignal,
+    older?: readonly string[],
+  ): Promise<Map<string, string>>;
   /** Files of a finished job. */
   results(id: string, signal?: AbortSignal): Promise<JobFile[]>;
   /** The platform's explanation of a failed job, where it gives one. */

@@ -13,6 +13,9 @@ import { connectFailure } from "../http/errors.ts";
 import { backoffDelay, type BackoffOptions } from "../time/backoff.ts";
 import type { JobBackend } from "./backend.ts";
 
+/** Jobs remembered as ended, per lane: enough that one of them is near the top of a job list. */
+const ENDED_KEPT = 16;
+
 /** Tuning of a {@linkcode Lane}. */
 export interface LaneOptions {
   /** Slots: jobs at once at most. */
@@ -63,6 +66,8 @@ export class Lane<Item = unknown> {
   limitAnswers = 0;
   /** The platform has answered a call in this run (with anything but a failure to connect). */
   answered = false;
+  /** The last jobs seen to end, newest last, with when: a bound for the tag search. */
+  readonly #ended: Array<[id: string, at: number]> = [];
   #probeAt = 0;
   #outageTries = 0;
   #unclearStreak = 0;
@@ -116,6 +121,17 @@ export class Lane<Item = unknown> {
   /** A submission went through. */
   submitted(): void {
     this.#unclearStreak = 0;
+  }
+
+  /** Job `id` was seen to end at `at` (ms). */
+  jobEnded(id: string, at: number): void {
+    this.#ended.push([id, at]);
+    if (this.#ended.length > ENDED_KEPT) this.#ended.shift();
+  }
+
+  /** Jobs seen to end before `at`: they were created before anything submitted from then on. */
+  endedBefore(at: number): string[] {
+    return this.#ended.filter(([, when]) => when < at).map(([id]) => id);
   }
 
   /** The platform did not answer; returns true when this starts an outage. */

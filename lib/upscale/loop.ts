@@ -253,7 +253,12 @@ export class RunLoop<Item> {
   async #reconcile(lane: Lane<Item>, signal: AbortSignal): Promise<void> {
     const unsure = this.#rowsOf(lane, "submitting");
     if (unsure.length === 0) return;
-    const found = await lane.backend.findByTag(unsure.map((r) => r.attempts.at(-1)!.tag), signal);
+    const since = Math.min(...unsure.map((r) => r.attempts.at(-1)!.submittedAt ?? -Infinity));
+    const found = await lane.backend.findByTag(
+      unsure.map((r) => r.attempts.at(-1)!.tag),
+      signal,
+      lane.endedBefore(since),
+    );
     for (const row of unsure) {
       if (row.phase !== "submitting") continue;
       const attempt = row.attempts.at(-1)!;
@@ -287,6 +292,7 @@ export class RunLoop<Item> {
         attempt.raw = s.raw;
         if (isTerminal(s.state)) {
           attempt.endedAt = now;
+          lane.jobEnded(attempt.jobId!, now);
           row.durationMs = now - (attempt.submittedAt ?? now);
           if (s.cost !== undefined) row.cost = s.cost;
         }

@@ -23,6 +23,9 @@ import type { JobRow, Phase } from "./row.ts";
 import { FINISHED } from "./row_rules.ts";
 import { JobTable } from "./table.ts";
 
+const KEYS_FIX = "give the key of a work item this run was opened with";
+import { InputError } from "../input_error.ts";
+
 /**
  * The manager.
  *
@@ -118,7 +121,7 @@ export class JobManager<Item> {
       : new Set(Array.isArray(which.phase) ? which.phase : [which.phase]);
     for (const key of keys ?? []) {
       if (!this.table.get(key)) {
-        throw new RangeError(`requeue: no row "${key}" in ${this.table.path}`);
+        throw new InputError("requeue: keys", `no row "${key}" in ${this.table.path}`, KEYS_FIX);
       }
     }
     const requeued: string[] = [];
@@ -156,7 +159,9 @@ export class JobManager<Item> {
    */
   async cancel(key: string, signal?: AbortSignal): Promise<JobRow<Item>> {
     const row = this.table.get(key);
-    if (!row) throw new RangeError(`cancel: no row "${key}" in ${this.table.path}`);
+    if (!row) {
+      throw new InputError("cancel: key", `no row "${key}" in ${this.table.path}`, KEYS_FIX);
+    }
     if (!FINISHED.has(row.phase)) {
       await this.#loop.cancelRow(row, "canceled", "canceled by the user", signal);
     }

@@ -13,6 +13,7 @@ import type { BackendConfig, JobManagerOptions, WorkItem } from "./options.ts";
 import type { JobRow, TableMeta } from "./row.ts";
 import { RUNNING } from "./row_rules.ts";
 import type { JobTable } from "./table.ts";
+import { InputError } from "../input_error.ts";
 
 /** Longest work item key: a folder name, with room to spare under the file systems' 255 bytes. */
 const MAX_KEY = 200;
@@ -36,26 +37,30 @@ export function checkItems<Item>(
     if (
       typeof key !== "string" || !/^[A-Za-z0-9._-]+$/.test(key) || key === "." || key === ".."
     ) {
-      throw new RangeError(
-        `work item key "${key}": use letters, digits, '.', '_' and '-' only (it names a folder)`,
+      throw new InputError(
+        `work item key "${key}"`,
+        "not a folder name",
+        "use letters, digits, '.', '_' and '-' only (it names a folder)",
       );
     }
     // A key names the folder of its results: too long a name fails only after the job is paid.
     if (key.length > MAX_KEY) {
-      throw new RangeError(
-        `work item key "${
-          key.slice(0, 24)
-        }…": ${key.length} characters, more than ${MAX_KEY}; use a shorter key (it names a folder)`,
+      throw new InputError(
+        `work item key "${key.slice(0, 24)}…"`,
+        `${key.length} characters, more than ${MAX_KEY}`,
+        "use a shorter key (it names a folder)",
       );
     }
     if (texts.has(key)) {
-      throw new RangeError(`work item key "${key}" appears twice; keys must be unique`);
+      throw new InputError(`work item key "${key}"`, "appears twice", "keys must be unique");
     }
     texts.set(key, itemText(key, item));
     if (backend !== undefined) {
       if (!lanes.has(backend)) {
-        throw new RangeError(
-          `work item "${key}": backend "${backend}" is not one of ${[...lanes.keys()].join(", ")}`,
+        throw new InputError(
+          `work item "${key}"`,
+          `backend "${backend}" is not one of ${[...lanes.keys()].join(", ")}`,
+          "name one of them, or leave backend out to run it on whichever has room",
         );
       }
       pinned.set(key, backend);
@@ -91,14 +96,16 @@ export function makeLanes<Item>(options: JobManagerOptions<Item>): Map<string, L
       : value as BackendConfig<Item>;
   }
   if (Object.keys(configs).length === 0) {
-    throw new RangeError("JobManager.open: give a backend, or backends by name");
+    throw new InputError("JobManager.open", "no backend", "give a backend, or backends by name");
   }
   const lanes = new Map<string, Lane<Item>>();
   for (const [name, config] of Object.entries(configs)) {
     const slots = config.concurrency ?? options.concurrency ?? 4;
     if (!Number.isInteger(slots) || slots < 1) {
-      throw new RangeError(
-        `backend "${name}": concurrency ${slots}; give a whole number of 1 or more`,
+      throw new InputError(
+        `backend "${name}": concurrency`,
+        String(slots),
+        "give a whole number of 1 or more",
       );
     }
     lanes.set(
@@ -187,10 +194,10 @@ function itemText(key: string, item: unknown): string {
   try {
     return JSON.stringify(item ?? null);
   } catch (error) {
-    throw new RangeError(
-      `work item "${key}": its item cannot be stored (${
-        (error as Error).message
-      }); give plain JSON values (no BigInt, no cycles)`,
+    throw new InputError(
+      `work item "${key}"`,
+      `its item cannot be stored (${(error as Error).message})`,
+      "give plain JSON values (no BigInt, no cycles)",
     );
   }
 }

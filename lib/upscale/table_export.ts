@@ -10,6 +10,7 @@ import { toWkb, wkbBounds, type WkbGeometry } from "../geo/geopackage.ts";
 import { toWkt } from "../geo/wkt.ts";
 import type { JobRow } from "./row.ts";
 import type { JobTable } from "./table.ts";
+import { InputError } from "../input_error.ts";
 
 /** Formats of {@linkcode exportTable}. */
 export type TableFormat = "csv" | "geojson" | "parquet";
@@ -66,8 +67,10 @@ function formatOf(path: string): TableFormat {
   if (ext === "csv") return "csv";
   if (ext === "geojson" || ext === "json") return "geojson";
   if (ext === "parquet" || ext === "geoparquet") return "parquet";
-  throw new RangeError(
-    `exportTable: "${path}" names no known format; end it in .csv, .geojson or .parquet`,
+  throw new InputError(
+    "exportTable: path",
+    `"${path}" names no known format`,
+    "end it in .csv, .geojson or .parquet",
   );
 }
 

@@ -17,6 +17,7 @@ import {
   type Job,
   type JobBackend,
   type JobState,
+  type ScenarioRequest,
   sen2cubeBackend,
   up42Backend,
   type WorkItem,
@@ -112,6 +113,19 @@ const apex: PlatformCase = {
   job: (url, id) => connectApex({ sandbox: url }).unitJob(Number(id)),
 };
 
+/** The scenario every BEOD case runs on its AOI. */
+export const BEOD_REQUEST: ScenarioRequest = {
+  name: "buildings",
+  source_image_type: "basemap",
+  source_image_id: 1,
+  augmented: false,
+  output_crs: 4326,
+  vector_formats: "geojson",
+  raster_formats: "geotiff",
+  three_d_formats: "3d_tiles",
+  dl_models: [],
+};
+
 const beod: PlatformCase = {
   name: "beod",
   prefix: "/beod",
@@ -123,17 +137,7 @@ const beod: PlatformCase = {
   backend: (url, http) =>
     Promise.resolve(
       beodBackend(connectBeod({ sandbox: url, http }), {
-        request: {
-          name: "buildings",
-          source_image_type: "basemap",
-          source_image_id: 1,
-          augmented: false,
-          output_crs: 4326,
-          vector_formats: "geojson",
-          raster_formats: "geotiff",
-          three_d_formats: "3d_tiles",
-          dl_models: [],
-        },
+        request: BEOD_REQUEST,
       }) as JobBackend<unknown>,
     ),
   async jobs(url) {

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { InputError } from "../../input_error.ts";
 import type { BaseJobRequest, UpscalingTaskRequest } from "./types.ts";
 
 /**
@@ -16,17 +17,9 @@ import type { BaseJobRequest, UpscalingTaskRequest } from "./types.ts";
  * assert.ok(e.field === "format");
  * ```
  */
-export class ApexRequestError extends Error {
+export class ApexRequestError extends InputError {
   /** Always `"ApexRequestError"`. */
   override name = "ApexRequestError";
-  /** The field at fault, such as `service.endpoint`. */
-  readonly field: string;
-
-  /** `field` names the request field, `problem` what is wrong, `fix` what to do. */
-  constructor(field: string, problem: string, fix: string) {
-    super(`${field}: ${problem}; ${fix}`);
-    this.field = field;
-  }
 }
 
 const FORMATS = ["geojson", "gtiff", "netcdf", "json"];

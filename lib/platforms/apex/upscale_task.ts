@@ -22,6 +22,7 @@ import type {
   UpscalingTaskSummary,
 } from "./types.ts";
 import { UnitJob } from "./unit_job.ts";
+import { InputError } from "../../input_error.ts";
 
 /** One update of a task. */
 export interface TaskUpdate {
@@ -100,9 +101,10 @@ export class UpscaleTask {
     const wait = options.sleep ?? realSleep;
     const interval = options.socketIntervalSeconds ?? 10;
     if (!Number.isInteger(interval) || interval < 1) {
-      throw new RangeError(
-        `socketIntervalSeconds: ${interval} is not a whole number of seconds; the API takes ` +
-          `an integer of 1 or more`,
+      throw new InputError(
+        "socketIntervalSeconds",
+        `${interval} is not a whole number of seconds`,
+        "the API takes an integer of 1 or more",
       );
     }
     return async function* (signal) {

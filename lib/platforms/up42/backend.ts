@@ -84,11 +84,15 @@ export function up42Backend(
       }
       return out;
     },
-    async findByTag(tags, signal) {
+    async findByTag(tags, signal, older = []) {
       const byTitle = new Map(tags.map((tag) => [titled(tag), tag]));
       const out = new Map<string, string>();
+      const known = new Set(older);
+      // Created before any tag sought was submitted: jobs older than it are not looked at.
+      let floor: number | undefined;
       // Newest first, as the jobs sought were submitted last: the search stops once each is
-      // found, and reads every page only for a tag that never became a job.
+      // found, or once it is past a job known to be older; only with neither does a tag that
+      // never became a job cost every page.
       const jobs = up42.jobs({
         processId: [options.processId],
         sort: "created,desc",
@@ -96,10 +100,13 @@ export function up42Backend(
         signal,
       });
       for await (const job of jobs) {
+        const created = Date.parse(job.created);
+        if (floor !== undefined && created < floor) break;
         const inputs = job.definition?.inputs as { title?: unknown } | undefined;
         const tag = byTitle.get(String(inputs?.title));
         if (tag !== undefined && !out.has(tag)) out.set(tag, job.jobID);
         if (out.size === byTitle.size) break;
+        if (known.has(job.jobID) && !Number.isNaN(created)) floor ??= created;
       }
       return out;
     },

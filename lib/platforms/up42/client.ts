@@ -35,6 +35,14 @@ import type {
   Up42JobStatus,
   ValidationError,
 } from "./types.ts";
+import { InputError } from "../../input_error.ts";
+import { objectWith } from "../../http/shape.ts";
+
+/**
+ * A page of the job list: a gateway's JSON without `jobs` would read as a list with no jobs, and
+ * a status read would lose every job on it. Retried and named instead.
+ */
+const JOB_PAGE = objectWith({ jobs: "array", links: "array" });
 
 /** The real API. */
 export const UP42_API = "https://api.up42.com";
@@ -329,7 +337,7 @@ export class Up42 {
     for (const name of ["minDuration", "maxDuration"] as const) {
       const value = filter[name];
       if (value !== undefined && !(Number.isInteger(value) && value >= 0)) {
-        throw new RangeError(`${name}: ${value} is not a whole number of seconds; pass e.g. 600`);
+        throw new InputError(name, `${value} is not a whole number of seconds`, "pass e.g. 600");
       }
     }
     let page = await this.http.json<
@@ -346,6 +354,7 @@ export class Up42 {
         sort: filter.sort,
       },
       signal: filter.signal,
+      expect: JOB_PAGE,
     });
     const visit = pageGuard("UP42 jobs");
     while (true) {
@@ -354,7 +363,7 @@ export class Up42 {
       if (!next) return;
       visit(next);
       // The API gives next links as paths from its root, like the SDK's host.endpoint(next).
-      page = await this.http.json(next, { signal: filter.signal });
+      page = await this.http.json(next, { signal: filter.signal, expect: JOB_PAGE });
     }
   }
 
