@@ -212,7 +212,7 @@ for await (const event of manager.run()) {
   if (event.kind === "platform") console.log(event.message);
   if (Deno.env.get("DEBUG") && event.kind === "row") {
     console.log(
-      `${((Date.now() - started) / 1000).toFixed(1)} ${event.row.key} ${event.row.phase} ${
+      `${((Date.now() - started) / 1000).toFixed(3)} ${event.row.key} ${event.row.phase} ${
         event.row.error ?? ""
       }`,
     );
