@@ -20,7 +20,7 @@ import { RunLoop } from "./loop.ts";
 import { addItems, checkItems, checkPlatform, identities, makeLanes } from "./open.ts";
 import { type JobManagerOptions, resolveOptions, type WorkItem } from "./options.ts";
 import type { JobRow, Phase } from "./row.ts";
-import { FINISHED } from "./row_rules.ts";
+import { downloadAgain, downloadMayRetry, FINISHED } from "./row_rules.ts";
 import { JobTable } from "./table.ts";
 
 const KEYS_FIX = "give the key of a work item this run was opened with";
@@ -130,11 +130,8 @@ export class JobManager<Item> {
       if (keys && !keys.has(row.key)) continue;
       if (phases && !phases.has(row.phase)) continue;
       if (which.where && !which.where(row)) continue;
-      const succeeded = row.attempts.at(-1)?.state === "succeeded";
-      if (row.phase === "failed" && row.failure === "download" && succeeded) {
-        row.phase = "downloading";
-        row.downloadTries = 0;
-      } else {
+      if (downloadMayRetry(row)) downloadAgain(row);
+      else {
         row.phase = "pending";
         row.requeuedAt = row.attempts.length;
         row.files = undefined;
@@ -215,16 +212,9 @@ export class JobManager<Item> {
   async #retryDownloadsOnResume(): Promise<void> {
     if (!this.#download) return;
     for (const row of [...this.table.inPhase("failed")]) {
-      if (
-        row.phase === "failed" && row.failure === "download" &&
-        row.attempts.at(-1)?.state === "succeeded"
-      ) {
-        row.phase = "downloading";
-        row.downloadTries = 0;
-        row.failure = undefined;
-        row.notBefore = undefined;
-        await this.#loop.save(row);
-      }
+      if (!downloadMayRetry(row)) continue;
+      downloadAgain(row);
+      await this.#loop.save(row);
     }
   }
 

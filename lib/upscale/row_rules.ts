@@ -120,3 +120,17 @@ export function downloadFailed<Item>(
     row.error = `download failed ${row.downloadTries} times: ${why}; requeue it to download again`;
   }
 }
+
+/** A finished job whose files failed for good: downloading them again needs no new job. */
+export function downloadMayRetry<Item>(row: JobRow<Item>): boolean {
+  return row.phase === "failed" && row.failure === "download" &&
+    row.attempts.at(-1)?.state === "succeeded";
+}
+
+/** Puts a row whose files failed back to downloading, with a fresh budget of tries. */
+export function downloadAgain<Item>(row: JobRow<Item>): void {
+  row.phase = "downloading";
+  row.downloadTries = 0;
+  row.failure = undefined;
+  row.notBefore = undefined;
+}

@@ -5,7 +5,13 @@
 import assert from "node:assert/strict";
 import type { ErrorClass } from "../../lib/jobs/failures.ts";
 import type { JobRow, Phase } from "../../lib/upscale/row.ts";
-import { downloadFailed, jobEnded, withdrawn } from "../../lib/upscale/row_rules.ts";
+import {
+  downloadAgain,
+  downloadFailed,
+  downloadMayRetry,
+  jobEnded,
+  withdrawn,
+} from "../../lib/upscale/row_rules.ts";
 
 const CTX = { maxAttempts: 3, retryDelayMs: 1_000, maxDownloadTries: 3, now: 10_000 };
 const row = (
@@ -85,4 +91,27 @@ Deno.test("row rules: a broken transfer spends no try, a refused file does, and 
   const r = row("downloading", 1);
   downloadFailed(r, "503", "transient", 60_000, CTX);
   assert.equal(r.notBefore, CTX.now + 60_000);
+});
+
+Deno.test("row rules: only a succeeded job whose files failed is downloaded again, with a fresh budget", () => {
+  const succeeded = (r: JobRow<string>) => {
+    r.attempts.at(-1)!.state = "succeeded";
+    return r;
+  };
+  const cases: Array<[string, JobRow<string>, boolean]> = [
+    ["files failed", succeeded(row("failed", 1, { failure: "download", downloadTries: 5 })), true],
+    ["the job failed", row("failed", 1, { failure: "job" }), false],
+    ["files failed, job not succeeded", row("failed", 1, { failure: "download" }), false],
+    ["done", succeeded(row("done", 1)), false],
+  ];
+  for (const [name, r, may] of cases) {
+    assert.equal(downloadMayRetry(r), may, name);
+    if (!may) continue;
+    downloadAgain(r);
+    assert.deepEqual(
+      [r.phase, r.downloadTries, r.failure, r.notBefore],
+      ["downloading", 0, undefined, undefined],
+      name,
+    );
+  }
 });
