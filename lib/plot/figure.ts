@@ -85,11 +85,13 @@ export class Figure {
     if (path.endsWith(".svg")) text = this.svg;
     else if (path.endsWith(".html")) text = this.toHtml();
     else if (path.endsWith(".png")) text = this.png;
-    else {throw new InputError(
-        "save: path",
-        `"${path}" names no figure format`,
-        "end it in .svg, .png or .html",
-      );}
+    else {
+      throw new InputError(
+        "save",
+        `"${path}" must end in .svg, .png or .html`,
+        "name the file for the format wanted",
+      );
+    }
     const dir = path.replace(/[\\/][^\\/]*$/, "");
     if (dir !== path) await Deno.mkdir(dir, { recursive: true });
     const temp = `${path}.${crypto.randomUUID()}.tmp`;

@@ -238,7 +238,7 @@ export class InteractiveMap {
   /** Writes the page (`.html`); returns the path. */
   async save(path: string): Promise<string> {
     if (!path.endsWith(".html")) {
-      throw new InputError("save: path", `"${path}" is no HTML file`, "end it in .html");
+      throw new InputError("save", `"${path}" must end in .html`, "name the file .html");
     }
     const dir = path.replace(/[\\/][^\\/]*$/, "");
     if (dir !== path) await Deno.mkdir(dir, { recursive: true });
