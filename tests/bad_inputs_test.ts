@@ -7,6 +7,13 @@ import assert from "node:assert/strict";
 import { kmGrid, parseAoi, platformTiles } from "../lib/geo/mod.ts";
 import { projection } from "../lib/geo/projection.ts";
 import { InputError } from "../lib/input_error.ts";
+import { password, runSignIn } from "../lib/auth/grants.ts";
+import { connectApex } from "../lib/platforms/apex/mod.ts";
+import { beodBackend, BeodSession, connectBeod } from "../lib/platforms/beod/mod.ts";
+import { connectSen2Cube } from "../lib/platforms/sen2cube/mod.ts";
+import { connectUp42 } from "../lib/platforms/up42/mod.ts";
+import { readFeatures } from "../lib/geo/features.ts";
+import { dataTypeOf } from "../lib/raster/_pixels.ts";
 import { CogWriter } from "../lib/raster/cog_writer.ts";
 import { runFolder } from "../lib/stac/run_folder.ts";
 import { JobManager } from "../lib/upscale/manager.ts";
@@ -274,6 +281,48 @@ Deno.test("bad options of the library: each is an InputError carrying the field 
         }),
       "dataType",
     ],
+    ["an empty token", () => connectApex({ token: " " }).http.request("x"), "token"],
+    ["a sign-in of another library", () => runSignIn({} as never, {} as never), "signIn"],
+    ["a password grant of nobody", () => password({ username: "", password: "x" }), "username"],
+    ["UP42 with no account", () => connectUp42({}), "username and password"],
+    ["Sen2Cube with no account", () => connectSen2Cube({}), "username and password"],
+    ["BEOD with no account", () => connectBeod({}), "email and password"],
+    [
+      "a session and a password",
+      () => connectUp42({ session: {} as never, password: "x" }),
+      "session",
+    ],
+    [
+      "an APEx session and a token",
+      () => connectApex({ session: {} as never, token: "t" }),
+      "session",
+    ],
+    [
+      "a BEOD session of nobody",
+      () => new BeodSession({ baseUrl: "http://h", email: "", password: "" }),
+      "email",
+    ],
+    [
+      "a BEOD job id of two parts",
+      () => beodBackend(connectBeod({ sandbox: "http://127.0.0.1:1" }), {} as never).results("3/5"),
+      "job id",
+    ],
+    [
+      "a project of no name",
+      () => connectBeod({ sandbox: "http://127.0.0.1:1" }).createProject(" "),
+      "name",
+    ],
+    [
+      "an inference that ends before it starts",
+      () =>
+        connectSen2Cube({ sandbox: "http://127.0.0.1:1" }).createInference({
+          start: "2021-03-02T00:00:00Z",
+          end: "2021-03-01T00:00:00Z",
+        } as never),
+      "start",
+    ],
+    ["features that are no collection", () => readFeatures({ type: "Feature" }), "type"],
+    ["pixels in a plain array", () => dataTypeOf([1, 2] as never), "pixels"],
   ];
   for (const [name, call, field] of cases) {
     let error: unknown;

@@ -8,6 +8,7 @@ import * as oauth from "../deps/oauth4webapi.ts";
 import type { OidcContext } from "./discovery.ts";
 import { toAuthError } from "./errors.ts";
 import { type TokenSet, toTokenSet } from "./tokens.ts";
+import { InputError } from "../input_error.ts";
 
 /**
  * A way to sign in from scratch, made by {@linkcode password}, {@linkcode clientCredentials},
@@ -38,8 +39,10 @@ export function runSignIn(
 ): Promise<TokenSet> {
   const run = runners.get(signIn);
   if (!run) {
-    throw new TypeError(
-      "signIn: make it with password(), deviceCode(), authorizationCode() or clientCredentials()",
+    throw new InputError(
+      "signIn",
+      "not a sign-in made by this library",
+      "make it with password(), deviceCode(), authorizationCode() or clientCredentials()",
     );
   }
   return run(context, signal);
@@ -59,7 +62,9 @@ function scopeParams(scope: string | undefined): Record<string, string> {
  * ```
  */
 export function password(options: { username: string; password: string; scope?: string }): SignIn {
-  if (!options.username) throw new TypeError("password grant: username is empty");
+  if (!options.username) {
+    throw new InputError("username", "empty in the password grant", "give the account's username");
+  }
   return defineSignIn("password", options.username, async (ctx, signal) => {
     try {
       const response = await oauth.genericTokenEndpointRequest(

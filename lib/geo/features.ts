@@ -6,6 +6,7 @@
  */
 import { projection } from "./projection.ts";
 import type { Position } from "./types.ts";
+import { InputError } from "../input_error.ts";
 
 /** Any GeoJSON geometry eojobs draws. */
 export type Geometry =
@@ -49,8 +50,10 @@ export function readFeatures(input: string | Record<string, unknown>): Feature[]
     features?: Feature[];
   };
   if (fc.type !== "FeatureCollection" || !Array.isArray(fc.features)) {
-    throw new TypeError(
-      `readFeatures: expected a GeoJSON FeatureCollection, got type ${JSON.stringify(fc.type)}`,
+    throw new InputError(
+      "type",
+      `readFeatures expected a GeoJSON FeatureCollection, got type ${JSON.stringify(fc.type)}`,
+      "pass a FeatureCollection with a features array",
     );
   }
   const code = fc.crs?.properties?.name?.match(/(\d{4,5})$/)?.[1];

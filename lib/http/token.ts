@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { InputError } from "../input_error.ts";
 
 /**
  * Hands out a valid access token, refreshing or signing in again as needed.
@@ -32,8 +33,10 @@ export type TokenSource = TokenProvider | string;
 export function toTokenProvider(source: TokenSource): TokenProvider {
   if (typeof source !== "string") return source;
   if (source.trim() === "") {
-    throw new TypeError(
-      "token: an empty string was given; pass an access token or a TokenProvider",
+    throw new InputError(
+      "token",
+      "an empty string was given",
+      "pass an access token or a TokenProvider",
     );
   }
   return { getToken: () => Promise.resolve(source) };

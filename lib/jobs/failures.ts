@@ -112,3 +112,12 @@ export function classifyError(error: unknown): ErrorClass {
   if (cause !== undefined && cause !== error) return classifyError(cause);
   return "refused";
 }
+
+/**
+ * The wait a platform asked for with `Retry-After`, cut to `cap`; 0 when it asked none. The one
+ * reading of it for `watch`, the job manager's status reads, submissions and downloads: a
+ * hostile or mistaken `Retry-After` of a day is not waited out.
+ */
+export function retryAfter(error: unknown, cap: number): number {
+  return Math.min(error instanceof HttpError ? error.retryAfterMs ?? 0 : 0, cap);
+}

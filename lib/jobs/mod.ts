@@ -7,4 +7,4 @@ export { isTerminal, JOB_STATES, type JobState, type StatusSnapshot } from "./st
 export * from "./watch.ts";
 export * from "./watch_all.ts";
 export * from "./contract.ts";
-export * from "./failures.ts";
+export { classifyError, type ErrorClass, isLimitAnswer } from "./failures.ts";

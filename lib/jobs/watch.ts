@@ -6,8 +6,7 @@
  *
  * @module
  */
-import { HttpError } from "../http/errors.ts";
-import { classifyError } from "./failures.ts";
+import { classifyError, retryAfter } from "./failures.ts";
 import { type Clock, systemClock } from "../time/clock.ts";
 import { type Sleep, sleep as realSleep } from "../time/sleep.ts";
 import { isTerminal, type StatusSnapshot } from "./state.ts";
@@ -37,6 +36,11 @@ export interface WatchOptions<T> {
   signal?: AbortSignal;
   /** Throws a `TimeoutError` after this many ms in total. */
   timeoutMs?: number;
+  /**
+   * Longest wait a `Retry-After` may ask for between polls, ms: a longer one is cut to this, as
+   * in the job manager. Default 300 000 (5 minutes).
+   */
+  maxRetryAfterMs?: number;
   /** Consecutive failed polls tolerated before the error is thrown. Default 5. */
   maxErrors?: number;
   /** Which snapshots count as the same. Default: same state, raw status, progress and message. */
@@ -80,6 +84,7 @@ export async function* watch<T>(
     factor = 1.5,
     jitter = 0.1,
     maxErrors = 5,
+    maxRetryAfterMs = 300_000,
     key = defaultKey,
     sleep = realSleep,
     clock = systemClock,
@@ -131,9 +136,11 @@ export async function* watch<T>(
         if (signal.aborted) throw signal.reason;
         if (++errors > maxErrors || !isTransient(error)) throw error;
         options.onError?.(error, errors);
-        const asked = error instanceof HttpError ? error.retryAfterMs : undefined;
         await sleep(
-          Math.max(asked ?? 0, withJitter(interval * factor ** errors, jitter, random)),
+          Math.max(
+            retryAfter(error, maxRetryAfterMs),
+            withJitter(interval * factor ** errors, jitter, random),
+          ),
           signal,
         );
         continue;

@@ -8,6 +8,7 @@ import type { TokenCache } from "../auth/cache.ts";
 import { password, type SignIn } from "../auth/grants.ts";
 import { OidcSession } from "../auth/session.ts";
 import type { Clock } from "../time/clock.ts";
+import { InputError } from "../input_error.ts";
 
 /** The origin of a sandbox URL, or undefined. */
 export function originOf(sandbox: string | URL | undefined): string | undefined {
@@ -26,11 +27,33 @@ export function accountSignIn(
   const username = credentials.username ?? (origin ? "demo" : undefined);
   const secret = credentials.password ?? (origin ? "demo" : undefined);
   if (!username || secret === undefined) {
-    throw new TypeError(
-      `username and password: give your ${platform} account's, or { sandbox } to use the sandbox`,
+    throw new InputError(
+      "username and password",
+      "not given",
+      `give your ${platform} account's, a signed-in { session }, or { sandbox } to use the sandbox`,
     );
   }
   return password({ username, password: secret });
+}
+
+/**
+ * The session given in `options`, after checking nothing else says how to sign in: a session
+ * and a password at once would leave unclear which account is used.
+ */
+export function givenSession<O extends { session?: unknown }>(
+  options: O,
+  credentials: Array<keyof O & string>,
+): O["session"] | undefined {
+  if (options.session === undefined) return undefined;
+  const also = credentials.filter((name) => options[name] !== undefined);
+  if (also.length > 0) {
+    throw new InputError(
+      "session",
+      `given together with ${also.join(" and ")}`,
+      "give either a signed-in session or credentials, not both",
+    );
+  }
+  return options.session;
 }
 
 /** Options of {@linkcode platformSession}. */

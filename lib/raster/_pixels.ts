@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { InputError } from "../input_error.ts";
 
 /** Pixel arrays a COG can hold. */
 export type Pixels =
@@ -43,7 +44,11 @@ export function dataTypeOf(pixels: Pixels): DataType {
   for (const [name, Type] of Object.entries(ARRAYS)) {
     if (pixels instanceof Type) return name as DataType;
   }
-  throw new TypeError("pixels: use a typed array (Uint8Array, Int16Array, Float32Array, ...)");
+  throw new InputError(
+    "pixels",
+    "not a typed array",
+    "use a typed array (Uint8Array, Int16Array, Float32Array, ...)",
+  );
 }
 
 /** A new pixel array of `type` and `length`. */

@@ -35,6 +35,13 @@ export interface JobBackend<Item> {
    * can see it, such as the title). Must not retry by itself.
    */
   submit(item: Item, tag: string, signal?: AbortSignal): Promise<string>;
+  /**
+   * Starts, ahead of time, the checks that {@linkcode JobBackend.submit} makes for `item` and
+   * `tag` before it creates anything (UP42 validates and prices a job): the manager calls it for
+   * the next jobs in line while the slots are busy, so a slot that comes free waits only for the
+   * job's creation. Must create and spend nothing; a failed check is the submission's to meet.
+   */
+  prepare?(item: Item, tag: string, signal?: AbortSignal): void;
   /** Statuses of jobs by id (one request for all where the platform allows). */
   statuses(ids: string[], signal?: AbortSignal): Promise<Map<string, BackendStatus>>;
   /**

@@ -6,7 +6,7 @@
  * @module
  */
 import { isDiskFull } from "../fs/disk_full.ts";
-import { connectFailure, HttpError } from "../http/errors.ts";
+import { connectFailure } from "../http/errors.ts";
 import { TableWriteError } from "./table_store.ts";
 
 /** Why a run stopped early; see {@linkcode RunStoppedError.reason}. */
@@ -65,9 +65,4 @@ export class TableMismatchError extends Error {
 /** An error's message, whatever was thrown. */
 export function message(error: unknown): string {
   return (error as Error)?.message ?? String(error);
-}
-
-/** The wait a platform asked for with `Retry-After`, cut to `cap`; 0 when it asked none. */
-export function retryAfter(error: unknown, cap: number): number {
-  return Math.min(error instanceof HttpError ? error.retryAfterMs ?? 0 : 0, cap);
 }

@@ -180,6 +180,7 @@ function answering<Item>(backend: JobBackend<Item>, heard: () => void): JobBacke
     minPollIntervalMs: backend.minPollIntervalMs,
     http: backend.http,
     submit: wrap(backend.submit)!,
+    prepare: backend.prepare?.bind(backend),
     statuses: wrap(backend.statuses)!,
     findByTag: wrap(backend.findByTag)!,
     results: wrap(backend.results)!,

@@ -7,10 +7,10 @@
  * @module
  */
 import { connectFailure, HttpError } from "../http/errors.ts";
-import { classifyError } from "../jobs/failures.ts";
+import { classifyError, retryAfter } from "../jobs/failures.ts";
 import { isTerminal } from "../jobs/state.ts";
 import { DownloadPool, type PoolContext } from "./downloads.ts";
-import { firstContact, message, retryAfter, RunStoppedError, stopOnLocalFault } from "./errors.ts";
+import { firstContact, message, RunStoppedError, stopOnLocalFault } from "./errors.ts";
 import {
   type ManagerEvent,
   type ManagerTotals,
@@ -333,20 +333,32 @@ export class RunLoop<Item> {
     return { maxAttempts, retryDelayMs, maxDownloadTries, now: this.#o.clock.now() };
   }
 
+  /** Submits what fits, then lets the backend check the next jobs in line ahead of time. */
   async #submitSome(lane: Lane<Item>, signal: AbortSignal): Promise<void> {
     let running = this.#runningOn(lane);
     let room = lane.capacity(running, this.#o.clock.now());
-    if (room <= 0) return;
+    let ahead = lane.backend.prepare ? lane.cap : 0;
+    if (room <= 0 && ahead === 0) return;
     const now = this.#o.clock.now();
     for (const row of this.#table.inPhase("pending")) {
-      if (room <= 0) break;
+      if (room <= 0 && ahead <= 0) break;
       if (row.phase !== "pending" || (row.notBefore ?? 0) > now) continue;
       if (row.backend !== undefined && row.backend !== lane.name) continue;
+      if (room <= 0) {
+        lane.backend.prepare!(row.item, this.#tagOf(row), signal);
+        ahead--;
+        continue;
+      }
       const outcome = await this.#submit(lane, row, signal);
       if (outcome === "stop") break;
       if (RUNNING.has(row.phase)) running++;
       room = lane.capacity(running, this.#o.clock.now());
     }
+  }
+
+  /** The tag of `row`'s next attempt. */
+  #tagOf(row: JobRow<Item>): string {
+    return `${this.#o.tagPrefix}:${row.key}#${row.attempts.length + 1}`;
   }
 
   /** Takes back a submission that made no job: the row waits again, on any backend unless pinned. */
@@ -356,7 +368,7 @@ export class RunLoop<Item> {
 
   async #submit(lane: Lane<Item>, row: JobRow<Item>, signal: AbortSignal): Promise<"ok" | "stop"> {
     const n = row.attempts.length + 1;
-    const tag = `${this.#o.tagPrefix}:${row.key}#${n}`;
+    const tag = this.#tagOf(row);
     const now = this.#o.clock.now();
     row.attempts.push({ n, tag, submittedAt: now });
     row.backend = lane.name;

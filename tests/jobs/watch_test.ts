@@ -59,6 +59,18 @@ Deno.test("watch rides out transient errors, honours Retry-After, and gives up a
   assert.deepEqual(states, ["running", "succeeded"]);
   assert.ok(sleep.waits.filter((w) => w === 5_000).length === 2);
 
+  const hostile = new HttpError({
+    status: 503,
+    method: "GET",
+    url: "http://h/x",
+    body: "",
+    retryAfterMs: 86_400_000,
+  });
+  const capped = sleepRecorder();
+  const once = script(snap("running"), hostile, snap("succeeded"));
+  for await (const _ of watch(once, { sleep: capped, intervalMs: 10, jitter: 0 }));
+  assert.deepEqual(capped.waits, [10, 300_000], "a Retry-After of a day is cut to 5 minutes");
+
   const broken = script(snap("running"), busy);
   await assert.rejects(async () => {
     for await (const _ of watch(broken, { sleep: sleepRecorder(), maxErrors: 3 }));

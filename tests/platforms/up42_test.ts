@@ -10,6 +10,9 @@ import { up42Backend } from "../../lib/platforms/up42/backend.ts";
 import { readRaster } from "../../lib/plot/raster.ts";
 import type { Up42Twin } from "../../lib/sandbox/up42/twin.ts";
 import { ManualClock } from "../../lib/time/clock.ts";
+import { JobManager } from "../../lib/upscale/manager.ts";
+import { OidcSession } from "../../lib/auth/session.ts";
+import { password } from "../../lib/auth/grants.ts";
 import { sandbox, tempDir } from "../helpers.ts";
 
 const PROCESS = "pansharpening";
@@ -411,4 +414,116 @@ Deno.test("up42 backend: the tag search stops once past a job known to be older,
   assert.equal(lists, 1, "past job-690 nothing newer can be");
   const found = await backend.findByTag(["old-695", "never"], undefined, ["job-690"]);
   assert.deepEqual([...found], [["old-695", "job-695"]], "jobs newer than the known one are found");
+});
+
+/** A fetch that logs UP42's checks, executions and job lists in order, by title where a body has one. */
+function loggingFetch(log: string[], pending: Promise<unknown>[]): typeof fetch {
+  return async (input, init) => {
+    const path = new URL(String(input)).pathname;
+    const kind = path.match(/\/(validation|cost|execution)$/)?.[1] ??
+      (path.endsWith("/processing/jobs") ? "jobs" : undefined);
+    if (kind !== undefined) {
+      const title = init?.body ? JSON.parse(String(init.body)).inputs?.title : undefined;
+      log.push(title === undefined ? kind : `${kind} ${title}`);
+    }
+    const answer = fetch(input, init);
+    pending.push(answer.catch(() => {}));
+    return await answer;
+  };
+}
+
+Deno.test("up42 backend: a job checked ahead is created with its execution alone, and its cost is confirmed then", async () => {
+  await using sb = await sandbox();
+  const log: string[] = [];
+  const pending: Promise<unknown>[] = [];
+  const up42 = connectUp42({ sandbox: sb.url, http: { fetch: loggingFetch(log, pending) } });
+  await up42.acceptEula(PROCESS);
+  const { pan, noPan } = await scenes(up42);
+  const shown: number[] = [];
+  const backend = up42Backend(up42, {
+    processId: PROCESS,
+    confirm: (cost) => (shown.push(cost.totalCredits), cost.totalCredits < 1_000_000),
+  });
+  backend.prepare!({ item: pan }, "a");
+  backend.prepare!({ item: pan }, "a");
+  await Promise.all(pending);
+  assert.deepEqual(log.sort(), ["cost eojobs [a]", "validation eojobs [a]"], "asked once");
+  assert.equal(shown.length, 0, "nobody is asked to pay before the job is submitted");
+  log.length = 0;
+  await backend.submit({ item: pan }, "a");
+  assert.deepEqual(log, ["execution eojobs [a]"]);
+  assert.equal(shown.length, 1, "the cost checked ahead was confirmed at the submission");
+
+  log.length = 0;
+  await backend.submit({ item: pan }, "b");
+  assert.deepEqual(log.slice(-1), ["execution eojobs [b]"]);
+  assert.deepEqual(log.slice(0, 2).sort(), ["cost eojobs [b]", "validation eojobs [b]"]);
+
+  backend.prepare!({ item: noPan }, "c");
+  await Promise.all(pending);
+  log.length = 0;
+  await assert.rejects(
+    backend.submit({ item: noPan }, "c"),
+    (e: Error) =>
+      e instanceof Up42ValidationError && e.errors[0].name === "MissingPanchromaticAsset",
+  );
+  assert.ok(!log.includes("execution eojobs [c]"), "invalid inputs were never executed");
+
+  const stingy = up42Backend(up42, { processId: PROCESS, confirm: () => false });
+  stingy.prepare!({ item: pan }, "d");
+  await Promise.all(pending);
+  await assert.rejects(stingy.submit({ item: pan }, "d"), CostNotConfirmedError);
+  const titles = [];
+  for await (const job of up42.jobs()) {
+    titles.push((job.definition?.inputs as { title?: string }).title);
+  }
+  assert.deepEqual(titles.sort(), ["eojobs [a]", "eojobs [b]"]);
+});
+
+Deno.test("up42 backend under the manager: the next job is checked while the slot is still busy", async () => {
+  await using sb = await sandbox({ timeScale: 0.002 });
+  await using dir = await tempDir();
+  const log: string[] = [];
+  const up42 = connectUp42({ sandbox: sb.url, http: { fetch: loggingFetch(log, []) } });
+  await up42.acceptEula(PROCESS);
+  const { pan } = await scenes(up42);
+  const manager = await JobManager.open(
+    Array.from({ length: 3 }, (_, i) => ({ key: `s${i}`, item: { item: pan } })),
+    {
+      backend: up42Backend(up42, { processId: PROCESS, confirm: true }),
+      dir: dir.path,
+      concurrency: 1,
+      pollIntervalMs: 20,
+      download: false,
+    },
+  );
+  for await (const _ of manager.run());
+  assert.equal(manager.summary().counts.done, 3);
+  for (const key of ["s1", "s2"]) {
+    const title = `eojobs [eojobs:${key}#1]`;
+    const checked = log.indexOf(`validation ${title}`);
+    const executed = log.indexOf(`execution ${title}`);
+    assert.ok(checked >= 0 && checked < executed, `${key} checked before it ran`);
+    assert.ok(
+      log.slice(checked, executed).includes("jobs"),
+      `${key} was checked while the job before it still ran: ${log.join(", ")}`,
+    );
+  }
+  assert.equal(log.filter((l) => l.startsWith("validation")).length, 3, "each job checked once");
+});
+
+Deno.test("a session signed in elsewhere is used as it is, and shared by two clients signs in once", async () => {
+  await using sb = await sandbox();
+  const session = new OidcSession({
+    issuer: `${sb.url}/auth/realms/public`,
+    clientId: "up42-api",
+    signIn: password({ username: "demo", password: "demo" }),
+    cache: false,
+  });
+  const one = connectUp42({ sandbox: sb.url, session });
+  const two = connectUp42({ sandbox: sb.url, session });
+  assert.equal(one.session, session);
+  assert.equal(await one.workspaceId(), await two.workspaceId());
+  assert.ok((await two.processes()).length > 0);
+  assert.equal(session.stats.signIns, 1);
 });

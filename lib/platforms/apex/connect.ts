@@ -8,7 +8,7 @@ import { authorizationCode } from "../../auth/authorization_code.ts";
 import type { TokenCache } from "../../auth/cache.ts";
 import { password, type SignIn } from "../../auth/grants.ts";
 import type { OidcSession } from "../../auth/session.ts";
-import { originOf, platformSession } from "../session.ts";
+import { givenSession, originOf, platformSession } from "../session.ts";
 import type { Clock } from "../../time/clock.ts";
 import { APEX_BASE_URL, ApexDispatch, type ApexDispatchOptions } from "./client.ts";
 
@@ -21,6 +21,11 @@ export const APEX_CLIENT_ID = "apex-dispatcher-api-prod";
 export interface ApexConnectOptions {
   /** A ready access token; no sign-in then. */
   token?: string;
+  /**
+   * A session signed in already (any grant: `deviceCode()`, `authorizationCode()`, one shared
+   * by several clients), used as it is: no credentials then.
+   */
+  session?: OidcSession;
   /** How to sign in. Default: the browser, with the redirect the public client is registered for. */
   signIn?: SignIn;
   /** A sandbox origin (`http://127.0.0.1:8123`): API, issuer and demo user all point there. */
@@ -54,8 +59,9 @@ export function connectApex(
 ): ApexDispatch & { session?: OidcSession } {
   const origin = originOf(options.sandbox);
   const baseUrl = options.baseUrl ?? (origin ? `${origin}/apex` : APEX_BASE_URL);
+  const given = givenSession(options, ["token", "signIn", "issuer", "clientId", "cache"]);
   if (options.token) return new ApexDispatch({ baseUrl, auth: options.token, http: options.http });
-  const session = platformSession({
+  const session = given ?? platformSession({
     origin: options.issuer ? undefined : origin,
     realm: "apex",
     issuer: options.issuer ?? APEX_ISSUER,

@@ -15,6 +15,7 @@ import type { JobFile } from "../../jobs/contract.ts";
 import { readEach } from "../../upscale/read_each.ts";
 import type { BeodScenario, BrightEarth } from "./client.ts";
 import type { ScenarioRequest } from "./types.ts";
+import { InputError } from "../../input_error.ts";
 
 /** How each work item (an AOI) becomes a scenario. */
 export interface BeodBackendOptions {
@@ -32,7 +33,11 @@ export interface BeodBackendOptions {
 function handle(beod: BrightEarth, id: string): BeodScenario {
   const parts = id.split("/").map(Number);
   if (parts.length !== 3 || !parts.every(Number.isInteger)) {
-    throw new TypeError(`job id "${id}": a BEOD job id is project/scenario/activity, e.g. 3/5/5`);
+    throw new InputError(
+      "job id",
+      `"${id}" is not a BEOD job id`,
+      "a BEOD job id is project/scenario/activity, e.g. 3/5/5",
+    );
   }
   return beod.scenario(parts[0], parts[1], parts[2]);
 }

@@ -38,6 +38,8 @@ import type {
   ScenarioRequest,
   User,
 } from "./types.ts";
+import { InputError } from "../../input_error.ts";
+import { givenSession } from "../session.ts";
 
 /** The real service. */
 export const BEOD_BASE_URL = "https://api.beod.luxcarta.cloud";
@@ -58,6 +60,11 @@ export interface BeodConnectOptions {
   email?: string;
   /** Password. */
   password?: string;
+  /**
+   * A session signed in already ({@linkcode BeodSession}, such as one shared by several
+   * clients), used as it is: no e-mail or password then.
+   */
+  session?: BeodSession;
   /** A sandbox origin: the API and its demo account (`demo@example.com` / `demo`). */
   sandbox?: string | URL;
   /** API root. Default the real service. */
@@ -80,11 +87,15 @@ export interface BeodConnectOptions {
 export function connectBeod(options: BeodConnectOptions): BrightEarth {
   const baseUrl = options.baseUrl ??
     (options.sandbox ? `${new URL(options.sandbox).origin}/beod` : BEOD_BASE_URL);
+  const given = givenSession(options, ["email", "password"]);
+  if (given) return new BrightEarth({ baseUrl, auth: given, http: options.http });
   const email = options.email ?? (options.sandbox ? "demo@example.com" : undefined);
   const password = options.password ?? (options.sandbox ? "demo" : undefined);
   if (!email || password === undefined) {
-    throw new TypeError(
-      "email and password: give your BEOD account's, or { sandbox } to use the sandbox",
+    throw new InputError(
+      "email and password",
+      "not given",
+      "give your BEOD account's, a signed-in { session }, or { sandbox } to use the sandbox",
     );
   }
   return new BrightEarth({
@@ -139,7 +150,7 @@ export class BrightEarth {
    * on the way can leave an empty project behind, which costs nothing.
    */
   async createProject(name: string, signal?: AbortSignal): Promise<number> {
-    if (!name.trim()) throw new TypeError("name: empty; give the project a name");
+    if (!name.trim()) throw new InputError("name", "empty", "give the project a name");
     return (await this.http.json<{ project_id: number }>("users/me/projects", {
       json: { name },
       signal,

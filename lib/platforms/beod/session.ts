@@ -9,6 +9,7 @@ import { HttpError } from "../../http/errors.ts";
 import type { TokenProvider } from "../../http/token.ts";
 import { type Clock, systemClock } from "../../time/clock.ts";
 import type { LoginResponse } from "./types.ts";
+import { InputError } from "../../input_error.ts";
 
 /** Options of {@linkcode BeodSession}. */
 export interface BeodSessionOptions {
@@ -47,7 +48,9 @@ export class BeodSession implements TokenProvider {
 
   /** Nothing is sent before the first {@linkcode BeodSession.getToken}. */
   constructor(options: BeodSessionOptions) {
-    if (!options.email) throw new TypeError("email: empty; give the e-mail of your BEOD account");
+    if (!options.email) {
+      throw new InputError("email", "empty", "give the e-mail of your BEOD account");
+    }
     this.#o = options;
     this.#clock = options.clock ?? systemClock;
     this.#http = new HttpClient({ baseUrl: options.baseUrl, fetch: options.fetch });

@@ -6,7 +6,7 @@
  * @module
  */
 import type { OidcSession } from "../../auth/session.ts";
-import { accountSignIn, originOf, platformSession } from "../session.ts";
+import { accountSignIn, givenSession, originOf, platformSession } from "../session.ts";
 import type { DownloadResult } from "../../download/download.ts";
 import { downloadJobFiles } from "../../download/job_files.ts";
 import {
@@ -31,6 +31,7 @@ import type {
   InferenceOutput,
   KnowledgebaseAttributes,
 } from "./types.ts";
+import { InputError } from "../../input_error.ts";
 
 /** The real API. */
 export const SEN2CUBE_API = "https://api.sen2cube.at/v1";
@@ -43,6 +44,11 @@ export interface Sen2CubeConnectOptions {
   username?: string;
   /** Password (sent to the token endpoint only). */
   password?: string;
+  /**
+   * A session signed in already (any grant: `deviceCode()`, `authorizationCode()`, one shared
+   * by several clients), used as it is: no credentials then.
+   */
+  session?: OidcSession;
   /** A sandbox origin: API, realm and demo user (`demo` / `demo`). */
   sandbox?: string | URL;
   /** API root. Default {@linkcode SEN2CUBE_API}, or the sandbox's. */
@@ -65,7 +71,7 @@ export interface Sen2CubeConnectOptions {
  */
 export function connectSen2Cube(options: Sen2CubeConnectOptions): Sen2Cube {
   const origin = originOf(options.sandbox);
-  const session = platformSession({
+  const session = givenSession(options, ["username", "password"]) ?? platformSession({
     origin,
     realm: "sen2cube-at",
     issuer: SEN2CUBE_ISSUER,
@@ -167,13 +173,15 @@ export class Sen2Cube {
   ): Promise<Sen2CubeInference> {
     for (const key of ["start", "end"] as const) {
       if (Number.isNaN(Date.parse(request[key]))) {
-        throw new TypeError(
-          `${key}: "${request[key]}" is not an ISO date-time; write it like 2021-03-01T00:00:00Z`,
+        throw new InputError(
+          key,
+          `"${request[key]}" is not an ISO date-time`,
+          "write it like 2021-03-01T00:00:00Z",
         );
       }
     }
     if (Date.parse(request.start) >= Date.parse(request.end)) {
-      throw new TypeError("start: must be before end");
+      throw new InputError("start", "not before end", "give a start earlier than the end");
     }
     const input = request.aoi as { type?: string };
     const featureCollection =

@@ -3,7 +3,9 @@
  * (its inputs, such as `{ item: sceneUrl }`), the tag in the inputs' `title`. Each submission
  * goes the SDK's way (validation and cost, then the execution, which alone is not retried; the
  * EULA checked once a minute), and the cost is confirmed by `confirm` before anything is
- * charged. Statuses of all followed
+ * charged. Validation and cost are asked while the slots are still busy (`prepare`) and kept
+ * for a minute for a submission under the same tag again, so a slot that comes free waits only
+ * for the execution. Statuses of all followed
  * jobs are one `ids` list; files are the result items' assets through signed URLs, asked for
  * afresh for each try. UP42 has no way to stop a processing job, so the backend has no `cancel`.
  *
@@ -15,6 +17,7 @@ import type { BackendStatus, JobBackend } from "../../upscale/backend.ts";
 import type { JobFile } from "../../jobs/contract.ts";
 import { jobSnapshot } from "./_snapshot.ts";
 import type { RunOptions, Up42 } from "./client.ts";
+import type { Cost } from "./types.ts";
 
 /** How each work item (a process's inputs without a title) becomes a job. */
 export interface Up42BackendOptions {
@@ -30,6 +33,9 @@ export interface Up42BackendOptions {
 
 /** How long an accepted EULA is taken as still accepted, ms. */
 const EULA_RECHECK_MS = 60_000;
+
+/** How long a validation and cost are taken as still true for the same inputs, ms. */
+const CHECK_KEPT_MS = 60_000;
 
 /** Ids per job list: keeps the query string short. */
 const PER_LIST = 100;
@@ -58,17 +64,39 @@ export function up42Backend(
   // The EULA is asked for once a minute, not before every job: a new version is still refused
   // by the execution itself (the job ends unlicensed and costs nothing).
   let eulaSeenAt = -Infinity;
+  // Checks by tag and inputs: a failed one is forgotten, so the submission asks again itself.
+  const checks = new Map<string, { at: number; cost: Promise<Cost | undefined> }>();
+  const checkKey = (item: Record<string, unknown>, tag: string) => `${tag} ${JSON.stringify(item)}`;
+  const forgetOld = (now: number) => {
+    for (const [key, check] of checks) if (now - check.at >= CHECK_KEPT_MS) checks.delete(key);
+  };
   return {
     name: options.name ?? "UP42",
     minPollIntervalMs: pollFloorMs(up42.http.baseUrl),
     http: up42.http,
+    prepare(item, tag, signal) {
+      const now = Date.now();
+      forgetOld(now);
+      const key = checkKey(item, tag);
+      if (checks.has(key)) return;
+      const cost = up42.check(options.processId, { ...item, title: titled(tag) }, signal)
+        .catch(() => {
+          if (checks.get(key)?.cost === cost) checks.delete(key);
+          return undefined;
+        });
+      checks.set(key, { at: now, cost });
+    },
     async submit(item, tag, signal) {
       const fresh = Date.now() - eulaSeenAt < EULA_RECHECK_MS;
+      forgetOld(Date.now());
+      const key = checkKey(item, tag);
       const job = await up42.run(options.processId, { ...item, title: titled(tag) }, {
         confirm: options.confirm,
         eulaChecked: fresh,
+        checked: await checks.get(key)?.cost,
         signal,
       });
+      checks.delete(key);
       if (!fresh) eulaSeenAt = Date.now();
       return job.id;
     },

@@ -7,7 +7,7 @@
  */
 import { clientCredentials } from "../../auth/grants.ts";
 import type { OidcSession } from "../../auth/session.ts";
-import { accountSignIn, originOf, platformSession } from "../session.ts";
+import { accountSignIn, givenSession, originOf, platformSession } from "../session.ts";
 import type { DownloadResult } from "../../download/download.ts";
 import { downloadJobFiles } from "../../download/job_files.ts";
 import {
@@ -96,6 +96,11 @@ export interface Up42ConnectOptions {
   clientId?: string;
   /** Project login: client secret. */
   clientSecret?: string;
+  /**
+   * A session signed in already (any grant: `deviceCode()`, `authorizationCode()`, one shared
+   * by several clients), used as it is: no credentials then.
+   */
+  session?: OidcSession;
   /** A sandbox origin: API, realm `public` and demo user (`demo` / `demo`). */
   sandbox?: string | URL;
   /** API root, such as `https://api.sa.up42.com`. Default {@linkcode UP42_API}, or the sandbox's. */
@@ -118,15 +123,16 @@ export interface Up42ConnectOptions {
 export function connectUp42(options: Up42ConnectOptions): Up42 {
   const origin = originOf(options.sandbox);
   const project = options.clientId !== undefined;
-  const session = platformSession({
-    origin,
-    realm: "public",
-    issuer: UP42_ISSUER,
-    clientId: project ? options.clientId! : "up42-api",
-    clientSecret: project ? options.clientSecret : undefined,
-    signIn: project ? clientCredentials() : accountSignIn(options, origin, "UP42"),
-    clock: options.clock,
-  });
+  const session = givenSession(options, ["username", "password", "clientId", "clientSecret"]) ??
+    platformSession({
+      origin,
+      realm: "public",
+      issuer: UP42_ISSUER,
+      clientId: project ? options.clientId! : "up42-api",
+      clientSecret: project ? options.clientSecret : undefined,
+      signIn: project ? clientCredentials() : accountSignIn(options, origin, "UP42"),
+      clock: options.clock,
+    });
   return new Up42({
     baseUrl: options.baseUrl ?? (origin ? `${origin}/up42` : UP42_API),
     session,
@@ -144,6 +150,12 @@ export interface RunOptions {
    * ends `unlicensed`, charging nothing. Default false.
    */
   eulaChecked?: boolean;
+  /**
+   * The cost {@linkcode Up42.check} gave for these very inputs moments ago: `run` asks
+   * `confirm` about it and creates the job without validating and pricing again (the job
+   * manager checks the next job while every slot is busy). Default: checked here.
+   */
+  checked?: Cost;
   /** Aborts. */
   signal?: AbortSignal;
 }
@@ -265,6 +277,32 @@ export class Up42 {
   }
 
   /**
+   * Validates the inputs and prices them, spending nothing: the cost, or
+   * {@linkcode Up42ValidationError} naming what is wrong.
+   *
+   * @example
+   * ```ts ignore
+   * const cost = await up42.check("pansharpening", { title: "Oxford", item });
+   * console.log(`${cost.totalCredits} credits`);
+   * ```
+   */
+  async check(
+    processId: string,
+    inputs: Record<string, unknown>,
+    signal?: AbortSignal,
+  ): Promise<Cost> {
+    // Validation and cost are asked at once; the validation's errors say more than the cost's.
+    const [validated, priced] = await Promise.allSettled([
+      this.validate(processId, inputs, signal),
+      this.cost(processId, inputs, signal),
+    ]);
+    if (validated.status === "rejected") throw validated.reason;
+    if (validated.value.length) throw new Up42ValidationError(processId, validated.value);
+    if (priced.status === "rejected") throw priced.reason;
+    return priced.value;
+  }
+
+  /**
    * Checks the EULA, validates, prices, asks `confirm`, and only then creates the job. Throws
    * {@linkcode CostNotConfirmedError} without spending anything when there is no confirmation.
    */
@@ -280,15 +318,7 @@ export class Up42 {
         message: `accept it first: acceptEula("${processId}")`,
       }]);
     }
-    // Validation and cost are asked at once; the validation's errors say more than the cost's.
-    const [validated, priced] = await Promise.allSettled([
-      this.validate(processId, inputs, signal),
-      this.cost(processId, inputs, signal),
-    ]);
-    if (validated.status === "rejected") throw validated.reason;
-    if (validated.value.length) throw new Up42ValidationError(processId, validated.value);
-    if (priced.status === "rejected") throw priced.reason;
-    const cost = priced.value;
+    const cost = options.checked ?? await this.check(processId, inputs, signal);
     if (options.confirm === undefined || options.confirm === false) {
       throw new CostNotConfirmedError(processId, cost, options.confirm === false);
     }
