@@ -113,6 +113,9 @@ export function classifyError(error: unknown): ErrorClass {
   return "refused";
 }
 
+/** The longest `Retry-After` waited out by default, ms (5 minutes): `watch` and the manager. */
+export const MAX_RETRY_AFTER_MS = 300_000;
+
 /**
  * The wait a platform asked for with `Retry-After`, cut to `cap`; 0 when it asked none. The one
  * reading of it for `watch`, the job manager's status reads, submissions and downloads: a

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { classifyError, retryAfter } from "./failures.ts";
+import { classifyError, MAX_RETRY_AFTER_MS, retryAfter } from "./failures.ts";
 import { type Clock, systemClock } from "../time/clock.ts";
 import { type Sleep, sleep as realSleep } from "../time/sleep.ts";
 import { isTerminal, type StatusSnapshot } from "./state.ts";
@@ -84,7 +84,7 @@ export async function* watch<T>(
     factor = 1.5,
     jitter = 0.1,
     maxErrors = 5,
-    maxRetryAfterMs = 300_000,
+    maxRetryAfterMs = MAX_RETRY_AFTER_MS,
     key = defaultKey,
     sleep = realSleep,
     clock = systemClock,

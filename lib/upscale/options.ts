@@ -6,6 +6,7 @@
  * @module
  */
 import type { WkbGeometry } from "../geo/geopackage.ts";
+import { MAX_RETRY_AFTER_MS } from "../jobs/failures.ts";
 import type { BackoffOptions } from "../time/backoff.ts";
 import { type Clock, systemClock } from "../time/clock.ts";
 import { type Sleep, sleep as realSleep } from "../time/sleep.ts";
@@ -113,7 +114,7 @@ export function resolveOptions<Item>(
     mode: "resume",
     download: true,
     tagPrefix: "eojobs",
-    maxRetryAfterMs: 300_000,
+    maxRetryAfterMs: MAX_RETRY_AFTER_MS,
     durable: false,
     clock: systemClock,
     sleep: realSleep,

@@ -386,12 +386,9 @@ Deno.test("up42: a known path with another method is a 405 naming the allowed on
 Deno.test("up42 backend: the tag search stops once past a job known to be older, instead of reading every page", async () => {
   await using sb = await sandbox();
   const twin = sb.twin<Up42Twin>("/up42");
-  let lists = 0;
-  const counting: typeof fetch = (input, init) => {
-    if (String(input).includes("/processing/jobs")) lists++;
-    return fetch(input, init);
-  };
-  const up42 = connectUp42({ sandbox: sb.url, http: { fetch: counting } });
+  const log: string[] = [];
+  const lists = () => log.splice(0).filter((l) => l === "jobs").length;
+  const up42 = connectUp42({ sandbox: sb.url, http: { fetch: loggingFetch(log, []) } });
   const owner = await up42.workspaceId();
   const t0 = Date.now() - 3_600_000;
   for (let i = 0; i < 700; i++) {
@@ -406,12 +403,11 @@ Deno.test("up42 backend: the tag search stops once past a job known to be older,
     });
   }
   const backend = up42Backend(up42, { processId: PROCESS, confirm: true });
-  lists = 0;
+  lists();
   assert.equal((await backend.findByTag(["never"])).size, 0);
-  assert.equal(lists, 4, "with nothing known, a tag that never became a job costs every page");
-  lists = 0;
+  assert.equal(lists(), 4, "with nothing known, a tag that never became a job costs every page");
   assert.equal((await backend.findByTag(["never"], undefined, ["job-690"])).size, 0);
-  assert.equal(lists, 1, "past job-690 nothing newer can be");
+  assert.equal(lists(), 1, "past job-690 nothing newer can be");
   const found = await backend.findByTag(["old-695", "never"], undefined, ["job-690"]);
   assert.deepEqual([...found], [["old-695", "job-695"]], "jobs newer than the known one are found");
 });
